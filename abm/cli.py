@@ -1,0 +1,90 @@
+"""The one `abm` command; each sub-command lives in its own module and is imported only when used.
+
+A sub-command module exposes ``HELP`` (one line), ``configure_parser(parser)`` and ``main(args) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+#: sub-command -> module implementing it. Listed here so `abm --help` needs no heavy import.
+COMMANDS: dict[str, str] = {
+    "run": "abm.commands.run",
+    "sweep": "abm.commands.sweep",
+    "report": "abm.commands.report",
+    "calibrate": "abm.commands.calibrate",
+    "data": "abm.commands.data",
+    "app": "abm.commands.app",
+    "bench": "abm.commands.bench",
+}
+
+DESCRIPTION = """\
+abm: agent-based urban growth for low-carbon spatial planning.
+
+Households, firms and a planning authority share a land grid; each tick is a year. The model reports
+emissions by source, carbon sinks and the five carbon inflection points for the policy you choose.
+"""
+
+EPILOG = """\
+examples:
+  abm run scenarios/compact.toml --out out/compact      one policy, headless
+  abm run scenarios/sprawl.toml --ticks 10 --seed 3      a short run with another seed
+  abm sweep sweeps/urban_form.toml --out out/sweep      many policies x seeds
+  abm app                                               the planners' browser app
+
+`abm COMMAND --help` explains each command.
+"""
+
+
+def _module_help(name: str) -> str:
+    try:
+        return importlib.import_module(COMMANDS[name]).HELP
+    except Exception:  # a broken optional module must not break `abm --help`
+        return "(unavailable: " + COMMANDS[name] + " failed to import)"
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="abm", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        if command is None or name == command:
+            module = importlib.import_module(COMMANDS[name]) if name == command else None
+            help_text = module.HELP if module else _module_help(name)
+            p = sub.add_parser(name, help=help_text, description=(module.__doc__ if module else help_text),
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+            if module is not None:
+                module.configure_parser(p)
+                p.set_defaults(_main=module.main)
+        else:
+            sub.add_parser(name, help=_module_help(name))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv[0] if argv and argv[0] in COMMANDS else None
+    parser = build_parser(command)
+    args = parser.parse_args(argv)
+    if command is None:
+        parser.print_help()
+        return 0 if not argv or argv[0] in ("-h", "--help") else 2
+    try:
+        return int(args._main(args) or 0)
+    except KeyboardInterrupt:
+        print("abm: interrupted", file=sys.stderr)
+        return 130
+    except UserFacingError as err:
+        print(f"abm {command}: error: {err}", file=sys.stderr)
+        return 2
+
+
+class UserFacingError(Exception):
+    """A bad input the user can fix; printed as one line, never as a traceback."""
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Sub-commands of the `abm` CLI (see abm.cli.COMMANDS)."""
