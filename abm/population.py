@@ -36,7 +36,7 @@ class _Table:
             setattr(self, name, col[mask])
 
     def _append(self, **new: np.ndarray) -> None:
-        lengths = {np.ndim(v) and len(v) for v in new.values()} - {0}
+        lengths = {len(v) for v in new.values() if np.ndim(v) > 0}
         if len(lengths) > 1:
             raise ValueError(f"appended columns differ in length: {sorted(lengths)}")
         n = lengths.pop() if lengths else 1
