@@ -1,0 +1,72 @@
+"""Where a model region comes from: the synthetic generator, SLEUTH GIF sets, GeoTIFF stacks.
+
+`build_region(scenario)` is the one entry: it returns the LandGrid at the scenario's start, with the
+optional vector growth boundary / red line rasterised onto it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from abm.errors import ConfigError
+from abm.grid import LandGrid
+from abm.scenario import Scenario
+
+
+def data_root() -> Path:
+    """ABM_DATA_DIR, else ../shared/data beside the working copy (where the shared map sets live)."""
+    env = os.environ.get("ABM_DATA_DIR")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parents[2]
+    return here.parent / "shared" / "data"
+
+
+def resolve_data_path(path: str, scenario_source: str = "", field: str = "region.path") -> Path:
+    """An absolute path, or one relative to the scenario file, or relative to ABM_DATA_DIR."""
+    p = Path(path).expanduser()
+    candidates = [p] if p.is_absolute() else []
+    if not p.is_absolute():
+        if scenario_source:
+            candidates.append(Path(scenario_source).resolve().parent / p)
+        candidates.append(data_root() / p)
+    for c in candidates:
+        if c.exists():
+            return c
+    tried = ", ".join(str(c) for c in candidates)
+    raise ConfigError(field, f"'{path}' not found (looked in {tried})",
+                      "give an absolute path, or set ABM_DATA_DIR to the folder holding it")
+
+
+def build_region(scenario: Scenario) -> LandGrid:
+    r = scenario.region
+    if r.kind == "synthetic":
+        from abm.regions.synthetic import SyntheticRegion, synthetic_region
+
+        grid = synthetic_region(SyntheticRegion(
+            rows=r.rows, cols=r.cols, cell_size_m=r.cell_size_m, seed=r.seed, town_radius_km=r.town_radius_km,
+            core_far=r.core_far, villages=r.villages, start_year=scenario.run.start_year,
+        ))
+    else:
+        path = resolve_data_path(r.path, scenario.source)
+        year = r.year or None
+        if r.kind == "sleuth":
+            from abm.io.sleuth import sleuth_region
+
+            grid, _ = sleuth_region(path, year=year, cell_size_m=r.cell_size_m)
+        else:
+            from abm.io.geotiff import geotiff_region
+
+            grid, _ = geotiff_region(path, year=year, cell_size_m=r.cell_size_m)
+    for name, layer in (("growth_boundary_file", "growth_boundary"), ("red_line_file", "red_line")):
+        file = getattr(r, name)
+        if file:
+            from abm.io.geotiff import rasterize_vector
+
+            mask = rasterize_vector(resolve_data_path(file, scenario.source, f"region.{name}"), grid).astype(bool)
+            if layer == "red_line":
+                grid.red_line |= mask
+            else:
+                grid.metadata["boundary_mask"] = mask
+    return grid
