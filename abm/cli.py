@@ -9,6 +9,8 @@ import argparse
 import importlib
 import sys
 
+from abm.errors import UserFacingError  # noqa: F401 - commands raise it as abm.cli.UserFacingError
+
 #: sub-command -> module implementing it. Listed here so `abm --help` needs no heavy import.
 COMMANDS: dict[str, str] = {
     "run": "abm.commands.run",
@@ -45,12 +47,19 @@ def _module_help(name: str) -> str:
         return "(unavailable: " + COMMANDS[name] + " failed to import)"
 
 
+def _available() -> list[str]:
+    """Sub-commands whose module is present (optional parts may be missing from an install)."""
+    import importlib.util
+
+    return [name for name, mod in COMMANDS.items() if importlib.util.find_spec(mod) is not None]
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="abm", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
+    for name in _available():
         if command is None or name == command:
             module = importlib.import_module(COMMANDS[name]) if name == command else None
             help_text = module.HELP if module else _module_help(name)
@@ -80,10 +89,6 @@ def main(argv: list[str] | None = None) -> int:
     except UserFacingError as err:
         print(f"abm {command}: error: {err}", file=sys.stderr)
         return 2
-
-
-class UserFacingError(Exception):
-    """A bad input the user can fix; printed as one line, never as a traceback."""
 
 
 if __name__ == "__main__":

@@ -19,3 +19,7 @@ class ConfigError(ValueError):
 
 class DataError(ValueError):
     """An unreadable or inconsistent input raster / vector file."""
+
+
+class UserFacingError(Exception):
+    """A bad input the user can fix; the CLI prints it as one line, never as a traceback."""

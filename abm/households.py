@@ -54,8 +54,6 @@ def locate(model: UrbanModel, work: np.ndarray, free_units: np.ndarray, origin: 
     released when the mover leaves it. Choosers whose sampled cells all filled up before their turn
     re-choose among what is left, up to `rounds` lotteries (UrbanSim's iterative lotteries).
     """
-    from abm.model import CIRCUITY
-
     g = model.grid
     c = model.config.choice
     attrs, betas = _attributes(model)
@@ -71,7 +69,7 @@ def locate(model: UrbanModel, work: np.ndarray, free_units: np.ndarray, origin: 
         gumbel = model.rng.gumbel(size=cand.shape)
         order = model.rng.permutation(len(waiting))
         got = choose_locations(order, cand, gumbel, model.firms.site[work[waiting]], attrs, betas, c.beta_commute_km,
-                               g.shape[1], g.cell_size_m / 1000.0, CIRCUITY, model.layers.transit_access,
+                               g.shape[1], g.cell_size_m / 1000.0, model.carbon_params.circuity, model.layers.transit_access,
                                c.transit_cost_factor, free_units, origin=origin[waiting])
         chosen[waiting] = got
         waiting = waiting[got < 0]

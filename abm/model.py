@@ -15,13 +15,13 @@ import numpy as np
 
 from abm import development, firms, households
 from abm.access import distance_km, neighbourhood_mean
+from abm.carbon import CarbonAccount, account_carbon
+from abm.inflection import InflectionDetector, InflectionEvent
 from abm.government import Government, YearRules
 from abm.grid import LandGrid
 from abm.population import Firms, Households
 from abm.regions import build_region
 from abm.scenario import Scenario
-
-CIRCUITY = 1.3  # network distance / straight-line distance, a typical urban value
 
 
 @dataclass
@@ -47,6 +47,10 @@ class UrbanModel(mesa.Model):
         self.seed_value = int(scenario.run.seed if seed is None else seed)
         super().__init__(rng=self.seed_value)
         self.config = scenario  # mesa.Model owns `self.scenario` for its own Scenario type
+        self.carbon_params = scenario.carbon_parameters()
+        self.detector = InflectionDetector(scenario.detector_config())
+        self.new_events: list[InflectionEvent] = []
+        self.carbon: CarbonAccount | None = None
         self.grid = grid if grid is not None else build_region(scenario)
         self.tick = 0
         self.year = scenario.run.start_year
@@ -67,6 +71,8 @@ class UrbanModel(mesa.Model):
         self.households_start = len(self.households)
         self.target_households = float(self.households_start)
         self.refresh_layers(network_changed=True)
+        self.account()
+        self.detect()
         self.collect()
 
     # ----------------------------------------------------------------------------------------------
@@ -115,7 +121,23 @@ class UrbanModel(mesa.Model):
         households.step_households(self)
         development.step_development(self)
         self.refresh_layers()
+        self.account()
+        self.detect()
         self.collect()
+
+    def account(self) -> None:
+        """This year's emissions by source and cohort, sinks and GDP (the carbon kernels)."""
+        self.carbon = account_carbon(
+            self.grid, self.households, self.firms, self.carbon_params, year=self.year, tick=self.tick,
+            transit_dist_km=self.layers.transit_km, converted_cells=self.converted_cells,
+            converted_from=self.converted_from, afforested_cells=self.rules.afforested,
+        )
+
+    def detect(self) -> None:
+        """Feed the inflection detector; `new_events` holds the points confirmed this tick."""
+        c = self.carbon
+        self.new_events = self.detector.update(self.tick, self.year, c.emissions_total_t, c.sink_t, c.net_new_t,
+                                               c.gdp_cny)
 
     def run(self, ticks: int | None = None, progress=None) -> None:
         for _ in range(self.config.run.ticks if ticks is None else ticks):
@@ -124,15 +146,6 @@ class UrbanModel(mesa.Model):
                 progress(self)
 
     # ----------------------------------------------------------------------------------------------
-    def commute_km(self) -> np.ndarray:
-        """Network-equivalent home-to-job distance of every household, km."""
-        cols = self.grid.shape[1]
-        job = self.firms.site[self.households.work]
-        home = self.households.home
-        dr = home // cols - job // cols
-        dc = home % cols - job % cols
-        return np.sqrt(dr * dr + dc * dc) * (self.grid.cell_size_m / 1000.0) * CIRCUITY
-
     def collect(self) -> None:
         """Append this tick's row of the time series."""
         g = self.grid
@@ -140,7 +153,6 @@ class UrbanModel(mesa.Model):
         urban_cells = int(urban.sum())
         persons = self.households.persons
         urban_ha = urban_cells * g.cell_area_m2 / 1e4
-        commute = self.commute_km()
         self.records.append({
             "tick": self.tick,
             "year": self.year,
@@ -155,8 +167,8 @@ class UrbanModel(mesa.Model):
             "floor_area_industrial_m2": float(g.floor_industrial[g.valid].sum(dtype=np.float64)),
             "floor_area_added_m2": float(g.floor_added.sum(dtype=np.float64)),
             "mean_density_persons_per_ha": persons / urban_ha if urban_ha else 0.0,
-            "mean_commute_km": float(commute.mean()) if len(commute) else 0.0,
-            "gdp_cny": self.firms.gdp(),
+            "mean_commute_km": self.carbon.commute_km_mean,
             "unhoused_households": self.unhoused,
             "new_urban_cells": int(len(self.converted_cells)),
+            **self.carbon.to_row(),
         })

@@ -26,6 +26,11 @@ from abm.paths import YearPath
 
 SCHEMA_VERSION = 1
 
+#: Efficiency levers that are carbon factors: written under [policy.efficiency] for planners, resolved
+#: into the [carbon] table (abm.carbon_params) where the kernels read them.
+EFFICIENCY_CARBON_KEYS = ("new_build_factor_residential", "new_build_factor_public", "grid_factor_kg_per_kwh",
+                          "renewables_share", "retrofit_saving", "electric_share_residential", "electric_share_public")
+
 
 def _f(default: Any, lo: float | None = None, hi: float | None = None, doc: str = "") -> Any:
     """A field with an allowed range and a one-line meaning (used by validation and the docs)."""
@@ -197,6 +202,22 @@ class Scenario:
         out.pop("source", None)
         return out
 
+    def carbon_parameters(self):
+        """The validated carbon factors (defaults overridden by [carbon] and the efficiency levers)."""
+        from abm.carbon_params import CarbonParameters
+
+        return CarbonParameters.from_dict(self.carbon, "carbon")
+
+    def detector_config(self):
+        """The validated inflection detector settings from [detector]."""
+        from abm.inflection import DetectorConfig
+
+        known = {f.name for f in dataclasses.fields(DetectorConfig)}
+        for key in self.detector:
+            if key not in known:
+                raise ConfigError(f"detector.{key}", "unknown field", f"use one of: {', '.join(sorted(known))}")
+        return DetectorConfig(**self.detector)
+
     def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
         """A copy with dotted-key overrides, e.g. {"run.seed": 3, "policy.layout.subcentres": 4}."""
         raw = self.to_dict()
@@ -264,10 +285,10 @@ def _build(cls: type, raw: Any, prefix: str) -> Any:
         tp = hints[name]
         meta = known[name].metadata
         lo, hi = meta.get("lo"), meta.get("hi")
-        if dataclasses.is_dataclass(tp):
-            values[name] = _build(tp, value, where)
-        elif tp is YearPath:
+        if tp is YearPath:
             values[name] = YearPath.parse(value, where, lo, hi)
+        elif dataclasses.is_dataclass(tp):
+            values[name] = _build(tp, value, where)
         elif typing.get_origin(tp) is Literal:
             choices = typing.get_args(tp)
             if value not in choices:
@@ -305,34 +326,26 @@ def _build(cls: type, raw: Any, prefix: str) -> Any:
 
 def scenario_from_dict(raw: dict[str, Any], source: str = "") -> Scenario:
     """Validate a scenario given as plain data (as read from TOML)."""
-    raw = dict(raw)
+    import copy
+
+    raw = copy.deepcopy(raw)
     raw.pop("extends", None)
+    efficiency = raw.get("policy", {}).get("efficiency", {}) if isinstance(raw.get("policy"), dict) else {}
+    if isinstance(efficiency, dict):
+        carbon = raw.setdefault("carbon", {})
+        for key in [k for k in efficiency if k in EFFICIENCY_CARBON_KEYS]:
+            if isinstance(carbon, dict) and key in carbon:
+                raise ConfigError(f"policy.efficiency.{key}", "is also set in [carbon]", "set it in one place")
+            carbon[key] = efficiency.pop(key)
     schema = raw.get("schema", SCHEMA_VERSION)
     if schema != SCHEMA_VERSION:
         raise ConfigError("schema", f"version {schema!r} is not supported", f"set schema = {SCHEMA_VERSION}")
     scenario = _build(Scenario, raw, "")
     scenario = dataclasses.replace(scenario, source=source)
     _check_consistency(scenario)
-    if scenario.carbon:
-        from abm.carbon_params import CarbonParameters
-
-        CarbonParameters.from_dict(scenario.carbon, "carbon")
-    if scenario.detector:
-        from abm.inflection import DetectorConfig
-
-        _build_detector(DetectorConfig, scenario.detector)
+    scenario.carbon_parameters()
+    scenario.detector_config()
     return scenario
-
-
-def _build_detector(cls: type, raw: dict[str, Any]) -> Any:
-    known = {f.name for f in dataclasses.fields(cls)}
-    for key in raw:
-        if key not in known:
-            raise ConfigError(f"detector.{key}", "unknown field", f"use one of: {', '.join(sorted(known))}")
-    try:
-        return cls(**raw)
-    except TypeError as err:
-        raise ConfigError("detector", str(err), "check the [detector] table") from None
 
 
 def _check_consistency(s: Scenario) -> None:
@@ -423,7 +436,7 @@ def describe_fields() -> list[tuple[str, str, str]]:
         for f in dataclasses.fields(cls):
             tp = hints[f.name]
             name = f"{prefix}.{f.name}" if prefix else f.name
-            if dataclasses.is_dataclass(tp):
+            if dataclasses.is_dataclass(tp) and tp is not YearPath:
                 walk(tp, name)
             elif f.name not in ("source", "carbon", "detector"):
                 default = f.default if f.default is not dataclasses.MISSING else f.default_factory()

@@ -1,0 +1,100 @@
+"""Run one policy scenario headless and write its outputs.
+
+Writes into --out: timeseries.parquet (one row per year: population, jobs, urban area, floor space,
+density, commute, GDP, emissions by source and cohort, sinks, net, carbon intensity), events.json (the
+five carbon inflection points), grids.nc (map snapshots), final.tif (land use at the end) and
+manifest.json (the scenario as resolved, seed and versions). Ends with a short summary.
+
+examples:
+  abm run scenarios/compact.toml
+  abm run scenarios/sprawl.toml --ticks 20 --seed 7 --out out/sprawl-7 --plot
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+HELP = "run one scenario headless and write its outputs"
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenario", metavar="SCENARIO.toml", help="scenario file (see scenarios/)")
+    parser.add_argument("--ticks", type=int, metavar="N", help="years to simulate (default: the scenario's)")
+    parser.add_argument("--seed", type=int, metavar="S", help="random seed (default: the scenario's)")
+    parser.add_argument("--out", metavar="DIR", help="output folder (default: out/<scenario name>)")
+    parser.add_argument("--plot", action="store_true", help="also write emissions.png with the inflection points")
+    parser.add_argument("--no-snapshots", action="store_true", help="skip grids.nc (faster, smaller)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def main(args: argparse.Namespace) -> int:
+    from abm.cli import UserFacingError
+    from abm.errors import ConfigError, DataError
+
+    if args.ticks is not None and args.ticks < 1:
+        raise UserFacingError("--ticks: must be >= 1 (fix: e.g. --ticks 50)")
+    if args.seed is not None and args.seed < 0:
+        raise UserFacingError("--seed: must be >= 0 (fix: e.g. --seed 42)")
+    from tqdm import tqdm
+
+    from abm.runner import run_scenario
+    from abm.scenario import load_scenario
+
+    try:
+        scenario = load_scenario(args.scenario)
+    except ConfigError as err:
+        raise UserFacingError(f"{args.scenario}: {err}") from None
+    out = Path(args.out) if args.out else Path("out") / scenario.name
+    ticks = args.ticks or scenario.run.ticks
+    bar = tqdm(total=ticks, desc=f"{scenario.name}", unit="yr", disable=args.quiet, file=sys.stderr)
+
+    def progress(model) -> None:
+        bar.set_postfix_str(f"{model.year} hh={len(model.households):,}")
+        bar.update(1)
+
+    try:
+        result = run_scenario(scenario, seed=args.seed, ticks=args.ticks, out_dir=out,
+                              snapshots=not args.no_snapshots, progress=progress)
+    except (ConfigError, DataError) as err:
+        raise UserFacingError(str(err)) from None
+    finally:
+        bar.close()
+    if args.plot:
+        from abm.plots import plot_emissions
+
+        plot_emissions(result.timeseries, result.events, out / "emissions.png", title=scenario.name)
+        result.files.append("emissions.png")
+    print(summary(result, out))
+    return 0
+
+
+def summary(result, out: Path) -> str:
+    """A planner-readable summary of a finished run."""
+    ts = result.timeseries
+    first, last = ts.iloc[0], ts.iloc[-1]
+    lines = [
+        f"Scenario {result.scenario.name!r}, seed {result.seed}: {int(first.year)}-{int(last.year)}",
+        f"  households      {int(first.households):>12,} -> {int(last.households):,}",
+        f"  urban area      {first.urban_area_km2:>12.1f} -> {last.urban_area_km2:.1f} km2",
+        f"  density         {first.mean_density_persons_per_ha:>12.0f} -> {last.mean_density_persons_per_ha:.0f} persons/ha",
+        f"  mean commute    {first.mean_commute_km:>12.2f} -> {last.mean_commute_km:.2f} km",
+    ]
+    if "emissions_total_t" in ts:
+        lines += [
+            f"  emissions       {first.emissions_total_t / 1e3:>12,.0f} -> {last.emissions_total_t / 1e3:,.0f} ktCO2/yr",
+            f"  sink            {first.sink_t / 1e3:>12,.0f} -> {last.sink_t / 1e3:,.0f} ktCO2/yr",
+            f"  carbon intensity {first.carbon_intensity_t_per_gdp:>11.3f} -> {last.carbon_intensity_t_per_gdp:.3f} tCO2 per 10k CNY",
+        ]
+    lines.append("  carbon inflection points:")
+    for e in result.events:
+        if e["state"] == "crossed":
+            when = f"{e['year']} (confirmed {e['year'] - e['tick'] + e['confirmed_tick']})"
+        elif e["state"] == "passed_at_start":
+            when = f"already passed at start ({e['year']})"
+        else:
+            when = "not reached"
+        lines.append(f"    {e['id']}. {e['name']:<34} {when}")
+    lines.append(f"  outputs in {out}/: {', '.join(result.files)}")
+    return "\n".join(lines)
