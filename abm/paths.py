@@ -55,7 +55,7 @@ class YearPath:
             raise ConfigError(field, f"expected a number or a {{year = value}} table, got {raw!r}",
                               "write e.g. 0.5 or { 2020 = 0.5, 2030 = 0.3 }")
         for year, value in zip(path.years, path.values):
-            where = field if len(path.years) == 1 else f"{field}.{year}"
+            where = f"{field}.{year}" if isinstance(raw, dict) else field
             if not np.isfinite(value):
                 raise ConfigError(where, f"value {value} is not finite", "give a finite number")
             if lo is not None and value < lo:

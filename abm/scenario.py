@@ -183,9 +183,9 @@ class Policy:
 class Scenario:
     """A validated scenario. `carbon` and `detector` are raw tables validated by their own modules."""
 
-    name: str = "baseline"
-    description: str = ""
-    schema: int = SCHEMA_VERSION
+    name: str = _f("baseline", doc="short name, used for the default output folder")
+    description: str = _f("", doc="one line on what the policy is")
+    schema: int = _f(SCHEMA_VERSION, doc="version of this file format")
     run: RunConfig = field(default_factory=RunConfig)
     region: RegionConfig = field(default_factory=RegionConfig)
     population: PopulationConfig = field(default_factory=PopulationConfig)

@@ -59,6 +59,7 @@ def build_region(scenario: Scenario) -> LandGrid:
             from abm.io.geotiff import geotiff_region
 
             grid, _ = geotiff_region(path, year=year, cell_size_m=r.cell_size_m)
+        seed_floor_space(grid, r.initial_far, scenario.run.start_year)
     for name, layer in (("growth_boundary_file", "growth_boundary"), ("red_line_file", "red_line")):
         file = getattr(r, name)
         if file:
@@ -70,3 +71,16 @@ def build_region(scenario: Scenario) -> LandGrid:
             else:
                 grid.metadata["boundary_mask"] = mask
     return grid
+
+
+#: How observed urban land's floor is split between uses when a map gives only urban / not urban.
+INITIAL_USE_SPLIT = {"floor_residential": 0.70, "floor_commercial": 0.18, "floor_industrial": 0.12}
+
+
+def seed_floor_space(grid: LandGrid, far: float, start_year: int) -> None:
+    """Give observed urban cells without floor space the floor-area ratio `far`, split by use."""
+    cells = grid.urban & grid.valid & (grid.floor_total <= 0)
+    for layer, share in INITIAL_USE_SPLIT.items():
+        getattr(grid, layer)[cells] = far * grid.cell_area_m2 * share
+    grid.vintage[cells] = start_year - 20
+    grid.energy_factor[cells] = 1.0
