@@ -1,0 +1,299 @@
+"""Commuting CO2 per household: distance home -> job, a deterministic mode split, factors per pkm.
+
+Why this shape: travel-demand models price a trip by door-to-door time per mode and share trips by a
+multinomial logit; here the expected shares are used directly (no random draw), so a tick's commute
+emissions are a smooth function of the layout: density at home, distance, transit access at both ends,
+roads and car ownership (DESIGN.md 3). Distances are straight lines between cell centres x a circuity
+factor; a trip inside one cell is 0.5214 cell sides (the mean distance between two random points of a
+square). Modes, in kernel order: walk/cycle, e-bike, bus, metro/rail, car (car owners only).
+
+Utility of mode m: ``asc_m - beta x time_m + density_effect_m x ln(1 + hh_per_ha / density_ref)`` with
+time in minutes: walk/cycle and e-bike ``60 d / v``; bus ``walk to min(transit, bus_stop) at both ends +
+wait + 60 d / (v (1 + road_speedup x road ends share))``; metro ``walk to transit at both ends + wait +
+60 d / v``; car ``terminal time + 60 d / (v (1 + road_speedup x road ends share))``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+from numba import prange
+
+from abm.kernels._jit import kernel
+
+NCHUNK = 64
+NMODES = 5
+#: households per gather block inside a chunk
+BLOCK = 512
+#: mean distance between two random points in a unit square: the length of a trip inside one cell
+INTRA_CELL = 0.5214054331647207
+
+
+class CommuteResult(NamedTuple):
+    household_t: np.ndarray     # tCO2/yr per household (0 where no commute or home outside the area)
+    household_km: np.ndarray    # one-way trip length per household, km (0 where no commute)
+    new_t: float                # tCO2/yr of households with located_tick == tick
+    stock_t: float              # tCO2/yr of the others
+    commuters: float            # persons commuting (expected)
+    commuter_km: float          # sum over commuters of one-way km (mean = commuter_km / commuters)
+    trips_by_mode: np.ndarray   # (5,) commuters x expected share: mode shares = this / commuters
+    pkm_by_mode: np.ndarray     # (5,) pkm/yr by mode
+
+
+class ModeSplit(NamedTuple):
+    """The mode-split and trip factors of one year, as arrays (see `CarbonYear`)."""
+
+    ef_g_pkm: np.ndarray        # (5,) gCO2/pkm
+    speed_kmh: np.ndarray       # (5,)
+    asc: np.ndarray             # (5,) utils
+    density_effect: np.ndarray  # (5,) utils per ln(1 + density / ref)
+    wait_min: np.ndarray        # (5,) fixed minutes per trip (waits, car terminal time)
+    beta_per_min: float
+    access_walk_kmh: float
+    bus_stop_km: float
+    road_speedup: float
+    density_ref_hh_ha: float
+    circuity: float
+    workdays_per_year: float
+    commuters_per_person: float
+
+    @classmethod
+    def from_year(cls, y) -> ModeSplit:
+        """From a `CarbonYear` (abm.carbon_params)."""
+        f = np.asarray
+        return cls(f(y.ef_g_pkm, np.float64), f(y.speed_kmh, np.float64), f(y.asc, np.float64),
+                   f(y.density_effect, np.float64), f(y.wait_min, np.float64), float(y.beta_per_min),
+                   float(y.access_walk_kmh), float(y.bus_stop_km), float(y.road_speedup),
+                   float(y.density_ref_hh_ha), float(y.circuity), float(y.workdays_per_year),
+                   float(y.commuters_per_person))
+
+
+@kernel
+def _utilities(d, dens, acc_h, acc_w, road_share, a, b, deff, access_beta, bus_stop_km, road_speedup, u):
+    """Mode utilities of one trip of ``d`` km into ``u`` (5,); a = asc - beta x wait, b = beta x min/km."""
+    inv_boost = 1.0 / (1.0 + road_speedup * road_share)
+    bus_h = acc_h if acc_h < bus_stop_km else bus_stop_km
+    bus_w = acc_w if acc_w < bus_stop_km else bus_stop_km
+    u[0] = a[0] + deff[0] * dens - b[0] * d
+    u[1] = a[1] + deff[1] * dens - b[1] * d
+    u[2] = a[2] + deff[2] * dens - b[2] * d * inv_boost - access_beta * (bus_h + bus_w)
+    u[3] = a[3] + deff[3] * dens - b[3] * d - access_beta * (acc_h + acc_w)
+    u[4] = a[4] + deff[4] * dens - b[4] * d * inv_boost
+
+
+@kernel
+def _softmax(u, has_car, p):
+    """Logit shares of utilities ``u`` into ``p``; the car (last) only for car owners."""
+    m = max(u[0], u[1], u[2], u[3])
+    if has_car and u[4] > m:
+        m = u[4]
+    x0 = math.exp(u[0] - m)
+    x1 = math.exp(u[1] - m)
+    x2 = math.exp(u[2] - m)
+    x3 = math.exp(u[3] - m)
+    x4 = math.exp(u[4] - m) if has_car else 0.0
+    inv = 1.0 / (x0 + x1 + x2 + x3 + x4)
+    p[0] = x0 * inv
+    p[1] = x1 * inv
+    p[2] = x2 * inv
+    p[3] = x3 * inv
+    p[4] = x4 * inv
+
+
+@kernel(parallel=True)
+def _commute_kernel(home, work, size, car, located, tick, firm_row, firm_col, firm_transit, firm_road, valid,
+                    hh_count, transit_km, road, cols, cell_km, dens_scale, ef, a, b, deff, access_beta,
+                    bus_stop_km, road_speedup, circuity, trips_per_commuter, commuters_per_person, out_t, out_km):
+    n = home.shape[0]
+    part = np.zeros((NCHUNK, 4 + 2 * NMODES))
+    for c in prange(NCHUNK):
+        lo = c * n // NCHUNK
+        hi = (c + 1) * n // NCHUNK
+        u = np.empty(NMODES)
+        p = np.empty(NMODES)
+        acc = np.zeros(4 + 2 * NMODES)
+        # home-cell attributes are gathered a block at a time: a tight gather loop keeps many cache
+        # misses in flight, which the heavier per-household loop below cannot
+        b_ok = np.empty(BLOCK, np.bool_)
+        b_count = np.empty(BLOCK, np.float64)
+        b_transit = np.empty(BLOCK, np.float64)
+        b_road = np.empty(BLOCK, np.float64)
+        for start in range(lo, hi, BLOCK):
+            stop = min(start + BLOCK, hi)
+            for i in range(start, stop):
+                h = home[i]
+                k = i - start
+                b_ok[k] = valid[h]
+                b_count[k] = hh_count[h]
+                b_transit[k] = transit_km[h]
+                b_road[k] = road[h]
+            for i in range(start, stop):
+                k = i - start
+                h = home[i]
+                j = work[i]
+                if j < 0 or not b_ok[k]:
+                    out_t[i] = 0.0
+                    out_km[i] = 0.0
+                    continue
+                hr = h // cols
+                dr = np.float64(hr - firm_row[j])
+                dc = np.float64(h - hr * cols - firm_col[j])
+                cells = math.sqrt(dr * dr + dc * dc)
+                if cells < INTRA_CELL:
+                    cells = INTRA_CELL
+                d = circuity * cell_km * cells
+                dens = math.log1p(b_count[k] * dens_scale)
+                road_share = 0.5 * (b_road[k] + np.float64(firm_road[j]))
+                _utilities(d, dens, b_transit[k], np.float64(firm_transit[j]), road_share, a, b, deff,
+                           access_beta, bus_stop_km, road_speedup, u)
+                _softmax(u, car[i], p)
+                commuters = np.float64(size[i]) * commuters_per_person
+                pkm = commuters * trips_per_commuter * d
+                g = 0.0
+                for m in range(NMODES):
+                    g += p[m] * ef[m]
+                    acc[4 + m] += commuters * p[m]
+                    acc[4 + NMODES + m] += pkm * p[m]
+                t = pkm * g / 1e6
+                out_t[i] = t
+                out_km[i] = d
+                if located[i] == tick:
+                    acc[0] += t
+                else:
+                    acc[1] += t
+                acc[2] += commuters
+                acc[3] += commuters * d
+        for k in range(4 + 2 * NMODES):
+            part[c, k] = acc[k]
+    return part
+
+
+def _coefficients(modes: ModeSplit):
+    """Utility coefficients folded once per call: a = asc - beta x wait, b = beta x 60 / speed (per km)."""
+    beta = modes.beta_per_min
+    a = np.asarray(modes.asc, np.float64) - beta * np.asarray(modes.wait_min, np.float64)
+    b = beta * 60.0 / np.asarray(modes.speed_kmh, np.float64)
+    return a, b, np.asarray(modes.density_effect, np.float64), beta * 60.0 / modes.access_walk_kmh
+
+
+def commute_emissions(home, work, size, car, located_tick, *, tick: int, firm_site, valid, hh_count,
+                      transit_dist_km, road, cols: int, cell_km: float, modes: ModeSplit,
+                      out_t: np.ndarray | None = None, out_km: np.ndarray | None = None) -> CommuteResult:
+    """Annual commute CO2 per household (t) and totals by cohort and mode.
+
+    ``home`` is the flat home cell, ``work`` the employer's row in the firm table (-1 = no job: no
+    commute) and ``firm_site`` the firms' flat cells; ``size`` persons; ``car`` ownership; the new cohort is
+    ``located_tick == tick``. Cell arrays (flat or grid-shaped): ``valid``, ``hh_count`` households per
+    cell (`households_per_cell`), ``transit_dist_km`` walk to transit, ``road``. ``cell_km`` is the cell
+    side in km. Each commuter makes 2 trips per workday.
+    """
+    home = _flat(home, np.int64)
+    work = _flat(work, np.int64)
+    size = _flat(size, np.int16)
+    car = _flat(car, np.bool_)
+    located = _flat(located_tick, np.int32)
+    n = home.shape[0]
+    for name, arr in (("work", work), ("size", size), ("car", car), ("located_tick", located)):
+        if arr.shape[0] != n:
+            raise ValueError(f"{name} has {arr.shape[0]} rows, home has {n}")
+    v = _flat(valid, np.bool_)
+    ncell = v.shape[0]
+    hh = _flat(hh_count, np.int32)
+    tr = _flat(transit_dist_km, np.float32)
+    rd = _flat(road, np.bool_)
+    for name, arr in (("hh_count", hh), ("transit_dist_km", tr), ("road", rd)):
+        if arr.shape[0] != ncell:
+            raise ValueError(f"{name} has {arr.shape[0]} cells, valid has {ncell}")
+    if cols <= 0 or ncell % cols:
+        raise ValueError(f"{ncell} cells is not a whole number of rows of {cols} columns")
+    site = _flat(firm_site, np.int64)
+    _check_index("home", home, ncell, allow_negative=False)
+    _check_index("firm_site", site, ncell, allow_negative=False)
+    _check_index("work", work, site.shape[0], allow_negative=True)
+    # the work end of every trip, per firm: small arrays that stay in cache (households index them)
+    firm_row = site // cols
+    firm_col = site - firm_row * cols
+    firm_transit = tr[site]
+    firm_road = rd[site]
+    out_t = np.empty(n, np.float64) if out_t is None else out_t
+    out_km = np.empty(n, np.float32) if out_km is None else out_km
+    for name, o in (("out_t", out_t), ("out_km", out_km)):
+        if o.shape != (n,) or o.dtype not in (np.float32, np.float64):
+            raise ValueError(f"{name} must be a float32/float64 array of {n} rows")
+    cell_ha = (cell_km * 100.0) ** 2
+    a, b, deff, access_beta = _coefficients(modes)
+    part = _commute_kernel(home, work, size, car, located, np.int64(tick), firm_row, firm_col, firm_transit,
+                           firm_road, v, hh, tr, rd, np.int64(cols), float(cell_km),
+                           1.0 / (cell_ha * modes.density_ref_hh_ha), np.asarray(modes.ef_g_pkm, np.float64),
+                           a, b, deff, float(access_beta), float(modes.bus_stop_km), float(modes.road_speedup),
+                           float(modes.circuity), 2.0 * modes.workdays_per_year, float(modes.commuters_per_person),
+                           out_t, out_km)
+    s = part.sum(axis=0)
+    return CommuteResult(out_t, out_km, float(s[0]), float(s[1]), float(s[2]), float(s[3]),
+                         s[4:4 + NMODES].copy(), s[4 + NMODES:].copy())
+
+
+def mode_shares(distance_km, hh_per_ha, transit_home_km, transit_work_km, road_share, has_car,
+                modes: ModeSplit) -> np.ndarray:
+    """Expected mode shares (5,) of one trip: what the commute kernel uses, for checks and the app."""
+    a, b, deff, access_beta = _coefficients(modes)
+    u = np.empty(NMODES)
+    p = np.empty(NMODES)
+    dens = math.log1p(float(hh_per_ha) / modes.density_ref_hh_ha)
+    _utilities(float(distance_km), dens, float(transit_home_km), float(transit_work_km), float(road_share), a, b,
+               deff, float(access_beta), float(modes.bus_stop_km), float(modes.road_speedup), u)
+    _softmax(u, bool(has_car), p)
+    return p
+
+
+# --- scatter helpers: households per cell, sums into cell maps ---------------------------
+
+@kernel
+def _count_kernel(index, out):
+    out[:] = 0
+    for i in range(index.shape[0]):
+        out[index[i]] += 1
+
+
+def households_per_cell(home, n_cells: int, out: np.ndarray | None = None) -> np.ndarray:
+    """Households living in each cell (int32, flat), for density at home."""
+    home = _flat(home, np.int64)
+    _check_index("home", home, n_cells, allow_negative=False)
+    out = np.empty(n_cells, np.int32) if out is None else out
+    _count_kernel(home, out)
+    return out
+
+
+@kernel
+def _add_at_kernel(index, weights, out):
+    for i in range(index.shape[0]):
+        j = index[i]
+        if j >= 0:
+            out[j] += weights[i]
+
+
+def add_at(index, weights, out: np.ndarray) -> np.ndarray:
+    """``out[index] += weights`` with repeats summed and negative indices skipped (maps by cell)."""
+    index = _flat(index, np.int64)
+    weights = np.ascontiguousarray(weights).reshape(-1)
+    if weights.shape != index.shape:
+        raise ValueError(f"weights has {weights.shape[0]} rows, index has {index.shape[0]}")
+    _check_index("index", index, out.size, allow_negative=True)
+    _add_at_kernel(index, weights, out.reshape(-1))
+    return out
+
+
+def _flat(a, dtype) -> np.ndarray:
+    return np.ascontiguousarray(a, dtype=dtype).reshape(-1)
+
+
+def _check_index(name: str, index: np.ndarray, size: int, *, allow_negative: bool) -> None:
+    """Numba does not bounds-check: refuse indices outside [0, size) (or < -1 where -1 means none)."""
+    if index.size == 0:
+        return
+    lo, hi = int(index.min()), int(index.max())
+    if hi >= size or lo < (-1 if allow_negative else 0):
+        raise ValueError(f"{name} holds indices from {lo} to {hi}; expected 0..{size - 1}"
+                         + (" or -1" if allow_negative else ""))

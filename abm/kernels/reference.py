@@ -1,0 +1,158 @@
+"""Slow, obviously correct twins of every kernel (STYLE.md 4): plain numpy and Python loops.
+
+Each twin takes the same inputs as the public wrapper it mirrors and returns the same result type;
+tests check the compiled kernels against these on random inputs. Nothing here is used by the model.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from abm.kernels.buildings import BuildingResult
+from abm.kernels.commute import INTRA_CELL, NMODES, CommuteResult, ModeSplit
+from abm.kernels.conversion import ConversionResult
+from abm.kernels.industry import IndustryResult
+from abm.kernels.sinks import CO2_PER_C, SinkResult
+
+
+def building_emissions(floor_residential, floor_commercial, floor_industrial, floor_added, energy_factor,
+                       retrofit, valid, *, intensity_kgce_m2, kgco2_per_kgce, retrofit_saving):
+    f = [np.asarray(a, np.float32).reshape(-1).astype(np.float64)
+         for a in (floor_residential, floor_commercial, floor_industrial)]
+    added = np.asarray(floor_added, np.float32).reshape(-1).astype(np.float64)
+    factor = np.asarray(energy_factor, np.float32).reshape(-1).astype(np.float64)
+    retro = np.asarray(retrofit, np.float32).reshape(-1).astype(np.float64)
+    valid = np.asarray(valid, bool).reshape(-1)
+    k = factor * (1.0 - retrofit_saving * retro)
+    energy_by_use = [f[u] * intensity_kgce_m2[u] * k for u in range(3)]
+    cell_t = sum(energy_by_use[u] * kgco2_per_kgce[u] for u in range(3)) / 1000.0
+    cell_t = np.where(valid, cell_t, 0.0)
+    floor = f[0] + f[1] + f[2]
+    share = np.divide(added, floor, out=np.zeros_like(floor), where=floor > 0)
+    new = cell_t * np.clip(share, 0.0, 1.0)
+    energy = np.where(valid, sum(energy_by_use), 0.0)
+    return BuildingResult(cell_t, float(energy.sum()), float(cell_t.sum()), float(new.sum()),
+                          float((cell_t - new).sum()))
+
+
+def mode_shares(distance_km, hh_per_ha, transit_home_km, transit_work_km, road_share, has_car, modes: ModeSplit):
+    d = distance_km
+    dens = math.log(1.0 + hh_per_ha / modes.density_ref_hh_ha)
+    boost = 1.0 + modes.road_speedup * road_share
+    walk = modes.access_walk_kmh
+    bus_access = min(transit_home_km, modes.bus_stop_km) + min(transit_work_km, modes.bus_stop_km)
+    v = modes.speed_kmh
+    minutes = [
+        60 * d / v[0],
+        60 * d / v[1],
+        60 * bus_access / walk + 60 * d / (v[2] * boost),
+        60 * (transit_home_km + transit_work_km) / walk + 60 * d / v[3],
+        60 * d / (v[4] * boost),
+    ]
+    u = np.array([modes.asc[m] - modes.beta_per_min * (minutes[m] + modes.wait_min[m])
+                  + modes.density_effect[m] * dens for m in range(NMODES)])
+    available = np.array([True, True, True, True, bool(has_car)])
+    x = np.where(available, np.exp(u - u[available].max()), 0.0)
+    return x / x.sum()
+
+
+def commute_emissions(home, work, size, car, located_tick, *, tick, firm_site, valid, hh_count, transit_dist_km,
+                      road, cols, cell_km, modes: ModeSplit):
+    home = np.asarray(home, np.int64)
+    work_cell = [int(firm_site[j]) if j >= 0 else -1 for j in work]
+    n = len(home)
+    valid = np.asarray(valid, bool).reshape(-1)
+    hh_count = np.asarray(hh_count).reshape(-1)
+    transit = np.asarray(transit_dist_km, np.float32).reshape(-1).astype(np.float64)
+    road = np.asarray(road, bool).reshape(-1)
+    cell_ha = (cell_km * 100.0) ** 2
+    out_t = np.zeros(n)
+    out_km = np.zeros(n)
+    new = stock = commuters_sum = commuter_km = 0.0
+    trips = np.zeros(NMODES)
+    pkm_mode = np.zeros(NMODES)
+    for i in range(n):
+        h, w = int(home[i]), int(work_cell[i])
+        if w < 0 or not valid[h]:
+            continue
+        (hr, hc), (wr, wc) = divmod(h, cols), divmod(w, cols)
+        d = modes.circuity * cell_km * max(math.hypot(hr - wr, hc - wc), INTRA_CELL)
+        p = mode_shares(d, hh_count[h] / cell_ha, transit[h], transit[w], (int(road[h]) + int(road[w])) / 2,
+                        car[i], modes)
+        commuters = float(size[i]) * modes.commuters_per_person
+        pkm = commuters * 2 * modes.workdays_per_year * d
+        t = pkm * float(p @ modes.ef_g_pkm) / 1e6
+        out_t[i], out_km[i] = t, d
+        if located_tick[i] == tick:
+            new += t
+        else:
+            stock += t
+        commuters_sum += commuters
+        commuter_km += commuters * d
+        trips += commuters * p
+        pkm_mode += pkm * p
+    return CommuteResult(out_t, out_km, new, stock, commuters_sum, commuter_km, trips, pkm_mode)
+
+
+def households_per_cell(home, n_cells):
+    out = np.zeros(n_cells, np.int32)
+    for h in np.asarray(home, np.int64):
+        out[h] += 1
+    return out
+
+
+def add_at(index, weights, out):
+    for j, w in zip(np.asarray(index, np.int64), np.asarray(weights)):
+        if j >= 0:
+            out.reshape(-1)[j] += w
+    return out
+
+
+def forest_removal_t_ha(age_yr, *, bmax_mgc_ha, rate_per_yr, half_age_yr):
+    """B'(a) x 44/12 by a central difference of B(a) (independent of the closed form in the kernel)."""
+    def biomass(a):
+        return bmax_mgc_ha / (1.0 + math.exp(-rate_per_yr * (a - half_age_yr)))
+    h = 1e-4
+    return (biomass(age_yr + h) - biomass(age_yr - h)) / (2 * h) * CO2_PER_C
+
+
+def sink_removals(land_cover, forest_age, valid, *, rate_t_ha, forest_code, bmax_mgc_ha, rate_per_yr,
+                  half_age_yr, cell_ha):
+    lc = np.asarray(land_cover, np.uint8).reshape(-1)
+    age = np.asarray(forest_age, np.float32).reshape(-1)
+    valid = np.asarray(valid, bool).reshape(-1)
+    out = np.zeros(lc.shape[0])
+    for i in range(lc.shape[0]):
+        if not valid[i]:
+            continue
+        if lc[i] == forest_code:
+            b = bmax_mgc_ha / (1.0 + math.exp(-rate_per_yr * (float(age[i]) - half_age_yr)))
+            out[i] = rate_per_yr * b * (1.0 - b / bmax_mgc_ha) * CO2_PER_C * cell_ha
+        else:
+            out[i] = rate_t_ha[lc[i]] * cell_ha
+    return SinkResult(out, float(out.sum()))
+
+
+def conversion_loss(cells, previous_cover, valid, *, loss_t_ha, cell_ha):
+    valid = np.asarray(valid, bool).reshape(-1)
+    out = np.array([loss_t_ha[p] * cell_ha if valid[c] else 0.0 for c, p in zip(cells, previous_cover)])
+    return ConversionResult(out, float(out.sum()))
+
+
+def industry_emissions(site, sector, jobs, va_per_job, located_tick, valid, *, tick, kgce_per_cny, kgco2_per_kgce):
+    site = np.asarray(site, np.int64)
+    inside = np.asarray(valid, bool).reshape(-1)[site]
+    va = np.asarray(jobs, np.float64) * np.asarray(va_per_job, np.float32).astype(np.float64)
+    va = np.where(inside, va, 0.0)
+    energy = va * np.asarray(kgce_per_cny, np.float64)[np.asarray(sector, np.int64)]
+    t = energy * kgco2_per_kgce / 1000.0
+    new = np.asarray(located_tick) == tick
+    return IndustryResult(t, float(va.sum()), float(energy.sum()), float(t.sum()), float(t[new].sum()),
+                          float(t[~new].sum()))
+
+
+def firm_gdp(site, jobs, va_per_job, valid):
+    inside = np.asarray(valid, bool).reshape(-1)[np.asarray(site, np.int64)]
+    return float(sum(int(j) * float(v) for j, v, ok in zip(jobs, np.asarray(va_per_job, np.float32), inside) if ok))
