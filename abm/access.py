@@ -1,13 +1,15 @@
 """Neighbourhood and distance layers the choices read: densities nearby, green share, distances.
 
-Neighbourhood means are taken on a coarse block grid (blocks of about `block_m` metres) and read back
-per cell, so a 2000x2000 grid costs a 400x400 filter, not a 4-million-cell one: these layers steer
-choices; they are not outputs that need cell precision.
+Neighbourhood quantities live on a coarse block grid (blocks of about 300 m): agents and changed cells
+are binned into blocks, the block grid is smoothed, and values are looked up for the few cells a choice
+needs. A tick then costs in proportion to the agents and the cells that changed, not to the size of the
+grid. These layers steer choices; they are not outputs that need cell precision.
 
->>> counts = np.zeros((10, 10)); counts[5, 5] = 100
->>> layer = neighbourhood_mean(counts, cell_size_m=100, radius_m=300)
->>> layer.shape, float(layer[5, 5]) > float(layer[0, 0])
-((10, 10), True)
+>>> blocks = BlockGrid((10, 10), cell_size_m=100, block_m=300)
+>>> counts = blocks.bin(np.array([55]), np.array([100.0]))   # 100 households in cell (5, 5)
+>>> near = blocks.smooth(counts, radius_m=300)
+>>> float(blocks.lookup(near, np.array([55]))[0]) > float(blocks.lookup(near, np.array([0]))[0])
+True
 """
 
 from __future__ import annotations
@@ -16,20 +18,47 @@ import numpy as np
 from scipy import ndimage
 
 
-def _block(cell_size_m: float, radius_m: float) -> int:
-    return int(max(1, round(radius_m / cell_size_m / 3)))
+class BlockGrid:
+    """Maps grid cells to coarse blocks of `b` x `b` cells (b = block_m / cell size, at least 1)."""
 
+    def __init__(self, shape: tuple[int, int], cell_size_m: float, block_m: float = 300.0) -> None:
+        self.rows, self.cols = shape
+        self.cell_size_m = float(cell_size_m)
+        self.b = int(max(1, round(block_m / cell_size_m)))
+        self.shape = (-(-self.rows // self.b), -(-self.cols // self.b))
+        self.block_area_ha = (self.b * self.cell_size_m) ** 2 / 1e4
 
-def neighbourhood_mean(values: np.ndarray, cell_size_m: float, radius_m: float) -> np.ndarray:
-    """Mean of `values` in a square window of about 2 x radius_m, per cell (float32)."""
-    rows, cols = values.shape
-    b = _block(cell_size_m, radius_m)
-    pad_r, pad_c = (-rows) % b, (-cols) % b
-    v = np.pad(values.astype(np.float32, copy=False), ((0, pad_r), (0, pad_c)))
-    coarse = v.reshape(v.shape[0] // b, b, v.shape[1] // b, b).mean(axis=(1, 3))
-    size = max(1, int(round(2 * radius_m / (cell_size_m * b))) | 1)
-    smooth = ndimage.uniform_filter(coarse, size=size, mode="constant")
-    return np.repeat(np.repeat(smooth, b, axis=0), b, axis=1)[:rows, :cols]
+    def block_of(self, flat_cells: np.ndarray) -> np.ndarray:
+        """Flat block index of each flat cell index."""
+        r, c = np.divmod(np.asarray(flat_cells, np.int64), self.cols)
+        return (r // self.b) * self.shape[1] + c // self.b
+
+    def bin(self, flat_cells: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        """Sum of `weights` (default 1) per block, as a (block rows, block cols) float64 array."""
+        size = self.shape[0] * self.shape[1]
+        return np.bincount(self.block_of(flat_cells), weights=weights, minlength=size).reshape(self.shape).astype(np.float64)
+
+    def bin_mask(self, mask: np.ndarray) -> np.ndarray:
+        """Count of True cells per block from a full-grid mask (a full pass: use at start, not per tick)."""
+        b = self.b
+        pad = np.zeros((self.shape[0] * b, self.shape[1] * b), np.float32)
+        pad[: self.rows, : self.cols] = mask
+        return pad.reshape(self.shape[0], b, self.shape[1], b).sum(axis=(1, 3)).astype(np.float64)
+
+    def cells_per_block(self, valid: np.ndarray) -> np.ndarray:
+        return self.bin_mask(valid)
+
+    def smooth(self, coarse: np.ndarray, radius_m: float) -> np.ndarray:
+        """Mean over a square window of about 2 x radius_m around each block."""
+        size = max(1, int(round(2 * radius_m / (self.b * self.cell_size_m))) | 1)
+        return ndimage.uniform_filter(coarse, size=size, mode="constant")
+
+    def lookup(self, coarse: np.ndarray, flat_cells: np.ndarray) -> np.ndarray:
+        return coarse.ravel()[self.block_of(flat_cells)]
+
+    def to_cells(self, coarse: np.ndarray) -> np.ndarray:
+        """Expand a block array to the full grid (for maps and tests, not for the tick)."""
+        return np.repeat(np.repeat(coarse, self.b, axis=0), self.b, axis=1)[: self.rows, : self.cols]
 
 
 def distance_km(mask: np.ndarray, cell_size_m: float, cap_km: float = 50.0) -> np.ndarray:

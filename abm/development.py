@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from abm.access import neighbourhood_mean
 from abm.firms import job_capacity
 from abm.grid import LandCover
 
@@ -60,73 +59,75 @@ def _take(order_score: np.ndarray, cells: np.ndarray, capacity: np.ndarray, need
 
 
 class _Site:
-    """The state a development round reads, computed once per tick."""
+    """The state a development round reads, computed once per tick for the candidate cells only."""
 
     def __init__(self, model: UrbanModel) -> None:
         g = model.grid
         rules = model.rules
         d = model.config.development
         self.rng = model.rng
-        self.cap_m2 = rules.far_cap.ravel() * np.float32(g.cell_area_m2 * d.build_share_of_cap)
-        self.floor = g.floor_total.ravel().copy()
-        self.urban = g.urban.ravel().copy()
-        buildable = rules.buildable.ravel()
-        urban_share = neighbourhood_mean(g.urban.astype(np.float32), g.cell_size_m, 250).ravel()
-        lay = model.layers
-        near = (urban_share > 0) | (lay.road_km < 0.3)
-        self.green = np.flatnonzero(buildable & ~self.urban & near)
+        area = np.float32(g.cell_area_m2 * d.build_share_of_cap)
+        cap = rules.far_cap.ravel()
+        # Infill: built cells that rules allow, with room under their cap.
+        built = model.built[rules.allowed.ravel()[model.built]]
+        floor = (g.floor_residential.ravel()[built] + g.floor_commercial.ravel()[built]
+                 + g.floor_industrial.ravel()[built])
+        head = cap[built] * area - floor
+        ok = head > MIN_PROJECT_M2
+        self.infill, self.infill_head = built[ok], head[ok].astype(np.float64)
+        # Greenfield: released open land next to the city or a road.
+        urban_share = model.neighbourhood.urban_share
+        candidates = np.flatnonzero(rules.greenfield_ok.ravel() & ~g.urban.ravel())
+        share = model.blocks.lookup(urban_share, candidates)
+        lay_road = model.road_km[candidates]
+        near = (share > 0) | (lay_road < 0.3)
+        self.green = candidates[near]
+        share, lay_road = share[near], lay_road[near]
+        self.green_cap = (cap[self.green] * area).astype(np.float64)
+        self.green_taken = np.zeros(len(self.green), bool)
         self.quota = rules.quota_cells
-        gi = self.green
-        noise = d.score_noise * self.rng.gumbel(size=len(gi))
-        self.green_score = (d.weight_neighbourhood * urban_share[gi] + d.weight_road * np.exp(-lay.road_km[gi])
-                            + d.weight_centre * np.exp(-lay.centre_km[gi] / 5.0) - d.weight_slope * g.slope.ravel()[gi] + noise)
-        self.infill = np.flatnonzero(buildable & self.urban & (self.cap_m2 - self.floor > MIN_PROJECT_M2))
+        noise = d.score_noise * self.rng.gumbel(size=len(self.green))
+        self.green_score = (d.weight_neighbourhood * share + d.weight_road * np.exp(-lay_road)
+                            + d.weight_centre * np.exp(-model.centre_km[self.green] / 5.0)
+                            - d.weight_slope * g.slope.ravel()[self.green] + noise)
         self.rent = g.rent.ravel()
         self.centre = g.subcentre.ravel() > 0
-        self.road_km = lay.road_km
+        self.road_km = lay_road
 
     def infill_round(self, need: float, in_centre: bool = False):
-        cells = self.infill[self.centre[self.infill]] if in_centre else self.infill
-        head = self.cap_m2[cells] - self.floor[cells]
-        ok = head > MIN_PROJECT_M2
-        cells, head = cells[ok], head[ok]
+        idx = np.flatnonzero(self.infill_head > MIN_PROJECT_M2)
+        if in_centre:
+            idx = idx[self.centre[self.infill[idx]]]
+        cells = self.infill[idx]
         score = self.rent[cells] / 1000.0 + 0.3 * self.rng.gumbel(size=len(cells))
-        chosen, m2 = _take(score, cells, head, need)
-        self.floor[chosen] += m2
-        return chosen, m2
+        chosen, m2 = _take(score, idx, self.infill_head[idx], need)
+        self.infill_head[chosen] -= m2
+        return self.infill[chosen], m2
 
     def greenfield_round(self, need: float, score_bonus: np.ndarray | None = None, in_centre: bool = False):
-        mask = ~self.urban[self.green]
+        mask = ~self.green_taken
         if in_centre:
             mask &= self.centre[self.green]
         idx = np.flatnonzero(mask)
-        cells = self.green[idx]
         score = self.green_score[idx] + (0 if score_bonus is None else score_bonus[idx])
-        chosen, m2 = _take(score, cells, self.cap_m2[cells].astype(np.float64), need, max_cells=self.quota)
+        chosen, m2 = _take(score, idx, self.green_cap[idx], need, max_cells=self.quota)
         self.quota -= len(chosen)
-        self.urban[chosen] = True
-        self.floor[chosen] += m2
-        return chosen, m2
+        self.green_taken[chosen] = True
+        return self.green[chosen], m2
 
     def build(self, need: float, renewal_share: float, in_centre: bool = False, greenfield_bonus=None):
         """Meet `need` m2 by infill (renewal share first) then greenfield, then infill for any shortfall."""
-        parts = []
-        c, m = self.infill_round(need * renewal_share, in_centre)
-        parts.append((c, m))
-        rest = need - m.sum()
-        c, m = self.greenfield_round(rest, greenfield_bonus, in_centre)
-        parts.append((c, m))
-        rest -= m.sum()
+        parts = [self.infill_round(need * renewal_share, in_centre)]
+        rest = need - parts[-1][1].sum()
+        parts.append(self.greenfield_round(rest, greenfield_bonus, in_centre))
+        rest -= parts[-1][1].sum()
         if rest > MIN_PROJECT_M2:  # quota used up: densify what is there
-            c, m = self.infill_round(rest, in_centre)
-            parts.append((c, m))
-        cells = np.concatenate([p[0] for p in parts])
-        m2 = np.concatenate([p[1] for p in parts])
-        return cells, m2
+            parts.append(self.infill_round(rest, in_centre))
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 def step_development(model: UrbanModel) -> None:
-    """Build this year's floor space, record land conversions, update rents and forest ages."""
+    """Build this year's floor space, record land conversions and update rents."""
     g = model.grid
     p = model.config.population
     d = model.config.development
@@ -135,60 +136,63 @@ def step_development(model: UrbanModel) -> None:
     v = d.target_vacancy
 
     # Demand: next year's expected households and jobs, with the vacancy developers keep.
+    built = model.built
     next_households = model.target_households * (1.0 + p.growth_rate.at(year + 1))
-    units_total = float((g.floor_residential[g.valid] // p.m2_per_household).sum())
+    units_total = float((g.floor_residential.ravel()[built] // p.m2_per_household).sum())
     res_need = max(0.0, next_households * (1 + v) - units_total) * p.m2_per_household
     jobs_next = next_households * p.jobs_per_household
     share = p.services_share.at(year + 1)
-    cap = job_capacity(model)
+    cap = job_capacity(model, built)
     com_need = max(0.0, jobs_next * share * (1 + v) - float(cap[0].sum())) * p.m2_per_job_services
     ind_need = max(0.0, jobs_next * (1 - share) * (1 + v) - float(cap[1].sum())) * p.m2_per_job_industry
 
     site = _Site(model)
-    n = g.valid.size
-    add_res = np.zeros(n, np.float64)
-    add_com = np.zeros(n, np.float64)
-    add_ind = np.zeros(n, np.float64)
+    projects: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []  # cells, res, com, ind m2
+
+    def add(cells: np.ndarray, res=None, com=None, ind=None) -> None:
+        zero = np.zeros(len(cells))
+        projects.append((cells, zero if res is None else res, zero if com is None else com, zero if ind is None else ind))
 
     # 1. Housing, with the mixed-use share of commercial floor inside the same projects.
     com_mixed = rules.mixed_use * com_need
     pool = res_need + com_mixed
     if pool > 0:
         cells, m2 = site.build(pool, rules.renewal_share)
-        np.add.at(add_res, cells, m2 * (res_need / pool))
-        np.add.at(add_com, cells, m2 * (com_mixed / pool))
+        add(cells, res=m2 * (res_need / pool), com=m2 * (com_mixed / pool))
     # 2. Commercial floor: the plan's share into designated centres, the rest wherever it pays.
     com_rest = com_need - com_mixed
     in_centres = com_rest * rules.jobs_in_centres
     if in_centres > 0:
         cells, m2 = site.build(in_centres, rules.renewal_share, in_centre=True)
-        np.add.at(add_com, cells, m2)
+        add(cells, com=m2)
         com_rest -= m2.sum()  # what the centres could not take goes elsewhere
     if com_rest > 0:
         cells, m2 = site.build(com_rest, rules.renewal_share)
-        np.add.at(add_com, cells, m2)
+        add(cells, com=m2)
     # 3. Industry: greenfield parks with road access, away from the core.
     if ind_need > 0:
-        bonus = 2.0 * np.exp(-site.road_km[site.green]) - 1.5 * site.centre[site.green]
+        bonus = 2.0 * np.exp(-site.road_km) - 1.5 * site.centre[site.green]
         cells, m2 = site.greenfield_round(ind_need, bonus)
+        add(cells, ind=m2)
         rest = ind_need - m2.sum()
-        np.add.at(add_ind, cells, m2)
         if rest > MIN_PROJECT_M2:
             cells, m2 = site.infill_round(rest)
-            np.add.at(add_ind, cells, m2)
+            add(cells, ind=m2)
 
-    _apply(model, add_res, add_com, add_ind)
+    _apply(model, projects)
     _update_rents(model)
-    forest = g.land_cover == LandCover.FOREST
-    g.forest_age[forest] += 1.0
 
 
-def _apply(model: UrbanModel, add_res: np.ndarray, add_com: np.ndarray, add_ind: np.ndarray) -> None:
+def _apply(model: UrbanModel, projects: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]) -> None:
     """Write the new floor into the grid, with vintage, energy standard and land conversion."""
     g = model.grid
     year = model.year
-    cells = np.flatnonzero((add_res + add_com + add_ind) > 0)
-    res, com, ind = add_res[cells], add_com[cells], add_ind[cells]
+    all_cells = np.concatenate([p[0] for p in projects]) if projects else np.empty(0, np.int64)
+    cells, inverse = np.unique(all_cells, return_inverse=True)
+    res, com, ind = (np.bincount(inverse, weights=np.concatenate([p[i] for p in projects]), minlength=len(cells))
+                     if projects else np.empty(0) for i in (1, 2, 3))
+    keep = (res + com + ind) > 0
+    cells, res, com, ind = cells[keep], res[keep], com[keep], ind[keep]
     add = res + com + ind
     flat = {name: getattr(g, name).ravel() for name in ("floor_residential", "floor_commercial", "floor_industrial",
                                                          "floor_added", "vintage", "energy_factor", "retrofit",
@@ -199,7 +203,7 @@ def _apply(model: UrbanModel, add_res: np.ndarray, add_com: np.ndarray, add_ind:
     params = model.carbon_params
     f_res = params.new_build_factor(year, "residential")
     f_pub = params.new_build_factor(year, "commercial")
-    new_factor = (res * f_res + (com + ind) * f_pub) / add
+    new_factor = (res * f_res + (com + ind) * f_pub) / np.where(add > 0, add, 1.0)
     flat["vintage"][cells] = (flat["vintage"][cells] * old + year * add) / total
     flat["energy_factor"][cells] = (flat["energy_factor"][cells] * old + new_factor * add) / total
     flat["retrofit"][cells] = flat["retrofit"][cells] * old / total
@@ -214,21 +218,26 @@ def _apply(model: UrbanModel, add_res: np.ndarray, add_com: np.ndarray, add_ind:
     flat["urban_year"][converted] = year
     flat["forest_age"][converted] = 0.0
     base = model.config.development.base_rent_cny_m2
-    flat["rent"][converted] = base * (0.7 + 0.6 * np.exp(-model.layers.centre_km[converted] / 5.0))
+    flat["rent"][converted] = base * (0.7 + 0.6 * np.exp(-model.centre_km[converted] / 5.0))
+    new_built = np.setdiff1d(cells, model.built, assume_unique=True)
+    if len(new_built):
+        model.built = np.union1d(model.built, new_built)
 
 
 def _update_rents(model: UrbanModel) -> None:
     """Rents move toward clearing: up where occupancy beats the target, down where vacancy is high."""
-    g = model.grid
+    from abm.households import dwellings
+
     d = model.config.development
-    units = (g.floor_residential.ravel() // model.config.population.m2_per_household)
-    hh = np.bincount(model.households.home, minlength=units.size)  # occupancy after this year's moves
+    built = model.built
+    units = dwellings(model, built)
+    hh = model.occupancy()[built]  # occupancy after this year's moves
     has = units > 0
-    occ = np.zeros_like(units, dtype=np.float64)
-    occ[has] = hh[has] / units[has]
-    rent = g.rent.ravel()
-    rent[has] *= np.exp(d.rent_adjustment * (occ[has] - (1 - d.target_vacancy))).astype(np.float32)
-    np.clip(rent, 0.2 * d.base_rent_cny_m2, 5.0 * d.base_rent_cny_m2, out=rent, where=has)
+    occ = hh[has] / units[has]
+    rent = model.grid.rent.ravel()
+    cells = built[has]
+    updated = rent[cells] * np.exp(d.rent_adjustment * (occ - (1 - d.target_vacancy)))
+    rent[cells] = np.clip(updated, 0.2 * d.base_rent_cny_m2, 5.0 * d.base_rent_cny_m2)
 
 
 def initial_rents(model: UrbanModel) -> None:
@@ -236,5 +245,6 @@ def initial_rents(model: UrbanModel) -> None:
     g = model.grid
     base = model.config.development.base_rent_cny_m2
     rent = g.rent.ravel()
-    unset = (g.floor_total.ravel() > 0) & (rent <= 0)
-    rent[unset] = base * (0.7 + 0.6 * np.exp(-model.layers.centre_km[unset] / 5.0))
+    built = model.built
+    unset = built[rent[built] <= 0]
+    rent[unset] = base * (0.7 + 0.6 * np.exp(-model.centre_km[unset] / 5.0))

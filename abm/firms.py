@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from abm.kernels.choice import choose_locations, sample_candidates
+from abm.kernels.choice import choose_locations, draw_uniforms, sample_candidates
 from abm.population import SECTORS
 
 if TYPE_CHECKING:
@@ -21,24 +21,25 @@ READS = ("floor_commercial", "floor_industrial", "rent", "subcentre")
 WRITES = ()  # firms change the agent table only
 
 
-def job_capacity(model: UrbanModel) -> dict[int, np.ndarray]:
-    """Jobs each cell's floor can hold, per sector code (flat int64)."""
+def job_capacity(model: UrbanModel, cells: np.ndarray) -> dict[int, np.ndarray]:
+    """Jobs the floor of `cells` can hold, per sector code (int64, aligned with `cells`)."""
     p = model.config.population
     g = model.grid
-    valid = g.valid.ravel()
     return {
-        SECTORS["services"]: np.where(valid, g.floor_commercial.ravel() // p.m2_per_job_services, 0).astype(np.int64),
-        SECTORS["industry"]: np.where(valid, g.floor_industrial.ravel() // p.m2_per_job_industry, 0).astype(np.int64),
+        SECTORS["services"]: (g.floor_commercial.ravel()[cells] // p.m2_per_job_services).astype(np.int64),
+        SECTORS["industry"]: (g.floor_industrial.ravel()[cells] // p.m2_per_job_industry).astype(np.int64),
     }
 
 
 def free_job_capacity(model: UrbanModel) -> dict[int, np.ndarray]:
-    cap = job_capacity(model)
-    n_cells = model.grid.valid.size
+    """Free jobs per built cell and sector (aligned with `model.built`)."""
+    built = model.built
+    cap = job_capacity(model, built)
+    f = model.firms
+    pos = np.searchsorted(built, f.site)
     for sector, arr in cap.items():
-        mine = model.firms.sector == sector
-        used = np.bincount(model.firms.site[mine], weights=model.firms.jobs[mine], minlength=n_cells)
-        arr -= used.astype(np.int64)
+        mine = f.sector == sector
+        arr -= np.bincount(pos[mine], weights=f.jobs[mine], minlength=len(built)).astype(np.int64)
     return cap
 
 
@@ -61,60 +62,57 @@ def _draw_firms(model: UrbanModel, jobs_needed: int, sector: int) -> tuple[np.nd
     return sizes, va.astype(np.float32)
 
 
-def _attributes(model: UrbanModel) -> tuple[np.ndarray, np.ndarray]:
-    c = model.config.choice
-    lay = model.layers
-    attrs = np.stack([
-        np.log1p(lay.density_nearby),
-        np.log1p(lay.jobs_nearby),
-        model.grid.rent.ravel() / 1000.0,
-        (model.grid.subcentre.ravel() > 0).astype(np.float32),
-    ])
-    betas = np.array([c.firm_beta_labour, c.firm_beta_agglomeration, c.firm_beta_rent, c.firm_beta_centre])
-    return attrs, betas
-
-
 def locate_firms(model: UrbanModel, sizes: np.ndarray, sectors: np.ndarray, free: dict[int, np.ndarray],
                  origin: np.ndarray | None = None) -> np.ndarray:
-    """Chosen site per firm (-1 where none had room); `free` capacities are updated in place.
+    """Chosen site cell per firm (-1 where none had room); `free` (per built cell) is updated in place.
 
-    `origin`: a relocating firm's current site (-1 for new firms), weighed beside the sampled sites and
-    released when the firm leaves it.
+    `origin`: a relocating firm's current site cell (-1 for new firms), weighed beside the sampled sites
+    and released when the firm leaves it.
     """
-    origin = np.full(len(sizes), -1, np.int64) if origin is None else origin
-    k = model.config.choice.candidates
-    attrs, betas = _attributes(model)
-    sites = np.full(len(sizes), -1, np.int64)
+    c = model.config.choice
     g = model.grid
+    built = model.built
+    nb = model.neighbourhood
+    origin = np.full(len(sizes), -1, np.int64) if origin is None else origin
+    origin_pos = np.where(origin >= 0, np.searchsorted(built, origin), -1)
+    sites = np.full(len(sizes), -1, np.int64)
     for sector in sorted(SECTORS.values()):
         rows = np.flatnonzero(sectors == sector)
         if len(rows) == 0:
             continue
         cap = free[sector]
+        keep = cap > 0
+        keep[origin_pos[rows][origin_pos[rows] >= 0]] = True
+        alts = np.flatnonzero(keep)
+        alt_cells = built[alts]
+        capacity = np.maximum(cap[alts], 0)
+        alt_utility = (c.firm_beta_labour * np.log1p(model.blocks.lookup(nb.households_per_ha, alt_cells))
+                       + c.firm_beta_agglomeration * np.log1p(model.blocks.lookup(nb.jobs_per_ha, alt_cells))
+                       + c.firm_beta_rent * g.rent.ravel()[alt_cells] / 1000.0
+                       + c.firm_beta_centre * (g.subcentre.ravel()[alt_cells] > 0))
+        opos = np.where(origin_pos >= 0, np.searchsorted(alts, origin_pos), -1)
         for _ in range(3):  # iterative lotteries: firms left without room re-choose among what is left
-            cells = np.flatnonzero(cap > 0)
-            if len(rows) == 0 or len(cells) == 0:
+            if len(rows) == 0 or capacity.sum() == 0 and not (opos[rows] >= 0).any():
                 break
-            cand = sample_candidates(model.rng, cells, cap[cells].astype(np.float64), len(rows), k)
-            cand = np.concatenate([origin[rows, None], cand], axis=1)
-            gumbel = model.rng.gumbel(size=cand.shape)
+            cand = sample_candidates(model.rng, capacity, len(rows), c.candidates)
+            uniforms = draw_uniforms(model.rng, len(rows), c.candidates)
             order = model.rng.permutation(len(rows))
-            got = choose_locations(order, cand, gumbel, np.full(len(rows), -1, np.int64), attrs, betas, 0.0,
-                                   g.shape[1], g.cell_size_m / 1000.0, 1.0, model.layers.transit_access, 1.0,
-                                   cap, sizes[rows].astype(np.int64), origin[rows])
-            sites[rows] = got
+            got = choose_locations(order, cand, uniforms, alt_cells, alt_utility, capacity,
+                                   demand=sizes[rows].astype(np.int64), origin=opos[rows])
+            sites[rows] = np.where(got >= 0, alt_cells[np.maximum(got, 0)], -1)
             rows = rows[got < 0]
+        cap[alts] = capacity
     return sites
 
 
 def seed_firms(model: UrbanModel) -> None:
     """Fill the initial non-residential floor with firms at the start of the run."""
+    from abm.households import dwellings
+
     p = model.config.population
-    units = int((model.grid.floor_residential[model.grid.valid] // p.m2_per_household).sum())
-    expected_households = units * (1 - model.config.development.target_vacancy)
+    expected_households = dwellings(model, model.built).sum() * (1 - model.config.development.target_vacancy)
     jobs_needed = expected_households * p.jobs_per_household
     _top_up_job_floor(model, jobs_needed)
-    model.refresh_layers(network_changed=True)
     step_firms(model, jobs_target=jobs_needed, relocate=False)
 
 
@@ -122,16 +120,18 @@ def _top_up_job_floor(model: UrbanModel, jobs_needed: float) -> None:
     """Scale up the seeded non-residential floor where the region has too little for its jobs."""
     p = model.config.population
     g = model.grid
+    built = model.built
     share = p.services_share.at(model.year)
-    for floor, m2, sector_share in ((g.floor_commercial, p.m2_per_job_services, share),
+    for layer, m2, sector_share in ((g.floor_commercial, p.m2_per_job_services, share),
                                     (g.floor_industrial, p.m2_per_job_industry, 1 - share)):
+        floor = layer.ravel()
         need_m2 = jobs_needed * sector_share * m2 * 1.15  # room for lumpy firm sizes
-        have = float(floor[g.valid].sum())
+        have = float(floor[built].sum())
         if have <= 0:
-            floor[:] = np.where(g.urban & g.valid, g.floor_residential * 0.25, 0)
-            have = float(floor[g.valid].sum())
+            floor[built] = g.floor_residential.ravel()[built] * 0.25
+            have = float(floor[built].sum())
         if 0 < have < need_m2:
-            floor *= need_m2 / have
+            floor[built] *= need_m2 / have
 
 
 def step_firms(model: UrbanModel, jobs_target: float | None = None, relocate: bool = True) -> None:

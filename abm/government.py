@@ -31,7 +31,8 @@ class YearRules:
     """This year's rules for everyone else."""
 
     year: int
-    buildable: np.ndarray        # bool grid: developers may build here this year
+    allowed: np.ndarray          # bool grid: may carry buildings at all (valid, not excluded/red line/water)
+    greenfield_ok: np.ndarray    # bool grid: open land developers may urbanise (allowed, in boundary, not reserved)
     far_cap: np.ndarray          # float32 grid: floor-area ratio cap
     quota_cells: int             # new urban cells released this year
     renewal_share: float
@@ -39,6 +40,11 @@ class YearRules:
     jobs_in_centres: float
     network_changed: bool        # transit or centres changed: distance layers need recomputing
     afforested: np.ndarray       # flat indices of cells afforested this tick
+    afforested_from: np.ndarray  # their land cover before
+
+    def buildable(self, urban: np.ndarray) -> np.ndarray:
+        """Where floor may be added: existing urban land that is allowed, plus released greenfield."""
+        return (self.allowed & urban) | self.greenfield_ok
 
 
 class Government(mesa.Agent):
@@ -58,6 +64,13 @@ class Government(mesa.Agent):
         self._core_mask()
         self._transit_built = False
         self._subcentres_designated = False
+        g = grid
+        self.allowed = g.valid & ~g.excluded & ~g.red_line & (g.land_cover != LandCover.WATER)
+        theta = np.arctan2(self._yy - self.centre[0], self._xx - self.centre[1])
+        self._wedge = np.cos(6 * theta).astype(np.float32)  # six green wedges between the radial roads
+        self._plan_key: tuple | None = None
+        self._far_key: tuple | None = None
+        self._afforest_order: np.ndarray | None = None
 
     # ----------------------------------------------------------------------------------------------
     def _find_centre(self) -> tuple[float, float]:
@@ -143,43 +156,55 @@ class Government(mesa.Agent):
         open_land = boundary & ~g.urban & ~g.excluded & ~g.red_line
         if share <= 0 or not open_land.any():
             return np.zeros(g.shape, bool)
-        theta = np.arctan2(self._yy - self.centre[0], self._xx - self.centre[1])
-        wedge = np.cos(6 * theta)  # six wedges between the radial roads
-        values = wedge[open_land]
+        values = self._wedge[open_land]
         threshold = np.quantile(values, 1 - share)
-        return open_land & (wedge >= threshold)
+        return open_land & (self._wedge >= threshold)
 
-    def _far_cap(self, year: int) -> np.ndarray:
+    def _far_cap(self, year: int, changed: bool) -> np.ndarray:
         lay = self.policy.layout
         g = self.grid
-        cap = np.full(g.shape, lay.far_cap_other.at(year), np.float32)
-        cap[g.subcentre >= 2] = lay.far_cap_subcentre.at(year)
-        cap[g.subcentre == 1] = lay.far_cap_core.at(year)
-        return cap
+        key = (lay.far_cap_other.at(year), lay.far_cap_subcentre.at(year), lay.far_cap_core.at(year))
+        if changed or key != self._far_key:
+            cap = np.full(g.shape, key[0], np.float32)
+            cap[g.subcentre >= 2] = key[1]
+            cap[g.subcentre == 1] = key[2]
+            self.far_cap, self._far_key = cap, key
+        return self.far_cap
 
-    def _afforest(self, year: int) -> np.ndarray:
+    def _afforest(self, year: int) -> tuple[np.ndarray, np.ndarray]:
+        """Plant this year's forest: reserved wedges first, then open land nearest the town."""
         n = int(round(self.policy.structure.afforestation_cells.at(year)))
         g = self.grid
+        empty = np.empty(0, np.int64), np.empty(0, np.uint8)
         if n <= 0:
-            return np.empty(0, np.int64)
-        # Green works go first to the reserved wedges, then to open land nearest the town.
-        open_land = g.valid & ((g.land_cover == LandCover.AGRICULTURE) | (g.land_cover == LandCover.GRASSLAND))
-        candidates = np.flatnonzero(open_land.ravel())
-        if len(candidates) == 0:
-            return candidates
-        priority = self._dist_km.ravel()[candidates] - 1000.0 * self.green_reserve.ravel()[candidates]
-        chosen = candidates[np.argsort(priority, kind="stable")[:n]]
-        g.land_cover.ravel()[chosen] = LandCover.FOREST
+            return empty
+        cover = g.land_cover.ravel()
+        if self._afforest_order is None:  # the works' priority list, drawn up once
+            open_land = g.valid & ((g.land_cover == LandCover.AGRICULTURE) | (g.land_cover == LandCover.GRASSLAND))
+            # never on land released for building: the wedges, then open land outside the boundary
+            candidates = np.flatnonzero((open_land & ~self.greenfield_ok).ravel())
+            priority = self._dist_km.ravel()[candidates] - 1000.0 * self.green_reserve.ravel()[candidates]
+            self._afforest_order = candidates[np.argsort(priority, kind="stable")]
+        order = self._afforest_order
+        still_open = (cover[order] == LandCover.AGRICULTURE) | (cover[order] == LandCover.GRASSLAND)
+        order = order[still_open]
+        chosen, self._afforest_order = order[:n], order[n:]
+        previous = cover[chosen].copy()
+        cover[chosen] = LandCover.FOREST
         g.forest_age.ravel()[chosen] = 0.0
-        return chosen.astype(np.int64)
+        return chosen.astype(np.int64), previous
 
     def _retrofit(self, year: int) -> None:
+        """Retrofit a share of the not-yet-retrofitted floor built before the current standard."""
         rate = self.policy.efficiency.retrofit_rate.at(year)
         g = self.grid
         if rate <= 0:
             return
-        old = (g.vintage > 0) & (g.vintage < RETROFIT_BEFORE_YEAR)
-        g.retrofit[old] += rate * (1.0 - g.retrofit[old])
+        built = self.model.built
+        vintage = g.vintage.ravel()[built]
+        old = built[(vintage > 0) & (vintage < RETROFIT_BEFORE_YEAR)]
+        retrofit = g.retrofit.ravel()
+        retrofit[old] += rate * (1.0 - retrofit[old])
 
     # ----------------------------------------------------------------------------------------------
     def decide(self, year: int) -> YearRules:
@@ -195,23 +220,30 @@ class Government(mesa.Agent):
                 self._build_transit()
                 self._transit_built = True
                 changed = True
-        boundary = self._boundary(year)
-        self.grid.growth_boundary[:] = boundary
-        self.green_reserve = self._green_reserve(year, boundary)
-        afforested = self._afforest(year)
+        q = self.policy.quantity
+        key = (q.boundary_radius_km.at(year), q.cluster_radius_km.at(year),
+               self.policy.structure.green_share_min.at(year), len(self.subcentre_sites))
+        if changed or key != self._plan_key:  # the plan's map changes only when its numbers do
+            boundary = self._boundary(year)
+            self.grid.growth_boundary[:] = boundary
+            self.green_reserve = self._green_reserve(year, boundary)
+            self.greenfield_ok = self.allowed & boundary & ~self.green_reserve
+            self._plan_key = key
+            self._afforest_order = None
+        afforested, afforested_from = self._afforest(year)
         self._retrofit(year)
-        g = self.grid
-        buildable = g.developable() & ~self.green_reserve & (g.land_cover != LandCover.WATER)
         return YearRules(
             year=year,
-            buildable=buildable,
-            far_cap=self._far_cap(year),
+            allowed=self.allowed,
+            greenfield_ok=self.greenfield_ok,
+            far_cap=self._far_cap(year, changed),
             quota_cells=int(round(self.policy.quantity.land_quota_cells.at(year))),
             renewal_share=self.policy.renewal.renewal_share.at(year),
             mixed_use=self.policy.function.mixed_use.at(year),
             jobs_in_centres=lay.jobs_in_centres,
             network_changed=changed,
             afforested=afforested,
+            afforested_from=afforested_from,
         )
 
     def step(self) -> None:  # mesa API: the model calls decide() with the year instead

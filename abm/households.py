@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from abm.kernels.choice import choose_locations, sample_candidates
+from abm.kernels.choice import choose_locations, draw_uniforms, sample_candidates
 
 if TYPE_CHECKING:
     from abm.model import UrbanModel
@@ -21,11 +21,16 @@ READS = ("floor_residential", "rent", "land_cover")
 WRITES = ()
 
 
-def _attributes(model: UrbanModel) -> tuple[np.ndarray, np.ndarray]:
-    c = model.config.choice
-    lay = model.layers
-    attrs = np.stack([model.grid.rent.ravel() / 1000.0, lay.green_nearby, np.log1p(lay.density_nearby)])
-    return attrs, np.array([c.beta_rent, c.beta_green, c.beta_density])
+def dwellings(model: UrbanModel, cells: np.ndarray) -> np.ndarray:
+    """Dwellings the residential floor of `cells` holds (int64)."""
+    m2 = model.config.population.m2_per_household
+    return (model.grid.floor_residential.ravel()[cells] // m2).astype(np.int64)
+
+
+def free_dwellings(model: UrbanModel) -> np.ndarray:
+    """Free dwellings per built cell (aligned with `model.built`)."""
+    occupied = model.occupancy()[model.built]
+    return np.maximum(dwellings(model, model.built) - occupied, 0)
 
 
 def _draw_newcomers(model: UrbanModel, n: int) -> dict[str, np.ndarray]:
@@ -46,46 +51,55 @@ def _draw_newcomers(model: UrbanModel, n: int) -> dict[str, np.ndarray]:
     return {"size": size, "income": income, "car": car, "work": work}
 
 
-def locate(model: UrbanModel, work: np.ndarray, free_units: np.ndarray, origin: np.ndarray | None = None,
+def locate(model: UrbanModel, work: np.ndarray, free: np.ndarray, origin: np.ndarray | None = None,
            rounds: int = 3) -> np.ndarray:
-    """Chosen home cell per chooser (-1 where none had room); `free_units` is updated in place.
+    """Chosen home cell per chooser (-1 where none had room); `free` (per built cell) is updated in place.
 
-    `origin` is a mover's current home (-1 for newcomers): it is weighed beside the sampled cells and
-    released when the mover leaves it. Choosers whose sampled cells all filled up before their turn
+    `origin` is a mover's current home cell (-1 for newcomers): it is weighed beside the sampled cells
+    and released when the mover leaves it. Choosers whose sampled cells all filled up before their turn
     re-choose among what is left, up to `rounds` lotteries (UrbanSim's iterative lotteries).
     """
     g = model.grid
     c = model.config.choice
-    attrs, betas = _attributes(model)
-    origin = np.full(len(work), -1, np.int64) if origin is None else origin
-    chosen = np.full(len(work), -1, np.int64)
-    waiting = np.arange(len(work))
+    n = len(work)
+    origin = np.full(n, -1, np.int64) if origin is None else origin
+    built = model.built
+    # Alternatives: built cells with a free dwelling, plus the homes movers hold now.
+    keep = free > 0
+    keep[np.searchsorted(built, origin[origin >= 0])] = True
+    alts = np.flatnonzero(keep)
+    alt_cells = built[alts]
+    capacity = free[alts].copy()
+    origin_pos = np.full(n, -1, np.int64)
+    has = origin >= 0
+    origin_pos[has] = np.searchsorted(alt_cells, origin[has])
+    nb = model.neighbourhood
+    alt_utility = (c.beta_rent * g.rent.ravel()[alt_cells] / 1000.0
+                   + c.beta_green * model.blocks.lookup(nb.green_share, alt_cells)
+                   + c.beta_density * np.log1p(model.blocks.lookup(nb.households_per_ha, alt_cells)))
+    job_cells = model.firms.site[work]
+    chosen = np.full(n, -1, np.int64)
+    waiting = np.arange(n)
     for _ in range(rounds):
-        cells = np.flatnonzero(free_units > 0)
-        if len(waiting) == 0 or len(cells) == 0:
+        if len(waiting) == 0 or capacity.sum() == 0 and not has[waiting].any():
             break
-        cand = sample_candidates(model.rng, cells, free_units[cells].astype(np.float64), len(waiting), c.candidates)
-        cand = np.concatenate([origin[waiting, None], cand], axis=1)
-        gumbel = model.rng.gumbel(size=cand.shape)
+        cand = sample_candidates(model.rng, capacity, len(waiting), c.candidates)
+        uniforms = draw_uniforms(model.rng, len(waiting), c.candidates)
         order = model.rng.permutation(len(waiting))
-        got = choose_locations(order, cand, gumbel, model.firms.site[work[waiting]], attrs, betas, c.beta_commute_km,
-                               g.shape[1], g.cell_size_m / 1000.0, model.carbon_params.circuity, model.layers.transit_access,
-                               c.transit_cost_factor, free_units, origin=origin[waiting])
-        chosen[waiting] = got
+        got = choose_locations(order, cand, uniforms, alt_cells, alt_utility, capacity,
+                               target=job_cells[waiting], target_transit=model.transit_access[job_cells[waiting]],
+                               alt_transit=model.transit_access[alt_cells], b_cost=c.beta_commute_km,
+                               cols=g.shape[1], cell_km=g.cell_size_m / 1000.0, circuity=model.carbon_params.circuity,
+                               transit_factor=c.transit_cost_factor, origin=origin_pos[waiting])
+        chosen[waiting] = np.where(got >= 0, alt_cells[np.maximum(got, 0)], -1)
         waiting = waiting[got < 0]
+    free[alts] = capacity
     return chosen
-
-
-def free_units(model: UrbanModel) -> np.ndarray:
-    g = model.grid
-    units = np.where(g.valid.ravel(), g.floor_residential.ravel() // model.config.population.m2_per_household, 0)
-    occupied = np.bincount(model.households.home, minlength=g.valid.size)
-    return np.maximum(units.astype(np.int64) - occupied, 0)
 
 
 def seed_households(model: UrbanModel) -> None:
     """Fill the initial dwellings (less the target vacancy) with households who work in the region."""
-    free = free_units(model)
+    free = free_dwellings(model)
     n = int(free.sum() * (1 - model.config.development.target_vacancy))
     new = _draw_newcomers(model, n)
     homes = locate(model, new["work"], free)
@@ -109,7 +123,7 @@ def step_households(model: UrbanModel) -> None:
     arrivals = max(0, target - len(hh))
     movers = np.flatnonzero(rng.random(len(hh)) < p.move_rate)
     new = _draw_newcomers(model, arrivals)
-    free = free_units(model)  # movers' dwellings are released only as they move (a vacancy chain)
+    free = free_dwellings(model)  # movers' dwellings are released only as they move (a vacancy chain)
     work = np.concatenate([hh.work[movers], new["work"]])
     origin = np.concatenate([hh.home[movers], np.full(arrivals, -1, np.int64)])
     homes = locate(model, work, free, origin)

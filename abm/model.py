@@ -1,5 +1,9 @@
 """UrbanModel: the mesa Model that owns the grid, the agents, the seeded RNG and the yearly recipe.
 
+The tick's cost follows the agents and the built area, not the size of the grid: the model keeps the
+list of built cells (`built`), occupancy per built cell, and block-level neighbourhood counts that it
+updates where land changed. Full-grid passes happen only when the network or the plan changes.
+
 >>> from abm.scenario import scenario_from_dict
 >>> model = UrbanModel(scenario_from_dict({"region": {"rows": 40, "cols": 40, "town_radius_km": 0.5}}))
 >>> model.step(); model.tick, len(model.records)
@@ -14,30 +18,27 @@ import mesa
 import numpy as np
 
 from abm import development, firms, households
-from abm.access import distance_km, neighbourhood_mean
+from abm.access import BlockGrid, distance_km
 from abm.carbon import CarbonAccount, account_carbon
-from abm.inflection import InflectionDetector, InflectionEvent
 from abm.government import Government, YearRules
-from abm.grid import LandGrid
+from abm.grid import LandCover, LandGrid
+from abm.inflection import InflectionDetector, InflectionEvent
 from abm.population import Firms, Households
 from abm.regions import build_region
 from abm.scenario import Scenario
 
+#: Land covers that count as green space for the households' amenity.
+GREEN_COVERS = (LandCover.FOREST, LandCover.GRASSLAND, LandCover.WATER, LandCover.WETLAND)
+
 
 @dataclass
-class Layers:
-    """Per-tick derived layers the choices read (recomputed in `refresh_layers`)."""
+class Neighbourhood:
+    """Block-level counts and smoothed densities the choices read (see abm.access.BlockGrid)."""
 
-    households_per_cell: np.ndarray   # int64 flat
-    units_per_cell: np.ndarray        # int64 flat: dwellings the residential floor holds
-    jobs_per_cell: np.ndarray         # int64 flat
-    density_nearby: np.ndarray        # float32 flat: households per ha within ~1 km
-    jobs_nearby: np.ndarray           # float32 flat: jobs per ha within ~1 km
-    green_nearby: np.ndarray          # float32 flat: green share within ~500 m
-    road_km: np.ndarray               # float32 flat: distance to a road
-    centre_km: np.ndarray             # float32 flat: distance to a designated centre
-    transit_km: np.ndarray            # float32 2-D: distance to transit (the carbon kernels read it)
-    transit_access: np.ndarray        # bool flat: within walking reach of transit
+    households_per_ha: np.ndarray    # smoothed over ~1 km, per block
+    jobs_per_ha: np.ndarray          # smoothed over ~1 km, per block
+    green_share: np.ndarray          # smoothed over ~500 m, per block
+    urban_share: np.ndarray          # smoothed over ~300 m, per block
 
 
 class UrbanModel(mesa.Model):
@@ -57,70 +58,93 @@ class UrbanModel(mesa.Model):
         self.records: list[dict[str, float]] = []
         self.converted_cells = np.empty(0, np.int64)
         self.converted_from = np.empty(0, np.uint8)
-        self.unhoused = 0
-        self.government = Government(self, scenario.policy, self.grid)
+        self.unhoused = self.arrivals = self.leavers = 0
+        self.jobs_unplaced = 0
+        g = self.grid
+        self.n_cells = g.valid.size
+        self.built = np.flatnonzero((g.floor_total > 0).ravel() & g.valid.ravel())
+        self.forest_cells = np.flatnonzero((g.land_cover == LandCover.FOREST).ravel() & g.valid.ravel())
+        self.blocks = BlockGrid(g.shape, g.cell_size_m)
+        self._block_cells = np.maximum(self.blocks.bin_mask(g.valid), 1.0)
+        self._green_count = self.blocks.bin_mask(np.isin(g.land_cover, GREEN_COVERS) & g.valid)
+        self._urban_count = self.blocks.bin_mask(g.urban & g.valid)
+        self.road_km = distance_km(g.roads, g.cell_size_m).ravel()
+        self.government = Government(self, scenario.policy, g)
         self.rules: YearRules = self.government.decide(self.year)
+        self._note_land_change(self.rules.afforested, self.rules.afforested_from)
+        self.refresh_network()
         self.households = Households.empty()
         self.firms = Firms.empty()
-        self._init_static_layers()
-        self.households_start = 0
-        self.refresh_layers(network_changed=True)
+        self.refresh_neighbourhood()
         development.initial_rents(self)
         firms.seed_firms(self)
         households.seed_households(self)
         self.households_start = len(self.households)
         self.target_households = float(self.households_start)
-        self.refresh_layers(network_changed=True)
+        self.refresh_neighbourhood()
         self.account()
         self.detect()
         self.collect()
 
-    # ----------------------------------------------------------------------------------------------
-    def _init_static_layers(self) -> None:
+    # ---- derived state ----------------------------------------------------------------------------
+    def refresh_network(self) -> None:
+        """Distances to transit and centres: full-grid work, done only when the network changes."""
         g = self.grid
-        self.road_km = distance_km(g.roads, g.cell_size_m).ravel()
+        self.transit_km = distance_km(g.transit, g.cell_size_m)
+        self.transit_access = (self.transit_km.ravel() <= self.config.choice.transit_reach_km) & bool(g.transit.any())
+        self.centre_km = distance_km(g.subcentre > 0, g.cell_size_m).ravel()
 
-    def refresh_layers(self, network_changed: bool = False) -> None:
-        """Recompute the derived layers; distances only when the network or centres changed."""
-        g = self.grid
-        p = self.config.population
-        n_cells = g.valid.size
-        hh = np.bincount(self.households.home, minlength=n_cells)
-        units = (g.floor_residential.ravel() // p.m2_per_household).astype(np.int64)
-        jobs = np.bincount(self.firms.site, weights=self.firms.jobs, minlength=n_cells).astype(np.int64)
-        ha = g.cell_area_m2 / 1e4
-        green = np.isin(g.land_cover, (4, 3, 5, 6)).astype(np.float32)  # forest, grassland, water, wetland
-        if network_changed or not hasattr(self, "layers"):
-            transit_km = distance_km(g.transit, g.cell_size_m)
-            centre_km = distance_km(g.subcentre > 0, g.cell_size_m).ravel()
-        else:
-            transit_km, centre_km = self.layers.transit_km, self.layers.centre_km
-        self.layers = Layers(
-            households_per_cell=hh,
-            units_per_cell=units,
-            jobs_per_cell=jobs,
-            density_nearby=neighbourhood_mean(hh.reshape(g.shape) / ha, g.cell_size_m, 1000).ravel(),
-            jobs_nearby=neighbourhood_mean(jobs.reshape(g.shape) / ha, g.cell_size_m, 1000).ravel(),
-            green_nearby=neighbourhood_mean(green, g.cell_size_m, 500).ravel(),
-            road_km=self.road_km,
-            centre_km=centre_km,
-            transit_km=transit_km,
-            transit_access=(transit_km.ravel() <= self.config.choice.transit_reach_km) & g.transit.any(),
+    def refresh_neighbourhood(self) -> None:
+        """Block-level densities from the agents (cost: one pass over agents, a small filter)."""
+        b = self.blocks
+        ha = b.block_area_ha
+        hh = b.bin(self.households.home) / ha
+        jobs = b.bin(self.firms.site, self.firms.jobs.astype(np.float64)) / ha
+        self.neighbourhood = Neighbourhood(
+            households_per_ha=b.smooth(hh, 1000.0),
+            jobs_per_ha=b.smooth(jobs, 1000.0),
+            green_share=b.smooth(self._green_count / self._block_cells, 500.0),
+            urban_share=b.smooth(self._urban_count / self._block_cells, 300.0),
         )
 
-    # ----------------------------------------------------------------------------------------------
+    def _note_land_change(self, cells: np.ndarray, previous: np.ndarray) -> None:
+        """Keep block counts and the forest list in step with land-cover changes of `cells`."""
+        if len(cells) == 0:
+            return
+        g = self.grid
+        now = g.land_cover.ravel()[cells]
+        was_green = np.isin(previous, GREEN_COVERS)
+        is_green = np.isin(now, GREEN_COVERS)
+        blocks = self.blocks
+        self._green_count += blocks.bin(cells, is_green.astype(np.float64) - was_green)
+        self._urban_count += blocks.bin(cells, (now == LandCover.URBAN).astype(np.float64) - (previous == LandCover.URBAN))
+        gained = cells[(now == LandCover.FOREST) & (previous != LandCover.FOREST)]
+        lost = cells[(now != LandCover.FOREST) & (previous == LandCover.FOREST)]
+        if len(lost):
+            self.forest_cells = np.setdiff1d(self.forest_cells, lost, assume_unique=True)
+        if len(gained):
+            self.forest_cells = np.union1d(self.forest_cells, gained)
+
+    def occupancy(self) -> np.ndarray:
+        """Households per cell (flat, full grid)."""
+        return np.bincount(self.households.home, minlength=self.n_cells)
+
+    # ---- the year ---------------------------------------------------------------------------------
     def step(self) -> None:
         """One year: government, firms, households, development, carbon, detector, collect."""
         self.tick += 1
         self.year = self.config.run.start_year + self.tick
-        self.grid.floor_added[:] = 0
+        self.grid.floor_added.ravel()[self.built] = 0
         self.rules = self.government.decide(self.year)
+        self._note_land_change(self.rules.afforested, self.rules.afforested_from)
         if self.rules.network_changed:
-            self.refresh_layers(network_changed=True)
+            self.refresh_network()
         firms.step_firms(self)
         households.step_households(self)
         development.step_development(self)
-        self.refresh_layers()
+        self._note_land_change(self.converted_cells, self.converted_from)
+        self.grid.forest_age.ravel()[self.forest_cells] += 1.0
+        self.refresh_neighbourhood()
         self.account()
         self.detect()
         self.collect()
@@ -129,7 +153,7 @@ class UrbanModel(mesa.Model):
         """This year's emissions by source and cohort, sinks and GDP (the carbon kernels)."""
         self.carbon = account_carbon(
             self.grid, self.households, self.firms, self.carbon_params, year=self.year, tick=self.tick,
-            transit_dist_km=self.layers.transit_km, converted_cells=self.converted_cells,
+            transit_dist_km=self.transit_km, converted_cells=self.converted_cells,
             converted_from=self.converted_from, afforested_cells=self.rules.afforested,
         )
 
@@ -145,14 +169,17 @@ class UrbanModel(mesa.Model):
             if progress is not None:
                 progress(self)
 
-    # ----------------------------------------------------------------------------------------------
     def collect(self) -> None:
         """Append this tick's row of the time series."""
         g = self.grid
-        urban = g.urban & g.valid
-        urban_cells = int(urban.sum())
+        built = self.built
+        urban_cells = int(np.count_nonzero(g.urban & g.valid))
         persons = self.households.persons
         urban_ha = urban_cells * g.cell_area_m2 / 1e4
+
+        def floor(layer: np.ndarray) -> float:
+            return float(layer.ravel()[built].sum(dtype=np.float64))
+
         self.records.append({
             "tick": self.tick,
             "year": self.year,
@@ -162,13 +189,13 @@ class UrbanModel(mesa.Model):
             "firms": len(self.firms),
             "urban_cells": urban_cells,
             "urban_area_km2": urban_cells * g.cell_area_m2 / 1e6,
-            "floor_area_residential_m2": float(g.floor_residential[g.valid].sum(dtype=np.float64)),
-            "floor_area_commercial_m2": float(g.floor_commercial[g.valid].sum(dtype=np.float64)),
-            "floor_area_industrial_m2": float(g.floor_industrial[g.valid].sum(dtype=np.float64)),
-            "floor_area_added_m2": float(g.floor_added.sum(dtype=np.float64)),
+            "floor_area_residential_m2": floor(g.floor_residential),
+            "floor_area_commercial_m2": floor(g.floor_commercial),
+            "floor_area_industrial_m2": floor(g.floor_industrial),
+            "floor_area_added_m2": floor(g.floor_added),
             "mean_density_persons_per_ha": persons / urban_ha if urban_ha else 0.0,
             "mean_commute_km": self.carbon.commute_km_mean,
             "unhoused_households": self.unhoused,
             "new_urban_cells": int(len(self.converted_cells)),
-            **self.carbon.to_row(),
+            **{k: v for k, v in self.carbon.to_row().items() if k not in ("tick", "year", "commute_km_mean")},
         })

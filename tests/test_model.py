@@ -31,7 +31,7 @@ def _check_tick(model: UrbanModel) -> None:
     rules = model.rules
     added = g.floor_total > before_floor + 1e-3
     # New floor only where this year's rules allow building.
-    assert not (added & ~rules.buildable).any()
+    assert not (added & ~rules.buildable(before_urban)).any()
     forbidden = ~g.valid | g.excluded | g.red_line
     assert not (added & forbidden).any()
     # New urban land only inside the growth boundary; urban land never disappears.
@@ -48,13 +48,15 @@ def _check_tick(model: UrbanModel) -> None:
     per_cell = np.bincount(model.households.home, minlength=units.size)
     assert (per_cell <= units).all()
     assert g.valid.ravel()[model.households.home].all()
-    cap = job_capacity(model)
+    cap = job_capacity(model, np.arange(units.size))
     for sector, capacity in cap.items():
         mine = model.firms.sector == sector
         jobs = np.bincount(model.firms.site[mine], weights=model.firms.jobs[mine], minlength=units.size)
         assert (jobs <= capacity).all(), f"sector {sector} over its floor"
     # Households are conserved: before + arrivals - leavers.
     assert len(model.households) == before_hh + model.arrivals - model.leavers
+    # The model's list of built cells is exactly the cells with floor.
+    np.testing.assert_array_equal(model.built, np.flatnonzero(g.floor_total.ravel() > 0))
 
 
 @pytest.mark.parametrize("policy", [

@@ -1,19 +1,25 @@
 """Location choice with sampled alternatives and capacity: the households' and firms' kernel.
 
-Each chooser scores a few dozen sampled candidate cells with a linear utility plus pre-drawn Gumbel
-noise (a multinomial logit, as in UrbanSim's sampled-alternatives MNL), then choosers take their best
-candidate that still has room, in a random order drawn by the caller. Processing in a random order
-is the limit of UrbanSim's iterative lotteries (over-subscribed choosers re-choose among what is left)
-and keeps capacity exact: no cell ever receives more than it holds. A chooser that already has a
-place (a mover) may stay: its `origin` is always available to it, and when it leaves, its place is
-released at once for the choosers after it (a vacancy chain within the year).
+Each chooser scores a few dozen sampled alternatives (cells with room) with a linear utility plus
+pre-drawn Gumbel noise (a multinomial logit, as in UrbanSim's sampled-alternatives MNL), then
+choosers take their best alternative that still has room, in a random order drawn by the caller.
+Processing in a random order is the limit of UrbanSim's iterative lotteries (over-subscribed choosers
+re-choose among what is left) and keeps capacity exact: no cell ever receives more than it holds. A
+chooser that already has a place (a mover) may stay: its `origin` is always available to it, and when
+it leaves, its place is released at once for the choosers after it (a vacancy chain within the year).
 
-Utility of candidate cell c for chooser i (all attributes per cell, all coefficients scalars)::
+Everything is indexed by alternative (a short list of cells), never by grid cell, so the cost grows
+with the agents and the built area, not with the size of the grid. Utility of alternative a for
+chooser i::
 
-    u = b_cost * cost_km(c, target_i) + sum_j b_j * attribute_j[c] + gumbel[i, k]
+    u = alt_utility[a] + gumbel[i, slot] + b_cost * cost_km(alt_cells[a], target[i])
 
-where cost_km is the straight-line distance times `circuity`, multiplied by `transit_factor` when
-both ends are within reach of transit (0 for firms, which have no single target).
+with alt_utility = sum_j beta_j x attribute_j computed once per alternative by the caller, and the
+Gumbel noise made in the kernel from pre-drawn uniforms (float32 uniforms are cheap to draw, and
+only the evaluated slots pay for the logarithms).
+
+where cost_km is the straight-line distance times `circuity`, times `transit_factor` when both ends
+have transit access (no cost term for choosers without a target, e.g. firms).
 """
 
 from __future__ import annotations
@@ -24,9 +30,8 @@ from abm.kernels._jit import kernel
 
 
 @kernel
-def _choose_kernel(order, candidates, gumbel, target, attributes, betas, b_cost, cols, cell_km, circuity,
-                   transit_access, transit_factor, capacity, demand, origin, out_choice):
-    n_attr = attributes.shape[0]
+def _choose_kernel(order, candidates, uniforms, alt_cells, alt_utility, target, target_transit, alt_transit,
+                   b_cost, cols, cell_km, circuity, transit_factor, capacity, demand, origin, out_choice):
     n_cand = candidates.shape[1]
     for pos in range(order.shape[0]):
         i = order[pos]
@@ -38,23 +43,22 @@ def _choose_kernel(order, candidates, gumbel, target, attributes, betas, b_cost,
         if target[i] >= 0:
             tr = target[i] // cols
             tc = target[i] % cols
-        for k in range(n_cand):
-            c = candidates[i, k]
-            if c < 0 or (capacity[c] < need and c != origin[i]):
+        for k in range(n_cand + 1):  # slot 0: the place the chooser holds now (if any)
+            a = origin[i] if k == 0 else candidates[i, k - 1]
+            if a < 0 or (capacity[a] < need and a != origin[i]):
                 continue
-            u = gumbel[i, k]
-            for j in range(n_attr):
-                u += betas[j] * attributes[j, c]
+            u = alt_utility[a] - np.log(-np.log(np.float64(uniforms[i, k])))  # + Gumbel noise
             if tr >= 0:
+                c = alt_cells[a]
                 dr = c // cols - tr
                 dc = c % cols - tc
                 km = np.sqrt(dr * dr + dc * dc) * cell_km * circuity
-                if transit_access[c] and transit_access[target[i]]:
+                if alt_transit[a] and target_transit[i]:
                     km *= transit_factor
                 u += b_cost * km
             if u > best_u:
                 best_u = u
-                best = c
+                best = a
         if best >= 0 and best != origin[i]:
             capacity[best] -= need
             if origin[i] >= 0:
@@ -65,73 +69,85 @@ def _choose_kernel(order, candidates, gumbel, target, attributes, betas, b_cost,
 def choose_locations(
     order: np.ndarray,
     candidates: np.ndarray,
-    gumbel: np.ndarray,
-    target: np.ndarray,
-    attributes: np.ndarray,
-    betas: np.ndarray,
-    b_cost: float,
-    cols: int,
-    cell_km: float,
-    circuity: float,
-    transit_access: np.ndarray,
-    transit_factor: float,
+    uniforms: np.ndarray,
+    alt_cells: np.ndarray,
+    alt_utility: np.ndarray,
     capacity: np.ndarray,
+    *,
+    target: np.ndarray | None = None,
+    target_transit: np.ndarray | None = None,
+    alt_transit: np.ndarray | None = None,
+    b_cost: float = 0.0,
+    cols: int = 1,
+    cell_km: float = 1.0,
+    circuity: float = 1.0,
+    transit_factor: float = 1.0,
     demand: np.ndarray | None = None,
     origin: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Chosen cell per chooser (-1 where no candidate had room); `capacity` is decremented in place.
+    """Chosen alternative per chooser (-1 where none had room); `capacity` is updated in place.
 
-    order: permutation of chooser rows (the lottery order); candidates: (n, k) flat cell indices, -1 =
-    none; gumbel: (n, k) noise; target: (n,) flat cell of each chooser's fixed destination (job), -1 for
-    none; attributes: (m, cells) float; betas: (m,); transit_access: (cells,) bool; capacity: (cells,)
-    int64 units left; demand: (n,) units each chooser needs (default 1); origin: (n,) the cell a mover
-    holds now (-1 for newcomers), always available to it and not counted in `capacity` (put it among
-    its candidates for it to be weighed).
+    order: permutation of chooser rows (the lottery order); candidates: (n, k) alternative positions,
+    -1 = none; uniforms: (n, k + 1) pre-drawn U(0, 1) turned into Gumbel noise (column 0 for the origin);
+    alt_cells: (A,) flat grid cell of each alternative; alt_utility: (A,) the chooser-independent part
+    of the utility (sum of coefficient x attribute); capacity: (A,) int64 units left; target: (n,) flat
+    cell of each chooser's fixed destination (its job), -1 for none; target_transit: (n,) bool transit
+    access at the target; alt_transit: (A,) bool; demand: (n,) units each chooser needs (default 1);
+    origin: (n,) position of the alternative a mover holds now (-1 for newcomers): always available to
+    it, weighed beside its candidates, and not counted in `capacity`.
     """
-    n = candidates.shape[0]
-    if gumbel.shape != candidates.shape:
-        raise ValueError(f"gumbel shape {gumbel.shape} must equal candidates shape {candidates.shape}")
-    if capacity.dtype != np.int64:
-        raise TypeError("capacity must be int64 (it is decremented in place)")
+    n, k = candidates.shape
+    n_alt = len(alt_cells)
+    if uniforms.shape != (n, k + 1):
+        raise ValueError(f"uniforms must be ({n}, {k + 1}) (one column for the origin); got {uniforms.shape}")
+    if capacity.dtype != np.int64 or capacity.shape != (n_alt,):
+        raise TypeError(f"capacity must be int64 of shape ({n_alt},): it is updated in place")
+    if alt_utility.shape != (n_alt,):
+        raise ValueError(f"alt_utility must have shape ({n_alt},); got {alt_utility.shape}")
+    target = np.full(n, -1, np.int64) if target is None else np.ascontiguousarray(target, np.int64)
+    target_transit = np.zeros(n, np.bool_) if target_transit is None else np.ascontiguousarray(target_transit, np.bool_)
+    alt_transit = np.zeros(n_alt, np.bool_) if alt_transit is None else np.ascontiguousarray(alt_transit, np.bool_)
     demand = np.ones(n, np.int64) if demand is None else np.ascontiguousarray(demand, np.int64)
     origin = np.full(n, -1, np.int64) if origin is None else np.ascontiguousarray(origin, np.int64)
     out = np.full(n, -1, np.int64)
     _choose_kernel(
         np.ascontiguousarray(order, np.int64), np.ascontiguousarray(candidates, np.int64),
-        np.ascontiguousarray(gumbel, np.float64), np.ascontiguousarray(target, np.int64),
-        np.ascontiguousarray(attributes, np.float64), np.ascontiguousarray(betas, np.float64),
-        float(b_cost), int(cols), float(cell_km), float(circuity),
-        np.ascontiguousarray(transit_access, np.bool_), float(transit_factor), capacity, demand, origin, out,
+        np.ascontiguousarray(uniforms), np.ascontiguousarray(alt_cells, np.int64),
+        np.ascontiguousarray(alt_utility, np.float64), target, target_transit, alt_transit, float(b_cost), int(cols),
+        float(cell_km), float(circuity), float(transit_factor), capacity, demand, origin, out,
     )
     return out
 
 
-def choose_locations_reference(order, candidates, gumbel, target, attributes, betas, b_cost, cols, cell_km,
-                               circuity, transit_access, transit_factor, capacity, demand=None, origin=None):
-    """Plain-numpy twin of `choose_locations`: utilities as a full (n, k) matrix, then a Python lottery."""
+def choose_locations_reference(order, candidates, uniforms, alt_cells, alt_utility, capacity, *, target=None,
+                               target_transit=None, alt_transit=None, b_cost=0.0, cols=1, cell_km=1.0, circuity=1.0,
+                               transit_factor=1.0, demand=None, origin=None):
+    """Plain-numpy twin of `choose_locations`: utilities as a full (n, k + 1) matrix, then a Python lottery."""
     n, k = candidates.shape
+    n_alt = len(alt_cells)
+    target = np.full(n, -1, np.int64) if target is None else np.asarray(target, np.int64)
+    target_transit = np.zeros(n, bool) if target_transit is None else np.asarray(target_transit, bool)
+    alt_transit = np.zeros(n_alt, bool) if alt_transit is None else np.asarray(alt_transit, bool)
     demand = np.ones(n, np.int64) if demand is None else np.asarray(demand, np.int64)
     origin = np.full(n, -1, np.int64) if origin is None else np.asarray(origin, np.int64)
-    safe = np.where(candidates >= 0, candidates, 0)
-    util = gumbel.astype(np.float64).copy()
-    for j in range(attributes.shape[0]):
-        util += betas[j] * attributes[j][safe]
+    slots = np.concatenate([origin[:, None], candidates], axis=1)
+    safe = np.where(slots >= 0, slots, 0)
+    util = np.asarray(alt_utility, np.float64)[safe] - np.log(-np.log(uniforms.astype(np.float64)))
     has_target = target >= 0
     tgt = np.where(has_target, target, 0)
-    dr = safe // cols - (tgt // cols)[:, None]
-    dc = safe % cols - (tgt % cols)[:, None]
+    cell = np.asarray(alt_cells, np.int64)[safe]
+    dr = cell // cols - (tgt // cols)[:, None]
+    dc = cell % cols - (tgt % cols)[:, None]
     km = np.sqrt(dr * dr + dc * dc) * cell_km * circuity
-    both = transit_access[safe] & transit_access[tgt][:, None]
-    km = np.where(both, km * transit_factor, km)
+    km = np.where(alt_transit[safe] & target_transit[:, None], km * transit_factor, km)
     util += np.where(has_target[:, None], b_cost * km, 0.0)
     out = np.full(n, -1, np.int64)
     for i in order:
         best, best_u = -1, -np.inf
-        for kk in range(k):
-            c = candidates[i, kk]
-            room = capacity[c] >= demand[i] or c == origin[i]
-            if c >= 0 and room and util[i, kk] > best_u:
-                best, best_u = c, util[i, kk]
+        for kk in range(k + 1):
+            a = slots[i, kk]
+            if a >= 0 and (capacity[a] >= demand[i] or a == origin[i]) and util[i, kk] > best_u:
+                best, best_u = a, util[i, kk]
         if best >= 0 and best != origin[i]:
             capacity[best] -= demand[i]
             if origin[i] >= 0:
@@ -140,10 +156,25 @@ def choose_locations_reference(order, candidates, gumbel, target, attributes, be
     return out
 
 
-def sample_candidates(rng: np.random.Generator, cells: np.ndarray, weights: np.ndarray, n: int, k: int) -> np.ndarray:
-    """(n, k) candidate cells drawn from `cells` with probability proportional to `weights`; -1 if none."""
-    if len(cells) == 0 or n == 0:
+def draw_uniforms(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
+    """(n, k + 1) float32 uniforms in (0, 1) for `choose_locations`' Gumbel noise (cheap to draw)."""
+    u = rng.random((n, k + 1), dtype=np.float32)
+    np.clip(u, np.float32(1e-7), np.float32(1 - 1e-7), out=u)
+    return u
+
+
+def sample_candidates(rng: np.random.Generator, weights: np.ndarray, n: int, k: int) -> np.ndarray:
+    """(n, k) alternative positions drawn with probability proportional to integer `weights`; -1 if none.
+
+    Drawing a unit uniformly (each alternative repeated `weights` times) is exact and costs one
+    gather per draw, much cheaper than a binary search per draw.
+    """
+    weights = np.asarray(weights, np.int64)
+    total = int(weights.sum())
+    if total <= 0 or n == 0:
         return np.full((n, k), -1, np.int64)
-    cum = np.cumsum(weights, dtype=np.float64)
-    draws = rng.random((n, k)) * cum[-1]
-    return cells[np.minimum(np.searchsorted(cum, draws, side="right"), len(cells) - 1)].astype(np.int64)
+    if total <= 50_000_000:
+        units = np.repeat(np.arange(len(weights), dtype=np.int64), weights)
+        return units[rng.integers(0, total, size=(n, k))]
+    cum = np.cumsum(weights)
+    return np.searchsorted(cum, rng.integers(0, total, size=(n, k)), side="right").astype(np.int64)

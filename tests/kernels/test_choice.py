@@ -6,30 +6,31 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from abm.kernels.choice import choose_locations, choose_locations_reference, sample_candidates
+from abm.kernels.choice import choose_locations, choose_locations_reference, draw_uniforms, sample_candidates
 
 
 def _case(seed: int, n: int, k: int, rows: int, cols: int, with_origin: bool):
     rng = np.random.default_rng(seed)
     cells = rows * cols
-    candidates = rng.integers(-1, cells, size=(n, k))
-    origin = np.where(rng.random(n) < 0.5, rng.integers(0, cells, n), -1) if with_origin else np.full(n, -1)
-    if with_origin:
-        candidates[:, 0] = origin
+    n_alt = int(rng.integers(1, cells + 1))
+    alt_cells = np.sort(rng.choice(cells, size=n_alt, replace=False))
+    candidates = rng.integers(-1, n_alt, size=(n, k))
+    origin = np.where(rng.random(n) < 0.5, rng.integers(0, n_alt, n), -1) if with_origin else np.full(n, -1)
     return dict(
         order=rng.permutation(n),
         candidates=candidates,
-        gumbel=rng.gumbel(size=(n, k)),
+        uniforms=draw_uniforms(rng, n, k),
+        alt_cells=alt_cells,
+        alt_utility=rng.normal(size=n_alt),
+        capacity=rng.integers(0, 4, n_alt).astype(np.int64),
         target=np.where(rng.random(n) < 0.8, rng.integers(0, cells, n), -1),
-        attributes=rng.normal(size=(3, cells)),
-        betas=rng.normal(size=3),
+        target_transit=rng.random(n) < 0.3,
+        alt_transit=rng.random(n_alt) < 0.3,
         b_cost=-abs(rng.normal()),
         cols=cols,
         cell_km=0.1,
         circuity=1.3,
-        transit_access=rng.random(cells) < 0.3,
         transit_factor=0.6,
-        capacity=rng.integers(0, 4, cells).astype(np.int64),
         demand=rng.integers(1, 3, n).astype(np.int64),
         origin=origin,
     )
@@ -53,34 +54,41 @@ def test_capacity_is_never_exceeded(seed, n):
     case = _case(seed, n, 6, 5, 5, with_origin=False)
     start = case["capacity"].copy()
     chosen = choose_locations(**case)
-    used = np.bincount(chosen[chosen >= 0], weights=case["demand"][chosen >= 0], minlength=start.size)
+    used = np.bincount(chosen[chosen >= 0], weights=case["demand"][chosen >= 0], minlength=start.size).astype(np.int64)
     assert (used <= start).all()
     np.testing.assert_array_equal(case["capacity"], start - used)
 
 
 def test_mover_can_always_stay_and_releases_its_place():
-    # One cell with no room: the mover holding cell 0 may stay; a newcomer then takes the place a mover left.
+    # No room in alternative 0: the mover holding it may stay; a newcomer then takes the place a mover left.
     capacity = np.array([0, 1, 0], np.int64)
-    candidates = np.array([[0, 1], [-1, 0]])
-    gumbel = np.array([[0.0, 5.0], [0.0, 0.0]])  # the mover prefers cell 1
-    chosen = choose_locations(np.array([0, 1]), candidates, gumbel, np.array([-1, -1]), np.zeros((0, 3)),
-                              np.zeros(0), 0.0, 3, 0.1, 1.0, np.zeros(3, bool), 1.0, capacity,
+    candidates = np.array([[1], [0]])
+    uniforms = np.full((2, 2), 0.5)
+    utility = np.array([0.0, 5.0, 0.0])  # everyone prefers alternative 1
+    chosen = choose_locations(np.array([0, 1]), candidates, uniforms, np.array([10, 11, 12]), utility, capacity,
                               origin=np.array([0, -1]))
     assert chosen.tolist() == [1, 0]
     assert capacity.tolist() == [0, 0, 0]
 
 
 def test_hand_computed_utility_picks_the_nearer_cell():
-    # Chooser works at cell 0 of a 1x10 row; candidates 2 and 9 identical but for distance.
-    capacity = np.ones(10, np.int64)
-    chosen = choose_locations(np.array([0]), np.array([[9, 2]]), np.zeros((1, 2)), np.array([0]),
-                              np.zeros((1, 10)), np.zeros(1), -1.0, 10, 1.0, 1.0, np.zeros(10, bool), 1.0, capacity)
-    assert chosen.tolist() == [2]
+    # Chooser works at cell 0 of a 1x10 row; alternatives at cells 9 and 2 identical but for distance.
+    capacity = np.ones(2, np.int64)
+    half = np.full((1, 3), 0.5)
+    chosen = choose_locations(np.array([0]), np.array([[0, 1]]), half, np.array([9, 2]), np.zeros(2), capacity,
+                              target=np.array([0]), b_cost=-1.0, cols=10)
+    assert chosen.tolist() == [1]
+    # With transit at both ends the far cell's cost shrinks by the factor: 9 x 0.2 < 2.
+    capacity = np.ones(2, np.int64)
+    chosen = choose_locations(np.array([0]), np.array([[0, 1]]), half, np.array([9, 2]), np.zeros(2), capacity,
+                              target=np.array([0]), b_cost=-1.0, cols=10, target_transit=np.array([True]), alt_transit=np.array([True, False]), transit_factor=0.2)
+    assert chosen.tolist() == [0]
 
 
 def test_sample_candidates_follows_weights():
     rng = np.random.default_rng(0)
-    cand = sample_candidates(rng, np.array([5, 7]), np.array([1.0, 3.0]), 4000, 5)
-    share7 = (cand == 7).mean()
-    assert 0.72 < share7 < 0.78
-    assert (sample_candidates(rng, np.array([], np.int64), np.array([]), 3, 2) == -1).all()
+    cand = sample_candidates(rng, np.array([1, 3]), 4000, 5)
+    share1 = (cand == 1).mean()
+    assert 0.72 < share1 < 0.78
+    assert (sample_candidates(rng, np.array([0, 0]), 3, 2) == -1).all()
+    assert (sample_candidates(rng, np.array([2, 0, 5]), 500, 4) != 1).all()
