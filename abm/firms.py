@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from abm.kernels.choice import choose_locations, draw_uniforms, sample_candidates
+from abm.kernels.choice import choose_locations, draw_gumbel, sample_candidates
 from abm.population import SECTORS
 
 if TYPE_CHECKING:
@@ -95,9 +95,9 @@ def locate_firms(model: UrbanModel, sizes: np.ndarray, sectors: np.ndarray, free
             if len(rows) == 0 or capacity.sum() == 0 and not (opos[rows] >= 0).any():
                 break
             cand = sample_candidates(model.rng, capacity, len(rows), c.candidates)
-            uniforms = draw_uniforms(model.rng, len(rows), c.candidates)
+            gumbel = draw_gumbel(model.rng, len(rows), c.candidates)
             order = model.rng.permutation(len(rows))
-            got = choose_locations(order, cand, uniforms, alt_cells, alt_utility, capacity,
+            got = choose_locations(order, cand, gumbel, alt_cells, alt_utility, capacity,
                                    demand=sizes[rows].astype(np.int64), origin=opos[rows])
             sites[rows] = np.where(got >= 0, alt_cells[np.maximum(got, 0)], -1)
             rows = rows[got < 0]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from abm.kernels.choice import choose_locations, draw_uniforms, sample_candidates
+from abm.kernels.choice import choose_locations, draw_gumbel, sample_candidates
 
 if TYPE_CHECKING:
     from abm.model import UrbanModel
@@ -84,9 +84,9 @@ def locate(model: UrbanModel, work: np.ndarray, free: np.ndarray, origin: np.nda
         if len(waiting) == 0 or capacity.sum() == 0 and not has[waiting].any():
             break
         cand = sample_candidates(model.rng, capacity, len(waiting), c.candidates)
-        uniforms = draw_uniforms(model.rng, len(waiting), c.candidates)
+        gumbel = draw_gumbel(model.rng, len(waiting), c.candidates)
         order = model.rng.permutation(len(waiting))
-        got = choose_locations(order, cand, uniforms, alt_cells, alt_utility, capacity,
+        got = choose_locations(order, cand, gumbel, alt_cells, alt_utility, capacity,
                                target=job_cells[waiting], target_transit=model.transit_access[job_cells[waiting]],
                                alt_transit=model.transit_access[alt_cells], b_cost=c.beta_commute_km,
                                cols=g.shape[1], cell_km=g.cell_size_m / 1000.0, circuity=model.carbon_params.circuity,

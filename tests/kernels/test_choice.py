@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from abm.kernels.choice import choose_locations, choose_locations_reference, draw_uniforms, sample_candidates
+from abm.kernels.choice import choose_locations, choose_locations_reference, draw_gumbel, sample_candidates
 
 
 def _case(seed: int, n: int, k: int, rows: int, cols: int, with_origin: bool):
@@ -19,7 +19,7 @@ def _case(seed: int, n: int, k: int, rows: int, cols: int, with_origin: bool):
     return dict(
         order=rng.permutation(n),
         candidates=candidates,
-        uniforms=draw_uniforms(rng, n, k),
+        gumbel=draw_gumbel(rng, n, k),
         alt_cells=alt_cells,
         alt_utility=rng.normal(size=n_alt),
         capacity=rng.integers(0, 4, n_alt).astype(np.int64),
@@ -63,9 +63,9 @@ def test_mover_can_always_stay_and_releases_its_place():
     # No room in alternative 0: the mover holding it may stay; a newcomer then takes the place a mover left.
     capacity = np.array([0, 1, 0], np.int64)
     candidates = np.array([[1], [0]])
-    uniforms = np.full((2, 2), 0.5)
+    noise = np.zeros((2, 2))
     utility = np.array([0.0, 5.0, 0.0])  # everyone prefers alternative 1
-    chosen = choose_locations(np.array([0, 1]), candidates, uniforms, np.array([10, 11, 12]), utility, capacity,
+    chosen = choose_locations(np.array([0, 1]), candidates, noise, np.array([10, 11, 12]), utility, capacity,
                               origin=np.array([0, -1]))
     assert chosen.tolist() == [1, 0]
     assert capacity.tolist() == [0, 0, 0]
@@ -74,7 +74,7 @@ def test_mover_can_always_stay_and_releases_its_place():
 def test_hand_computed_utility_picks_the_nearer_cell():
     # Chooser works at cell 0 of a 1x10 row; alternatives at cells 9 and 2 identical but for distance.
     capacity = np.ones(2, np.int64)
-    half = np.full((1, 3), 0.5)
+    half = np.zeros((1, 3))
     chosen = choose_locations(np.array([0]), np.array([[0, 1]]), half, np.array([9, 2]), np.zeros(2), capacity,
                               target=np.array([0]), b_cost=-1.0, cols=10)
     assert chosen.tolist() == [1]
