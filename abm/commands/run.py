@@ -92,7 +92,7 @@ def summary(result, out: Path) -> str:
         if e["state"] == "crossed":
             when = f"{e['year']} (confirmed {e['year'] - e['tick'] + e['confirmed_tick']})"
         elif e["state"] == "passed_at_start":
-            when = f"already passed at start ({e['year']})"
+            when = "already passed at start"
         else:
             when = "not reached"
         lines.append(f"    {e['id']}. {e['name']:<34} {when}")
