@@ -93,7 +93,9 @@ PARAMETERS: dict[str, ParamInfo] = {
         _C(0.0), "share", 0.0, 1.0, "scenario lever (0 = grid mix only)",
         "share of building electricity from local zero-carbon supply beyond the grid mix"),
     "kwh_kgce": ParamInfo(
-        0.1229, "kgce/kWh", 0.01, 1.0, "GB/T 2589-2020 (equivalent calorific value of electricity)",
+        0.3055, "kgce/kWh", 0.01, 1.0,
+        "CEC: average coal use of thermal power supply 305.5 gce/kWh (2020); CABEE counts building "
+        "electricity on this power-generation-coal basis (0.1229 = calorific equivalent, GB/T 2589-2020)",
         "converts electricity kWh to kgce: electricity kgCO2/kgce = grid factor / kwh_kgce"),
     "fossil_kgco2_per_kgce": ParamInfo(
         2.3, "kgCO2/kgce", 0.0, 4.0,

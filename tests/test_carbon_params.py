@@ -53,7 +53,7 @@ def test_design_defaults():
 
 def test_at_year_carriers():
     p = CarbonParameters.from_dict({"renewables_share": {"2020": 0.0, "2040": 0.5}, "electric_share_residential": 0.5,
-                                    "fossil_kgco2_per_kgce": 2.0, "grid_factor_kg_per_kwh": 0.5})
+                                    "fossil_kgco2_per_kgce": 2.0, "grid_factor_kg_per_kwh": 0.5, "kwh_kgce": 0.1229})
     y = p.at_year(2030)
     assert y.electricity_kgco2_per_kgce == pytest.approx(0.5 / 0.1229 * 0.75)
     assert y.building_kgco2_per_kgce[0] == pytest.approx(0.5 * 0.5 / 0.1229 * 0.75 + 0.5 * 2.0)

@@ -1,0 +1,73 @@
+"""Carbon outputs of whole runs: the balance closes, directions are right, compact crosses the points."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from abm.runner import run_scenario
+from abm.scenario import load_scenario, scenario_from_dict
+
+SMALL = {"region": {"rows": 60, "cols": 60, "town_radius_km": 0.7, "villages": 1}, "run": {"ticks": 4}}
+
+
+@pytest.fixture(scope="module")
+def full_runs():
+    """Compact and sprawl over the whole default horizon (2022-2070)."""
+    return {name: run_scenario(load_scenario(f"scenarios/{name}.toml")) for name in ("compact", "sprawl")}
+
+
+def test_carbon_balance_closes_every_tick(full_runs):
+    for result in full_runs.values():
+        ts = result.timeseries
+        sources = ts[["emissions_buildings_t", "emissions_commute_t", "emissions_industry_t",
+                      "emissions_conversion_t"]].sum(axis=1)
+        np.testing.assert_allclose(sources, ts["emissions_total_t"], rtol=1e-9)
+        np.testing.assert_allclose(ts["emissions_new_t"] + ts["emissions_stock_t"], ts["emissions_total_t"], rtol=1e-9)
+        np.testing.assert_allclose(ts["net_t"], ts["emissions_total_t"] - ts["sink_t"], rtol=1e-9)
+        np.testing.assert_allclose(ts["net_new_t"], ts["emissions_new_t"] - ts["sink_new_t"], rtol=1e-9, atol=1e-9)
+        assert (ts["emissions_total_t"] >= 0).all() and ts["carbon_intensity_t_per_gdp"].notna().all()
+
+
+def test_compact_crosses_all_five_points_and_sprawl_fewer_or_later(full_runs):
+    compact = {e["id"]: e for e in full_runs["compact"].events}
+    sprawl = {e["id"]: e for e in full_runs["sprawl"].events}
+    assert all(compact[i]["state"] == "crossed" for i in range(1, 6)), compact
+    assert compact[1]["year"] <= compact[2]["year"] <= compact[3]["year"]
+    crossed_sprawl = [i for i in range(1, 6) if sprawl[i]["state"] == "crossed"]
+    fewer = len(crossed_sprawl) < 5
+    later = all(sprawl[i]["year"] >= compact[i]["year"] for i in crossed_sprawl)
+    assert fewer or later
+    # The carbon peak: sprawl peaks later and higher than compact.
+    assert sprawl[3]["state"] == "crossed" and sprawl[3]["year"] > compact[3]["year"]
+    assert sprawl[3]["value"] > compact[3]["value"]
+
+
+def test_compact_commutes_emit_less_per_person_than_sprawl_in_the_literature_band():
+    """At equal vehicle technology (the compact file's transport electrification removed)."""
+    compact = load_scenario("scenarios/compact.toml")
+    compact = dataclasses.replace(compact, carbon={k: v for k, v in compact.carbon.items() if not k.startswith("ef_")})
+    sprawl = load_scenario("scenarios/sprawl.toml")
+    per_capita = {}
+    for name, scenario in (("compact", compact), ("sprawl", sprawl)):
+        last = run_scenario(scenario, ticks=20).timeseries.iloc[-1]
+        per_capita[name] = last["emissions_commute_t"] / last["persons"]
+    saving = 1 - per_capita["compact"] / per_capita["sprawl"]
+    assert 0.05 <= saving <= 0.50, saving
+
+
+def test_higher_grid_factor_means_more_building_emissions():
+    def buildings(grid_factor):
+        raw = {**SMALL, "policy": {"efficiency": {"grid_factor_kg_per_kwh": grid_factor}}}
+        return run_scenario(scenario_from_dict(raw)).timeseries["emissions_buildings_t"]
+
+    low, high = buildings(0.3), buildings(0.8)
+    assert (high > low).all()
+
+
+def test_growth_boundary_conversion_is_booked_once():
+    ts = run_scenario(scenario_from_dict({**SMALL, "population": {"growth_rate": 0.06}})).timeseries
+    assert (ts["emissions_conversion_t"][ts["new_urban_cells"] == 0] == 0).all()
+    assert (ts["emissions_conversion_t"][ts["new_urban_cells"] > 0] > 0).any()
