@@ -444,3 +444,11 @@ def describe_fields() -> list[tuple[str, str, str]]:
 
     walk(Scenario, "")
     return rows
+
+
+def scenario_reference_markdown() -> str:
+    """The table of every scenario field: ``docs/scenarios.md`` holds exactly this (a test checks)."""
+    lines = ["| field | default | meaning |", "|---|---|---|"]
+    for name, default, doc in describe_fields():
+        lines.append(f"| `{name}` | `{default}` | {doc} |")
+    return "\n".join(lines) + "\n"

@@ -83,3 +83,10 @@ def test_every_field_is_described():
     rows = describe_fields()
     assert len(rows) > 60
     assert all(doc for _, _, doc in rows), [name for name, _, doc in rows if not doc]
+
+
+def test_docs_scenarios_table_is_current():
+    from abm.scenario import scenario_reference_markdown
+
+    text = (Path(__file__).parents[1] / "docs" / "scenarios.md").read_text()
+    assert scenario_reference_markdown() in text, "docs/scenarios.md is stale: regenerate from scenario_reference_markdown()"
