@@ -6,8 +6,8 @@ STAMP := $(VENV)/.installed
 SCENARIO ?= scenarios/baseline.toml
 OUT ?= out/baseline
 
-# A Python >= 3.12 interpreter: $PYTHON if given, else the first of these that exists and is new enough.
-PYTHON ?= $(shell for p in python3.13 python3.12 python3 python; do \
+# A Python >= 3.12 interpreter: $PYTHON if given, else the first of these (on the PATH or under pyenv) new enough.
+PYTHON ?= $(shell for p in python3.12 python3.13 python3 python; do \
 	  for c in $$(command -v $$p) $$(ls $$HOME/.pyenv/versions/3.1[2-9]*/bin/$$p 2>/dev/null); do \
 	    $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$c; exit 0; }; \
 	  done; done)
