@@ -134,13 +134,51 @@ def _top_up_job_floor(model: UrbanModel, jobs_needed: float) -> None:
             floor[built] *= need_m2 / have
 
 
+#: Jobs may exceed what the economy needs by this share before firms close (no churn on small dips).
+CLOSURE_TOLERANCE = 0.03
+
+
+def close_firms(model: UrbanModel, sector: int, excess_jobs: int) -> int:
+    """Close randomly chosen firms of `sector` holding about `excess_jobs` jobs; their workers find new jobs.
+
+    Returns the jobs closed. Households keep their homes; those whose employer closed take a job at a
+    firm with open positions (a job change, not a move).
+    """
+    f = model.firms
+    mine = np.flatnonzero(f.sector == sector)
+    if excess_jobs <= 0 or len(mine) == 0:
+        return 0
+    order = model.rng.permutation(mine)
+    cum = np.cumsum(f.jobs[order])
+    n = int(np.searchsorted(cum, excess_jobs))  # close whole firms without overshooting
+    if n == 0:
+        return 0
+    closing = np.zeros(len(f), bool)
+    closing[order[:n]] = True
+    remap = np.cumsum(~closing) - 1
+    hh = model.households
+    lost = closing[hh.work]
+    f.keep(~closing)
+    hh.work = remap[hh.work]
+    if lost.any():
+        from abm.households import draw_workplaces
+
+        hh.work[lost] = draw_workplaces(model, int(lost.sum()), exclude=np.flatnonzero(lost))
+    return int(cum[n - 1])
+
+
 def step_firms(model: UrbanModel, jobs_target: float | None = None, relocate: bool = True) -> None:
-    """Create the firms the economy needs this year and let movers and newcomers choose sites."""
+    """Close or create the firms the economy needs this year; movers and newcomers choose sites."""
     p = model.config.population
     f = model.firms
     if jobs_target is None:
         jobs_target = model.target_households * p.jobs_per_household
     share = p.services_share.at(model.year)
+    if relocate:  # a shrinking economy: firms close where jobs exceed need by more than the tolerance
+        for sector, want in ((SECTORS["services"], share * jobs_target), (SECTORS["industry"], (1 - share) * jobs_target)):
+            have = int(f.jobs[f.sector == sector].sum())
+            if have > want * (1 + CLOSURE_TOLERANCE):
+                close_firms(model, sector, int(have - want))
     if relocate:  # productivity of existing firms follows the scenario's value-added path
         for sector, path in ((SECTORS["services"], p.va_per_job_services_cny), (SECTORS["industry"], p.va_per_job_industry_cny)):
             growth = path.at(model.year) / max(path.at(model.year - 1), 1e-9)

@@ -40,15 +40,26 @@ def _draw_newcomers(model: UrbanModel, n: int) -> dict[str, np.ndarray]:
     income = (p.income_median_cny * rng.lognormal(0.0, 0.6, n)).astype(np.float32)
     car_p = np.clip(p.car_ownership * np.sqrt(income / p.income_median_cny), 0, 1)
     car = rng.random(n) < car_p
-    # Workplace: a firm with open jobs, chosen in proportion to its open jobs.
+    return {"size": size, "income": income, "car": car, "work": draw_workplaces(model, n)}
+
+
+def draw_workplaces(model: UrbanModel, n: int, exclude: np.ndarray | None = None) -> np.ndarray:
+    """Firms for `n` job seekers, in proportion to each firm's open jobs (all jobs if none are open).
+
+    `exclude`: households (rows) not counted as workers, e.g. those whose employer just closed.
+    """
     f = model.firms
-    workers = np.bincount(model.households.work, minlength=len(f))[: len(f)]
+    work = model.households.work
+    if exclude is not None and len(exclude):
+        keep = np.ones(len(work), bool)
+        keep[exclude] = False
+        work = work[keep]
+    workers = np.bincount(work, minlength=len(f))[: len(f)]
     open_jobs = np.maximum(f.jobs - workers, 0).astype(np.float64)
     if open_jobs.sum() <= 0:
         open_jobs = f.jobs.astype(np.float64)
-    work = np.searchsorted(np.cumsum(open_jobs), rng.random(n) * open_jobs.sum(), side="right")
-    work = np.minimum(work, len(f) - 1).astype(np.int64)
-    return {"size": size, "income": income, "car": car, "work": work}
+    chosen = np.searchsorted(np.cumsum(open_jobs), model.rng.random(n) * open_jobs.sum(), side="right")
+    return np.minimum(chosen, len(f) - 1).astype(np.int64)
 
 
 def locate(model: UrbanModel, work: np.ndarray, free: np.ndarray, origin: np.ndarray | None = None,

@@ -157,3 +157,16 @@ def test_polycentric_puts_jobs_in_its_subcentres(urban_forms):
     others = max(share_in_subcentres(urban_forms[name], sub) for name in ("compact", "sprawl"))
     assert poly_share >= 0.05
     assert poly_share > 5 * others + 0.01
+
+
+def test_a_shrinking_region_closes_firms_and_rehires_their_workers():
+    model = UrbanModel(scenario_from_dict({"region": SMALL, "population": {"growth_rate": -0.08}}))
+    jobs = []
+    for _ in range(5):
+        _check_tick(model)
+        jobs.append(model.firms.total_jobs)
+    assert jobs[-1] < 0.85 * max(jobs)
+    # Every household works at an existing firm.
+    assert (model.households.work >= 0).all() and (model.households.work < len(model.firms)).all()
+    target = model.target_households * model.config.population.jobs_per_household
+    assert model.firms.total_jobs <= target * 1.1
