@@ -1,0 +1,153 @@
+"""Browser-test fixtures: Debian's Chromium, a small region, a scenario folder with a test scenario,
+and a record of every outside connection this process tries (the in-process app server included).
+
+pytest-ipywidgets runs the Solara server in a thread of this process (`solara_server`), serves the
+page module given to `solara_app`, and `page_session` is one long-lived Playwright page.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+#: Region size for every scenario in the browser tests (a tick takes tens of ms).
+REGION_SIZE = "80"
+
+#: A scenario that crosses all five inflection points within about 25 years on a small region: a
+#: growth spurt that ends, no greenfield land after 2040, and an afforestation drive. Written out in
+#: full (no `extends`), so that edits to the shipped scenarios do not move its points.
+INFLECTION_DEMO = """\
+schema = 1
+name = "inflection-demo"
+description = "Test scenario: all five inflection points within about 25 years"
+
+[run]
+start_year = 2020
+ticks = 30
+seed = 42
+
+[region]
+kind = "synthetic"
+rows = 80
+cols = 80
+cell_size_m = 100
+seed = 7
+town_radius_km = 0.8
+
+[population]
+growth_rate = { 2020 = 0.0, 2030 = 0.08, 2040 = 0.0 }
+move_rate = 0.0
+leave_rate = 0.0
+firm_move_rate = 0.0
+
+[policy.quantity]
+growth_boundary = "town"
+boundary_radius_km = 2.5
+land_quota_cells = { 2020 = 120, 2038 = 120, 2040 = 0 }
+
+[policy.structure]
+afforestation_cells = { 2020 = 0, 2032 = 200, 2033 = 60 }
+"""
+
+#: Hosts tried by this process that are not this machine (filled by an audit hook).
+OUTSIDE_CALLS: list[str] = []
+
+
+def is_local(host) -> bool:
+    if isinstance(host, bytes):
+        host = host.decode(errors="replace")
+    host = str(host).strip("[]")
+    if host in ("", "localhost") or host.endswith(".localhost"):
+        return True
+    try:
+        ip = ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        return False
+    return ip.is_loopback or ip.is_unspecified
+
+
+def _audit(event: str, args: tuple) -> None:
+    if event == "socket.connect":
+        address = args[1]
+        if isinstance(address, tuple) and not is_local(address[0]):
+            OUTSIDE_CALLS.append(f"connect {address[0]}:{address[1]}")
+    elif event == "socket.getaddrinfo":
+        if args and args[0] is not None and not is_local(args[0]):
+            OUTSIDE_CALLS.append(f"resolve {args[0]}")
+
+
+_hook_installed = False
+
+
+@pytest.fixture(scope="session")
+def outside_calls() -> list[str]:
+    """The list the audit hook fills (an audit hook cannot be removed, so it is installed once)."""
+    global _hook_installed
+    if not _hook_installed:
+        sys.addaudithook(_audit)
+        _hook_installed = True
+    return OUTSIDE_CALLS
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium, never a downloaded browser; no background calls to Google."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} not found (apt-get install chromium)")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def scenario_dir(tmp_path_factory) -> Path:
+    """The shipped scenarios plus the inflection test scenario."""
+    folder = tmp_path_factory.mktemp("scenarios")
+    for path in (REPO / "scenarios").glob("*.toml"):
+        shutil.copy(path, folder / path.name)
+    (folder / "inflection-demo.toml").write_text(INFLECTION_DEMO, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def app_env(scenario_dir: Path):
+    """What `abm app --scenarios DIR --region-size 80` sets, for the in-process server's sessions."""
+    import solara.server.settings as settings
+
+    from viz.session import ENV_REGION_SIZE, ENV_SCENARIOS
+
+    saved = {k: os.environ.get(k) for k in (ENV_SCENARIOS, ENV_REGION_SIZE)}
+    os.environ[ENV_SCENARIOS] = str(scenario_dir)
+    os.environ[ENV_REGION_SIZE] = REGION_SIZE
+    settings.telemetry.mixpanel_enable = False  # solara read its environment before this file ran
+    yield scenario_dir
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture()
+def app_page(app_env, outside_calls, solara_server, solara_app, page_session):
+    """A fresh session of the app (each page load is a new browser session), with its requests."""
+    requests: list[str] = []
+
+    def note(request) -> None:
+        requests.append(request.url)
+
+    page_session.on("request", note)
+    with solara_app("viz.app"):
+        page_session.goto(solara_server.base_url)
+        page_session.locator(".abm-tick").wait_for()
+        page_session.requests = requests  # type: ignore[attr-defined]
+        yield page_session
+    page_session.remove_listener("request", note)

@@ -1,0 +1,250 @@
+"""The planners' app in a real browser (Debian's Chromium through Playwright).
+
+Each test loads the page afresh (a new browser session, so a new model) on an 80 x 80 region.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.viz.conftest import is_local
+
+pytestmark = pytest.mark.browser
+
+TICK = re.compile(r"tick (\d+) of (\d+)")
+
+
+def tick(page: Page) -> int:
+    return int(TICK.search(page.locator(".abm-tick").inner_text()).group(1))
+
+
+def step(page: Page) -> int:
+    before = tick(page)
+    page.locator(".abm-step").click()
+    expect(page.locator(".abm-tick")).to_contain_text(f"tick {before + 1} of", timeout=15_000)
+    return before + 1
+
+
+def choose(page: Page, css: str, option: str) -> None:
+    """Pick `option` in the Vuetify select with class `css`."""
+    page.locator(f"{css} .v-select__slot").click()
+    page.locator(".menuable__content__active .v-list-item", has_text=option).click()
+
+
+def svg(page: Page, chart: str) -> str:
+    return page.locator(f".abm-chart-{chart}").evaluate("e => e.outerHTML")
+
+
+def outside(urls: list[str]) -> list[str]:
+    return [u for u in urls if urlparse(u).scheme in ("http", "https", "ws", "wss") and not is_local(urlparse(u).hostname)]
+
+
+def test_page_loads_with_no_outside_request(app_page: Page, outside_calls: list[str]):
+    outside_calls.clear()
+    app_page.reload()
+    app_page.locator(".abm-tick").wait_for()
+    expect(app_page.locator(".abm-map img")).to_be_visible()
+    step(app_page)
+    assert app_page.requests, "no request was recorded"
+    assert outside(app_page.requests) == []
+    assert outside_calls == []
+    expect(app_page.locator(".abm-legend").first).to_contain_text("land use")
+    expect(app_page.locator(".abm-scalebar").first).to_contain_text("km")
+
+
+def test_step_advances_the_tick(app_page: Page):
+    assert tick(app_page) == 0
+    app_page.locator(".abm-layers button", has_text="emissions per cell").click()
+    expect(app_page.locator(".abm-legend")).to_contain_text("emissions per cell")
+    image = app_page.locator(".abm-map img").get_attribute("src")
+    chart = svg(app_page, "emissions-A")
+    assert step(app_page) == 1
+    assert step(app_page) == 2
+    expect(app_page.locator(".abm-map img")).not_to_have_attribute("src", image)
+    assert svg(app_page, "emissions-A") != chart
+    expect(app_page.locator(".abm-summary")).to_contain_text(re.compile(r"A: baseline, \d{4}: emissions"))
+
+
+def test_play_advances_and_pause_stops(app_page: Page):
+    app_page.locator(".abm-play").click()
+    expect(app_page.locator(".abm-tick")).to_contain_text(re.compile(r"tick ([3-9]|\d\d+) of"), timeout=20_000)
+    app_page.locator(".abm-pause").click()
+    expect(app_page.locator(".abm-playing")).to_have_count(0)
+    time.sleep(0.3)  # a tick that was under way when Pause was clicked may still land
+    paused_at = tick(app_page)
+    assert paused_at >= 3
+    time.sleep(1.5)
+    assert tick(app_page) == paused_at
+
+
+def test_choosing_sprawl_changes_the_charts(app_page: Page):
+    for _ in range(3):
+        step(app_page)
+    baseline = svg(app_page, "emissions-A")
+    summary = app_page.locator(".abm-summary").inner_text()
+    choose(app_page, ".abm-scenario-A", "sprawl.toml")
+    expect(app_page.locator(".abm-tick")).to_contain_text("tick 0 of")
+    expect(app_page.locator(".abm-chart-emissions-A")).to_contain_text("sprawl")
+    for _ in range(3):
+        step(app_page)
+    sprawl = svg(app_page, "emissions-A")
+    assert sprawl.replace("sprawl", "") != baseline.replace("baseline", "")
+    assert app_page.locator(".abm-summary").inner_text() != summary
+    expect(app_page.locator(".abm-field-far_cap_other input")).to_have_value("0.8")  # sprawl's own lever
+
+
+def test_a_run_that_crosses_the_points_logs_all_five(app_page: Page):
+    choose(app_page, ".abm-scenario-A", "inflection-demo.toml")
+    expect(app_page.locator(".abm-tick")).to_contain_text("tick 0 of 30")
+    choose(app_page, ".abm-speed", "max")
+    app_page.locator(".abm-play").click()
+    expect(app_page.locator(".abm-tick")).to_contain_text("tick 30 of 30", timeout=60_000)
+    lines = app_page.locator(".abm-log li").all_inner_texts()
+    for name in ("emissions growth-rate peak", "emissions increment peak", "total emissions peak",
+                 "sink growth peak", "net-stock point"):
+        assert any(re.match(rf"\d{{4}}: {name} crossed, confirmed \d{{4}}$", line) for line in lines), (name, lines)
+    expect(app_page.locator(".abm-chart-emissions-A .abm-point")).to_have_count(5)
+
+
+def test_compare_mode_shows_two_maps_and_a_difference(app_page: Page):
+    app_page.get_by_text("compare with a second policy (B)").click()
+    expect(app_page.locator(".abm-map")).to_have_count(2)
+    expect(app_page.locator(".abm-chart-difference")).to_be_visible()
+    expect(app_page.locator(".abm-map").nth(1)).to_contain_text("B: sprawl")
+    step(app_page)
+    step(app_page)
+    expect(app_page.locator(".abm-summary")).to_have_count(2)
+    difference = svg(app_page, "difference")
+    assert "polyline" in difference
+    app_page.locator(".abm-layers button", has_text="emissions per cell").click()
+    expect(app_page.locator(".abm-legend").nth(1)).to_contain_text("emissions per cell")
+
+
+def test_a_bad_value_shows_a_message_beside_the_field(app_page: Page):
+    field = app_page.locator(".abm-field-far_cap_core")
+    field.locator("input").fill("-1")
+    field.locator("input").press("Enter")
+    expect(field).to_contain_text("below the minimum 0.05")
+    field.locator("input").fill("abc")
+    field.locator("input").press("Enter")
+    expect(field).to_contain_text("'abc' is not a number")
+    seed = app_page.locator(".abm-field-seed")
+    seed.locator("input").fill("1.5")
+    seed.locator("input").press("Enter")
+    expect(seed).to_contain_text("not a whole number")
+    assert "Traceback" not in app_page.locator("body").inner_text()
+    field.locator("input").fill("3.5")
+    field.locator("input").press("Enter")
+    expect(field).not_to_contain_text("not a number")
+    seed.locator("input").fill("7")
+    seed.locator("input").press("Enter")
+    expect(seed).not_to_contain_text("whole number")
+    step(app_page)
+
+
+def test_two_sessions_have_independent_runs(app_env, solara_server, solara_app, browser):
+    with solara_app("viz.app"):
+        pages = []
+        for _ in range(2):
+            context = browser.new_context()
+            page = context.new_page()
+            page.goto(solara_server.base_url)
+            page.locator(".abm-tick").wait_for()
+            pages.append(page)
+        first, second = pages
+        step(first)
+        step(first)
+        assert tick(second) == 0
+        step(second)
+        assert tick(first) == 2
+        first.reload()
+        first.locator(".abm-tick").wait_for()
+        assert tick(first) == 0 and tick(second) == 1  # a reload is a new session, too
+        for page in pages:
+            page.context.close()
+
+
+def test_csv_export_downloads_the_time_series(app_page: Page):
+    step(app_page)
+    with app_page.expect_download() as info:
+        app_page.locator("button", has_text="CSV").click()
+    text = open(info.value.path(), encoding="utf-8").read()
+    header, *rows = text.strip().splitlines()
+    assert header.startswith("policy,scenario,seed,tick,year")
+    assert len(rows) == 2
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        return s.getsockname()[1]
+
+
+#: Runs `abm app` with an audit hook that writes every outside connection attempt to a file.
+SERVER = """
+import ipaddress, sys
+log = open(sys.argv[1], "a", buffering=1)
+def local(h):
+    h = (h.decode() if isinstance(h, bytes) else str(h)).strip("[]")
+    if h in ("", "localhost"):
+        return True
+    try:
+        ip = ipaddress.ip_address(h.split("%")[0])
+    except ValueError:
+        return False
+    return ip.is_loopback or ip.is_unspecified
+def hook(event, args):
+    if event == "socket.connect" and isinstance(args[1], tuple) and not local(args[1][0]):
+        log.write(f"connect {args[1]}\\n")
+    elif event == "socket.getaddrinfo" and args and args[0] is not None and not local(args[0]):
+        log.write(f"resolve {args[0]}\\n")
+sys.addaudithook(hook)
+from abm.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def test_abm_app_serves_offline(tmp_path, scenario_dir, browser):
+    """`abm app` itself: no outside connection from the server, no outside request from the page."""
+    port = _free_port()
+    calls = tmp_path / "outside.txt"
+    calls.write_text("")
+    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(calls), "app", "--port", str(port),
+                             "--region-size", "40", "--scenarios", str(scenario_dir)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        url = f"http://localhost:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=2).read()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"abm app did not start: {proc.communicate()[0] if proc.poll() is not None else ''}")
+                time.sleep(0.3)
+        context = browser.new_context()
+        page = context.new_page()
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(url)
+        page.locator(".abm-tick").wait_for()
+        step(page)
+        context.close()
+        assert requests and outside(requests) == []
+        assert calls.read_text() == ""
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()

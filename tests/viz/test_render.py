@@ -1,0 +1,321 @@
+"""The app's parts that need no browser: map images, SVG charts, levers, the session and its exports."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from abm.grid import LandCover
+from abm.scenario import load_scenario, scenario_from_dict
+from viz import charts, levers, render
+from viz.session import AppConfig, AppSession, describe_event, parse_region_size
+
+REPO = Path(__file__).resolve().parents[2]
+SCENARIOS = REPO / "scenarios"
+
+
+def decode(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+@pytest.fixture(scope="module")
+def session() -> AppSession:
+    return AppSession(AppConfig(SCENARIOS, region_size=(40, 40)))
+
+
+# ---- map images -------------------------------------------------------------------------------------
+def test_land_use_colours_each_cell_and_marks_outside_white():
+    cover = np.full((3, 4), LandCover.AGRICULTURE, np.uint8)
+    cover[0, 0] = LandCover.URBAN
+    cover[2, 3] = LandCover.WATER
+    valid = np.ones((3, 4), bool)
+    valid[1, 1] = False
+    transit = np.zeros((3, 4), bool)
+    transit[2, 0] = True
+    img = render.render_map(cover, "land_use", valid, transit=transit)
+    rgb = decode(img.png)
+    assert rgb.shape == (3, 4, 3) and img.size == (4, 3)
+    assert tuple(rgb[0, 0]) == render.LAND_COLOURS[LandCover.URBAN][1]
+    assert tuple(rgb[2, 3]) == render.LAND_COLOURS[LandCover.WATER][1]
+    assert tuple(rgb[1, 1]) == render.OUTSIDE
+    assert tuple(rgb[2, 0]) == render.TRANSIT_COLOUR[1]
+    labels = [label for label, _ in img.legend.items]
+    assert "urban" in labels and "transit" in labels and img.legend.kind == "categorical"
+
+
+@pytest.mark.parametrize("layer", ["households", "floor", "emissions"])
+def test_quantities_scale_from_background_to_the_top_colour(layer):
+    values = np.array([[0.0, 50.0, 100.0, 400.0]])
+    img = render.render_map(values, layer, np.ones_like(values, bool), vmax=100.0)
+    rgb = decode(img.png)
+    table = render.lut(render.LAYERS[layer].cmap)
+    assert tuple(rgb[0, 0]) == render.BACKGROUND        # nothing there
+    assert tuple(rgb[0, 2]) == tuple(table[255])       # at the scale maximum
+    assert tuple(rgb[0, 3]) == tuple(table[255])       # above it: clipped, not wrapped
+    assert (img.legend.vmin, img.legend.vmax) == (0.0, 100.0)
+
+
+def test_sink_is_diverging_around_zero():
+    values = np.array([[-5.0, 0.0, 5.0]], np.float32)
+    img = render.render_map(values, "sink", np.ones((1, 3), bool), vmax=5.0)
+    rgb = decode(img.png)
+    table = render.lut("BrBG")
+    assert tuple(rgb[0, 0]) == tuple(table[0]) and tuple(rgb[0, 2]) == tuple(table[255])
+    assert img.legend.vmin == -5.0 and img.legend.vmax == 5.0
+
+
+def test_development_year_separates_old_town_new_growth_and_open_land():
+    years = np.array([[0, 2020, 2030, 2040]], np.int16)
+    img = render.render_map(years, "urban_year", np.ones((1, 4), bool), year_range=(2020, 2040))
+    rgb = decode(img.png)
+    assert tuple(rgb[0, 0]) == render.BACKGROUND
+    assert tuple(rgb[0, 1]) == render.BEFORE_START_COLOUR[1]
+    assert tuple(rgb[0, 3]) == tuple(render.lut("plasma")[255])
+
+
+def test_large_grids_are_reduced_to_screen_size():
+    values = np.ones((1700, 900), np.float32)
+    valid = np.ones_like(values, bool)
+    valid[:, :2] = False  # the first block column keeps one valid cell column: it stays inside
+    valid[:3, 3:6] = False  # a block with no valid cell is outside
+    img = render.render_map(values, "floor", valid, vmax=1.0)
+    assert img.size == (300, 567)  # factor 3 = ceil(1700 / 800)
+    assert "3 x 3 cells" in img.legend.note
+    rgb = decode(img.png)
+    assert tuple(rgb[1, 1]) == tuple(render.lut("magma_r")[255])
+    assert tuple(rgb[0, 0]) == tuple(render.lut("magma_r")[255])  # block mean over its valid cells
+    assert tuple(rgb[0, 1]) == render.OUTSIDE
+
+
+def test_every_layer_renders_from_a_model(session):
+    model = session.runs[0].model
+    for layer in render.LAYERS:
+        values = render.layer_values(model, layer)
+        assert values.shape == model.grid.shape
+        scale = render.layer_scale([values], [model.grid.valid], layer)
+        img = render.render_map(values, layer, model.grid.valid, vmax=scale, year_range=(2020, 2025))
+        assert decode(img.png).shape == (40, 40, 3)
+    with pytest.raises(KeyError, match="unknown layer"):
+        render.layer_values(model, "rainfall")
+
+
+def test_scale_bar_and_nice_numbers():
+    assert render.scale_bar(200, 100.0) == ("5 km", 0.25)
+    label, share = render.scale_bar(80, 100.0)
+    assert label == "2 km" and share == pytest.approx(0.25)
+    assert render.scale_bar(30, 10.0)[0] == "50 m"
+    assert [render.nice_ceil(x) for x in (0.7, 3.0, 180.0, 0.0)] == [1.0, 5.0, 200.0, 1.0]
+
+
+# ---- charts ------------------------------------------------------------------------------------------
+def test_chart_is_valid_svg_with_areas_lines_markers_and_gaps():
+    svg = charts.line_chart(
+        [2020, 2021, 2022, 2023],
+        [charts.Series("total", [3.0, 4.0, float("nan"), 5.0], "#000")],
+        areas=[charts.Series("buildings", [1.0, 2.0, 2.0, 2.0], "#1f77b4"), charts.Series("commute", [1.0] * 4, "#f80")],
+        markers=[charts.Marker(2021, 4.0, 1), charts.Marker(2021, 4.0, 2), charts.Marker(2023, 5.0, 3)],
+        title="emissions & sink", chart_id="t", x_domain=(2020, 2030))
+    root = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    assert len(root.findall(f"{ns}polygon")) == 2                    # two stacked areas
+    assert len(root.findall(f"{ns}polyline")) == 2                   # the NaN breaks the line in two
+    points = [g for g in root.iter(f"{ns}g") if "abm-point" in g.get("class", "")]
+    assert [g.get("class").split()[-1] for g in points] == ["abm-point-1", "abm-point-2", "abm-point-3"]
+    assert "emissions &amp; sink" in svg
+
+
+def test_nice_ticks_cover_the_range():
+    assert charts.nice_ticks(-3.0, 7.0)[0] <= -3.0 and charts.nice_ticks(-3.0, 7.0)[-1] >= 7.0
+    assert charts.nice_ticks(5.0, 5.0) == [5.0, 5.2, 5.4, 5.6, 5.8, 6.0]
+
+
+# ---- levers ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
+def test_every_lever_of_every_scenario_reads_back_unchanged(path):
+    scenario = load_scenario(path)
+    texts = {lever.key: levers.lever_text(scenario, lever) for lever in (*levers.LEVERS, levers.SEED, levers.TICKS)}
+    same, errors = levers.apply_edits(scenario, texts)
+    assert errors == {}
+    assert same.carbon_parameters() == scenario.carbon_parameters()  # the defaults, now written out
+    assert {**same.to_dict(), "carbon": {}} == {**scenario.to_dict(), "carbon": {}}
+
+
+def test_levers_cover_the_five_classes_and_renewal():
+    assert {lever.group for lever in levers.LEVERS} == set(levers.GROUPS)
+
+
+def test_a_path_and_a_grid_factor_end_value():
+    base = scenario_from_dict({})
+    s, errors = levers.apply_edits(base, {"policy.quantity.boundary_radius_km": "2020: 5, 2030 = 3",
+                                          "carbon.grid_factor_kg_per_kwh": "0.02"})
+    assert errors == {}
+    assert s.policy.quantity.boundary_radius_km.at(2025) == pytest.approx(4.0)
+    path = s.carbon_parameters().grid_factor_kg_per_kwh
+    assert path.values[-1] == 0.02 and path.values[0] == pytest.approx(0.5366)
+
+
+@pytest.mark.parametrize("key, text, message", [
+    ("policy.layout.far_cap_core", "-1", "below the minimum 0.05"),
+    ("policy.layout.far_cap_core", "abc", "'abc' is not a number"),
+    ("policy.layout.far_cap_core", "2020: 3, 20x0: 4", "is not 'year: value'"),
+    ("policy.function.mixed_use", "1.5", "above the maximum 1.0"),
+    ("policy.layout.subcentres", "2.5", "not a whole number"),
+    ("policy.layout.subcentres", "99", "above the maximum 12"),
+    ("run.seed", "-4", "below the minimum 0"),
+    ("run.ticks", "", "is empty"),
+    ("carbon.grid_factor_kg_per_kwh", "-0.1", "below the minimum"),
+    ("policy.quantity.growth_boundary", "ring", "not a valid choice"),
+])
+def test_bad_values_get_a_message_for_their_field(key, text, message):
+    scenario, errors = levers.apply_edits(scenario_from_dict({}), {key: text})
+    assert scenario is None
+    assert message in errors[key]
+    assert errors[key].startswith(key)
+
+
+def test_a_refused_combination_is_shown_beside_both_fields():
+    poly = load_scenario(SCENARIOS / "polycentric.toml")
+    _, errors = levers.apply_edits(poly, {"policy.layout.subcentres": "0"})
+    assert set(errors) >= {"policy.layout.subcentres"}
+    assert any("sub-centres" in m for m in errors.values())
+
+
+# ---- the session ---------------------------------------------------------------------------------------
+def test_region_size_option():
+    assert parse_region_size("200") == (200, 200)
+    assert parse_region_size("120x300") == (120, 300)
+    for bad in ("abc", "5", "10x", "1x2x3"):
+        with pytest.raises(Exception, match="grid size"):
+            parse_region_size(bad)
+
+
+def test_session_steps_edits_and_refuses_bad_values(session):
+    session.reset()
+    assert session.frame.tick == 0 and session.step() and session.frame.tick == 1
+    model = session.runs[0].model
+    session.set_field("A", "policy.layout.far_cap_core", "nope")
+    assert "not a number" in session.field_error("A", "policy.layout.far_cap_core")
+    assert session.field_text("A", "policy.layout.far_cap_core") == "nope"
+    assert session.runs[0].model is model and session.frame.tick == 1  # a bad value leaves the run alone
+    session.set_field("A", "policy.layout.far_cap_core", "3.5")
+    assert session.field_error("A", "policy.layout.far_cap_core") == ""
+    assert session.frame.tick == 0 and session.runs[0].scenario.policy.layout.far_cap_core.at(2030) == 3.5
+    session.set_field("A", "policy.layout.far_cap_core", levers.lever_text(session.policies["A"].base,
+                                                                           levers.BY_KEY["policy.layout.far_cap_core"]))
+    assert session.policies["A"].edits == {}
+
+
+def test_compare_steps_both_policies_on_one_region_and_seed(session):
+    session.set_scenario("A", "compact.toml")
+    session.set_scenario("B", "sprawl.toml")
+    session.set_compare(True)
+    session.set_field("A", "run.seed", "9")
+    for _ in range(2):
+        session.step()
+    a, b = session.runs
+    assert (a.tick, b.tick) == (2, 2)
+    assert a.model.seed_value == b.model.seed_value == 9
+    assert a.scenario.region == b.scenario.region and a.scenario.run == b.scenario.run
+    assert len(session.frame.maps) == 2 and "difference" in dict(session.frame.charts)
+    session.set_layer("emissions")
+    assert session.frame.maps[0].image.legend.vmax == session.frame.maps[1].image.legend.vmax  # one shared scale
+    session.set_compare(False)
+    session.set_scenario("A", "baseline.toml")
+    assert len(session.runs) == 1
+
+
+def test_a_step_from_a_play_loop_started_before_a_reset_is_void(session):
+    session.set_compare(False)
+    session.reset()
+    stale = session.generation
+    session.reset()
+    assert session.step(stale) is False and session.frame.tick == 0
+    assert session.step(session.generation) and session.frame.tick == 1
+
+
+def test_sessions_are_independent():
+    one = AppSession(AppConfig(SCENARIOS, region_size=(30, 30)))
+    two = AppSession(AppConfig(SCENARIOS, region_size=(30, 30)))
+    one.step()
+    one.step()
+    assert (one.frame.tick, two.frame.tick) == (2, 0)
+    assert one.runs[0].model is not two.runs[0].model
+
+
+def test_the_log_names_all_five_points_and_the_run_stops_at_its_end(scenario_dir):
+    s = AppSession(AppConfig(scenario_dir, default_scenario="inflection-demo.toml"))
+    while s.step():
+        pass
+    assert s.frame.at_end and s.frame.tick == 30 and not s.step()
+    log = "\n".join(s.frame.log)
+    for name in ("growth-rate peak", "increment peak", "total emissions peak", "sink growth peak", "net-stock point"):
+        assert f"{name} crossed, confirmed" in log
+    assert s.frame.charts[0][1].count('class="abm-point ') == 5
+
+
+def test_describe_event_states():
+    from abm.inflection import InflectionEvent
+
+    assert describe_event(InflectionEvent(4, "sink growth peak", "passed_at_start", 2, 2022, 7, 1.0), 2020) == \
+        "2022: sink growth peak already passed at the start, confirmed 2027"
+    assert describe_event({"id": 5, "name": "net-stock point", "state": "not_reached"}, 2020) == "net-stock point not reached"
+
+
+def test_exports(session):
+    session.set_compare(False)
+    session.reset()
+    session.step()
+    csv = pd.read_csv(io.BytesIO(session.export_csv()))
+    assert list(csv.columns[:5]) == ["policy", "scenario", "seed", "tick", "year"] and len(csv) == 2
+    assert {"emissions_total_t", "sink_t", "net_t", "carbon_intensity_t_per_gdp"} <= set(csv.columns)
+    parquet = pd.read_parquet(io.BytesIO(session.export_parquet()))
+    pd.testing.assert_frame_equal(parquet[["tick", "emissions_total_t"]], csv[["tick", "emissions_total_t"]])
+    events = json.loads(session.export_events())
+    assert [e["id"] for e in events] == [1, 2, 3, 4, 5] and {"state", "year", "confirmed_tick"} <= set(events[0])
+    png = Image.open(io.BytesIO(session.export_png()))
+    assert png.format == "PNG" and png.size[0] > 500
+    assert session.export_name().startswith("baseline-")
+
+
+def test_a_failing_step_becomes_one_line_not_a_traceback(session, monkeypatch):
+    session.reset()
+    monkeypatch.setattr(session.runs[0].model, "step", lambda: 1 / 0)
+    assert session.step() is False
+    assert session.error.startswith("The model stopped in") and "ZeroDivisionError" in session.error
+    assert not session.step()
+    session.reset()
+    assert session.error is None and session.step()
+
+
+# ---- boundaries --------------------------------------------------------------------------------------
+def test_abm_imports_without_solara():
+    code = ("import sys; sys.modules['solara'] = None\n"
+            "import abm, abm.model, abm.runner, abm.cli, abm.commands.app\n"
+            "from abm.cli import build_parser; build_parser('app')\n"
+            "assert not any(m == 'solara' or m.startswith('solara.') for m in sys.modules if sys.modules[m])")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+
+
+def test_app_module_imports_and_names_a_page():
+    import viz.app
+
+    assert callable(viz.app.Page)
+
+
+def test_abm_app_refuses_bad_options_in_one_line(capsys):
+    from abm.cli import main
+
+    assert main(["app", "--region-size", "huge"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("abm app: error: --region-size:") and "\n" not in err
+    assert main(["app", "--scenarios", "/nonexistent/folder"]) == 2
+    assert "is not a folder" in capsys.readouterr().err

@@ -1,0 +1,298 @@
+"""The planners' page: pick a policy, pull its levers, watch the town grow and its carbon turn.
+
+Start it with ``abm app`` (see docs/app.md). The page is a thin view over `viz.session.AppSession`:
+each browser session gets its own session object (``solara.use_memo`` inside `Page`), so two planners
+on one server never see each other's run. The map is one PNG per tick and the charts are SVG text,
+so nothing here needs a JavaScript chart library or any asset from outside the server.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import logging
+import threading
+import time
+
+import solara
+
+from viz import levers, render
+from viz.session import AppSession, Frame, MapView
+
+log = logging.getLogger("abm.app")
+
+#: Play speeds: label -> seconds between ticks (0 = as fast as the model and the page allow).
+SPEEDS: dict[str, float] = {"1 tick/s": 1.0, "2 ticks/s": 0.5, "5 ticks/s": 0.2, "max": 0.0}
+DEFAULT_SPEED = "5 ticks/s"
+MIN_GAP_S = 0.03  # even at "max" the page gets this much time to take clicks (Pause) between ticks
+
+LAYER_BY_LABEL = {spec.label: name for name, spec in render.LAYERS.items()}
+
+CSS = """
+.abm-map-image, .abm-map-image img { image-rendering: pixelated; width: 100%; height: auto; display: block; }
+.abm-map-box { position: relative; width: 100%; border: 1px solid #bbb; }
+.abm-scalebar { position: absolute; left: 4%; bottom: 4%; font-size: 11px; background: rgba(255,255,255,0.75);
+                padding: 1px 4px 3px 4px; border-radius: 2px; }
+.abm-scalebar .bar { height: 5px; background: #111; margin-top: 1px; }
+.abm-legend { font-size: 12px; margin-top: 4px; }
+.abm-legend .swatch { display: inline-block; width: 12px; height: 12px; margin: 0 4px 0 8px; vertical-align: middle;
+                      border: 1px solid #999; }
+.abm-legend .ramp { height: 12px; border: 1px solid #999; }
+.abm-legend .ends { display: flex; justify-content: space-between; }
+.abm-log { font-size: 13px; margin: 0; padding-left: 18px; }
+.abm-tick { font-size: 18px; font-weight: bold; }
+.abm-summary { font-size: 12px; color: #333; }
+.abm-error-text { color: #b00020; font-size: 12px; }
+.abm-group { font-weight: bold; margin-top: 6px; font-size: 13px; color: #444; }
+"""
+
+
+# --------------------------------------------------------------------------------------------------
+# Pieces
+# --------------------------------------------------------------------------------------------------
+def legend_html(legend: render.Legend) -> str:
+    """The legend beside a map: colour swatches, or a colour ramp with its two ends and unit."""
+    esc = html.escape
+    parts = [f'<div class="abm-legend"><b>{esc(legend.title)}</b>'
+             + (f" ({esc(legend.unit)})" if legend.unit else "")]
+    if legend.kind == "continuous":
+        fmt = legend.label
+        stops = ", ".join(legend.ramp)
+        parts.append(f'<div class="ramp" style="background: linear-gradient(to right, {stops})"></div>'
+                     f'<div class="ends"><span>{esc(fmt(legend.vmin))}</span>'
+                     f'<span>{esc(fmt((legend.vmin + legend.vmax) / 2))}</span>'
+                     f'<span>{esc(fmt(legend.vmax))}</span></div>')
+    if legend.items:
+        parts.append("<div>" + "".join(f'<span class="swatch" style="background:{c}"></span>{esc(label)}'
+                                       for label, c in legend.items) + "</div>")
+    if legend.note:
+        parts.append(f"<div><i>{esc(legend.note)}</i></div>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+@solara.component
+def MapPanel(view: MapView):
+    with solara.Column(classes=["abm-map"], gap="2px", style={"min-width": "0"}):
+        solara.Text(view.label, style={"font-weight": "bold"})
+        with solara.Div(classes=["abm-map-box"]):
+            solara.Image(view.image.png, classes=["abm-map-image"])
+            solara.HTML(tag="div", classes=["abm-scalebar"],
+                        unsafe_innerHTML=f'{html.escape(view.scale_label)}<div class="bar"></div>',
+                        style=f"width: {view.scale_share * 100:.2f}%")
+        solara.HTML(tag="div", unsafe_innerHTML=legend_html(view.image.legend))
+
+
+@solara.component
+def LeverField(session: AppSession, side: str, lever: levers.Lever, on_text):
+    text = session.field_text(side, lever.key)
+    error = session.field_error(side, lever.key)
+    css = f"abm-field-{lever.name}"
+    label = f"{lever.label}"
+    if lever.kind == "choice":
+        with solara.Column(gap="0px", classes=[css]):
+            solara.Select(label=label, values=list(lever.choices), value=text, dense=True,
+                          on_value=lambda v: on_text(side, lever.key, v))
+            if error:
+                solara.Text(error, classes=["abm-error-text", "abm-field-error"])
+        return
+    hint = levers.lever_hint(session.policies[side].base, lever) if session.policies[side].base else ""
+    solara.InputText(label=label, value=text, on_value=lambda v: on_text(side, lever.key, v),
+                     error=error or False, message=hint or None, dense=True, classes=[css])
+
+
+# --------------------------------------------------------------------------------------------------
+# The page
+# --------------------------------------------------------------------------------------------------
+@solara.component
+def Page():
+    # One session per browser session: use_memo keeps it for this page's lifetime only.
+    session: AppSession = solara.use_memo(AppSession, [])
+    version, set_version = solara.use_state(0)
+    playing, set_playing = solara.use_state(False)
+    speed, set_speed = solara.use_state(DEFAULT_SPEED)
+    editing, set_editing = solara.use_state("A")
+    frame: Frame = session.frame
+
+    def refresh() -> None:
+        set_version(session.frame.version if session.frame else version + 1)
+
+    def guarded(fn):
+        """Event handlers never show a traceback: errors become one line on the page."""
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            try:
+                fn(*args, **kwargs)
+            except Exception as err:
+                log.exception("handler %s failed", fn.__name__)
+                session.error = f"Something went wrong: {type(err).__name__}: {err}"
+            refresh()
+        return wrapper
+
+    def play_loop(cancel: threading.Event) -> None:
+        if not playing:
+            return
+        generation = session.generation
+        try:
+            while not cancel.is_set():
+                started = time.perf_counter()
+                more = session.step(generation)
+                refresh()
+                if not more:
+                    if generation == session.generation:  # the end of the run (not a reset meanwhile)
+                        set_playing(False)
+                    return
+                gap = max(SPEEDS.get(speed, 0.0) - (time.perf_counter() - started), MIN_GAP_S)
+                if cancel.wait(gap):
+                    return
+        except Exception as err:  # never a traceback on the page
+            log.exception("play loop failed")
+            session.error = f"Playing stopped: {type(err).__name__}: {err}"
+            set_playing(False)
+            refresh()
+
+    solara.use_thread(play_loop, dependencies=[playing, speed], intrusive_cancel=False)
+
+    @guarded
+    def on_step():
+        session.step()
+
+    @guarded
+    def on_reset():
+        set_playing(False)
+        session.reset()
+
+    @guarded
+    def on_text(side: str, key: str, text: str):
+        set_playing(False)
+        session.set_field(side, key, text)
+
+    @guarded
+    def on_scenario(side: str, file: str):
+        set_playing(False)
+        session.set_scenario(side, file)
+
+    @guarded
+    def on_compare(on: bool):
+        set_playing(False)
+        session.set_compare(on)
+        if not on:
+            set_editing("A")
+
+    @guarded
+    def on_layer(label: str):
+        session.set_layer(LAYER_BY_LABEL[label])
+
+    solara.Title("abm: urban form and carbon")
+    solara.Style(CSS)
+    at_end = session.at_end
+    with solara.Column(style={"padding": "8px 16px"}, gap="8px"):
+        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}, gap="8px"):
+            solara.Text("abm: urban form and carbon", style={"font-size": "20px", "margin-right": "16px"})
+            solara.Button("Play", icon_name="mdi-play", color="primary", disabled=playing or at_end,
+                          on_click=lambda: set_playing(True), classes=["abm-play"])
+            solara.Button("Pause", icon_name="mdi-pause", color="primary", disabled=not playing,
+                          on_click=lambda: set_playing(False), classes=["abm-pause"])
+            solara.Button("Step", icon_name="mdi-skip-next", color="primary", disabled=playing or at_end,
+                          on_click=on_step, classes=["abm-step"])
+            solara.Button("Reset", icon_name="mdi-restart", outlined=True, on_click=on_reset, classes=["abm-reset"])
+            with solara.Div(style={"width": "130px"}):
+                solara.Select(label="speed", values=list(SPEEDS), value=speed, on_value=set_speed, dense=True,
+                              classes=["abm-speed"])
+            solara.Text(frame.tick_label if frame else "", classes=["abm-tick"])
+            if playing:
+                solara.Text("playing", classes=["abm-playing"], style={"color": "#1976d2"})
+        if session.error:
+            solara.Error(session.error, classes=["abm-error"])
+        with solara.Columns([1, 3], gutters_dense=True):
+            with solara.Column(gap="4px", classes=["abm-controls"]):
+                Controls(session, editing, set_editing, on_text, on_scenario, on_compare)
+                Exports(session)
+            with solara.Column(gap="8px"):
+                solara.ToggleButtonsSingle(value=render.LAYERS[session.layer].label,
+                                           values=[spec.label for spec in render.LAYERS.values()],
+                                           on_value=on_layer, dense=True, classes=["abm-layers"])
+                if frame:
+                    Results(frame)
+
+
+def _charts(frame: Frame, ids: list[str]) -> None:
+    for chart_id, svg in frame.charts:
+        if chart_id in ids:
+            solara.HTML(tag="div", unsafe_innerHTML=svg, classes=["abm-chart-box"]).key(chart_id)
+
+
+@solara.component
+def Results(frame: Frame):
+    """Map(s), charts and the event log. One policy: map beside its charts; two: maps side by side."""
+    ids = [chart_id for chart_id, _ in frame.charts]
+    if len(frame.maps) == 1:
+        with solara.Columns([1, 1], gutters_dense=True):
+            MapPanel(frame.maps[0]).key("map-A")
+            with solara.Column(gap="4px"):
+                _charts(frame, ids)
+    else:
+        with solara.Columns([1] * len(frame.maps), gutters_dense=True):
+            for view in frame.maps:
+                MapPanel(view).key(f"map-{view.label[:1]}")
+        with solara.Columns([1, 1], gutters_dense=True):
+            with solara.Column(gap="4px"):
+                _charts(frame, [i for i in ids if i.endswith("-A") or i == "intensity"])
+            with solara.Column(gap="4px"):
+                _charts(frame, [i for i in ids if i.endswith("-B") or i == "difference"])
+    for summary in frame.summaries:
+        solara.Text(summary, classes=["abm-summary"])
+    solara.Text("Carbon inflection points (as confirmed)", style={"font-weight": "bold"})
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in frame.log) or "<li>none confirmed yet</li>"
+    solara.HTML(tag="ul", unsafe_innerHTML=items, classes=["abm-log"])
+
+
+@solara.component
+def Controls(session: AppSession, editing: str, set_editing, on_text, on_scenario, on_compare):
+    files = session.scenario_files()
+    a = session.policies["A"]
+    solara.Select(label="scenario A" if session.compare else "scenario", values=files, value=a.file or None,
+                  on_value=lambda f: on_scenario("A", f), classes=["abm-scenario-A"])
+    if a.base is not None and a.base.description:
+        solara.Text(a.base.description, style={"font-size": "12px", "color": "#555"})
+    solara.Checkbox(label="compare with a second policy (B)", value=session.compare, on_value=on_compare)
+    if session.compare:
+        b = session.policies["B"]
+        solara.Select(label="scenario B", values=files, value=b.file or None, on_value=lambda f: on_scenario("B", f),
+                      classes=["abm-scenario-B"])
+        if b.base is not None and b.base.description:
+            solara.Text(b.base.description, style={"font-size": "12px", "color": "#555"})
+    for side in ("A", "B") if session.compare else ("A",):
+        if session.policies[side].errors.get(""):
+            solara.Text(session.policies[side].errors[""], classes=["abm-error-text"])
+    with solara.Row(gap="8px"):
+        for lever in (levers.SEED, levers.TICKS):
+            with solara.Div(style={"flex": "1"}):
+                solara.InputText(label=lever.label, value=session.field_text("A", lever.key),
+                                 on_value=functools.partial(on_text, "A", lever.key),
+                                 error=session.field_error("A", lever.key) or False, dense=True,
+                                 classes=[f"abm-field-{lever.name}"])
+    if session.compare:
+        solara.ToggleButtonsSingle(value=editing, values=["A", "B"], on_value=set_editing, dense=True,
+                                   classes=["abm-editing"])
+        solara.Text(f"levers of policy {editing} (B runs on A's region, seed and years)", style={"font-size": "12px"})
+    side = editing if session.compare else "A"
+    for group in levers.GROUPS:
+        solara.Text(group, classes=["abm-group"])
+        for lever in levers.LEVERS:
+            if lever.group == group:
+                LeverField(session, side, lever, on_text).key(f"{side}-{lever.key}")
+
+
+@solara.component
+def Exports(session: AppSession):
+    name = session.export_name()
+    solara.Text("Export the current run", classes=["abm-group"])
+    with solara.Row(gap="4px", style={"flex-wrap": "wrap"}):
+        solara.FileDownload(session.export_csv, filename=f"{name}-timeseries.csv", label="CSV",
+                            mime_type="text/csv")
+        solara.FileDownload(session.export_parquet, filename=f"{name}-timeseries.parquet", label="Parquet")
+        solara.FileDownload(session.export_events, filename=f"{name}-events.json", label="events JSON",
+                            mime_type="application/json")
+        solara.FileDownload(session.export_png, filename=f"{name}.png", label="PNG map + charts",
+                            mime_type="image/png")

@@ -1,0 +1,96 @@
+"""The PNG export: the map(s) with legend and scale bar, and the charts, in one matplotlib figure.
+
+Drawn only when a planner asks for it, so matplotlib's cost does not touch the live view; the
+emissions panels reuse abm.plots.draw_emissions, so an exported figure matches `abm run --plot`.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from abm.plots import draw_emissions
+
+if TYPE_CHECKING:
+    from viz.session import Run
+
+
+def _map_panel(ax, view, legend_ax=None) -> None:
+    import matplotlib.patches as mpatches
+
+    img = view.image
+    ax.imshow(img.rgb, interpolation="nearest")
+    ax.set_title(view.label, fontsize=10)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    w, h = img.size
+    bar = view.scale_share * w
+    x0, y0 = 0.05 * w, 0.93 * h
+    ax.add_patch(mpatches.Rectangle((x0, y0), bar, 0.015 * h, color="black"))
+    ax.text(x0 + bar / 2, y0 - 0.015 * h, view.scale_label, ha="center", va="bottom", fontsize=8,
+            bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1})
+    leg = img.legend
+    handles = [mpatches.Patch(color=c, label=label) for label, c in leg.items]
+    if leg.kind == "continuous":
+        ramp = [leg.ramp[0], leg.ramp[len(leg.ramp) // 2], leg.ramp[-1]]
+        mids = [leg.vmin, (leg.vmin + leg.vmax) / 2, leg.vmax]
+        handles = [mpatches.Patch(color=c, label=leg.label(v)) for c, v in zip(ramp, mids)] + handles
+    title = f"{leg.title}" + (f"\n{leg.unit}" if leg.unit else "")
+    ax.legend(handles=handles, title=title, fontsize=7, title_fontsize=8, loc="upper left",
+              bbox_to_anchor=(1.01, 1.0), frameon=False)
+
+
+def figure_png(runs: list[Run], layer: str, scales: dict[str, float]) -> bytes:
+    """One PNG: maps on top (one per run), emissions of each run, carbon intensity (and A - B)."""
+    from matplotlib.figure import Figure
+
+    from viz.session import map_views
+
+    n = len(runs)
+    if n == 0:
+        return b""
+    views = map_views(runs, layer, dict(scales))
+    rows = 3
+    fig = Figure(figsize=(6.5 * n, 4.2 * rows), dpi=100)
+    grid = fig.add_gridspec(rows, n)
+    for i, (run, view) in enumerate(zip(runs, views)):
+        _map_panel(fig.add_subplot(grid[0, i]), view)
+        ax = fig.add_subplot(grid[1, i])
+        draw_emissions(ax, _frame(run), run.events())
+        ax.set_title(f"{run.label}: emissions, sink and inflection points", fontsize=10)
+    ax = fig.add_subplot(grid[2, 0])
+    for run, style in zip(runs, ("-", "--")):
+        df = _frame(run)
+        ax.plot(df["year"], df["carbon_intensity_t_per_gdp"], style, label=run.label)
+    ax.set_title("Carbon intensity of GDP", fontsize=10)
+    ax.set_xlabel("year")
+    ax.set_ylabel("tCO2 per 10,000 CNY")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    if n == 2:
+        a, b = (_frame(r) for r in runs)
+        m = min(len(a), len(b))
+        ax = fig.add_subplot(grid[2, 1])
+        for col, label, style in (("emissions_total_t", "total emissions", "k-"), ("sink_t", "sink", "g--"),
+                                  ("net_t", "net", "k:")):
+            ax.plot(a["year"][:m], (np.asarray(a[col][:m]) - np.asarray(b[col][:m])) / 1e3, style, label=f"{label} A - B")
+        ax.axhline(0, color="grey", lw=0.8)
+        ax.set_title(f"Difference {runs[0].scenario.name} (A) - {runs[1].scenario.name} (B)", fontsize=10)
+        ax.set_xlabel("year")
+        ax.set_ylabel("ktCO2 per year")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(f"{' vs '.join(r.scenario.name for r in runs)}, seed {runs[0].model.seed_value}, "
+                 f"year {runs[0].model.year}", fontsize=12)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def _frame(run: Run):
+    import pandas as pd
+
+    return pd.DataFrame.from_records(run.model.records)

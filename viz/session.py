@@ -1,0 +1,509 @@
+"""One planner's session: the policies being edited, the run(s), and the frame the page shows.
+
+Everything here is plain Python (no solara), so it is tested without a browser and the page stays a
+thin view. The page keeps one `AppSession` per browser session (``solara.use_memo`` in the
+component, never a module-level object), so two planners on one server never share a run.
+
+Every change goes through a method that takes the session's lock, updates the runs and then
+builds a new immutable `Frame` (maps, charts, log) that the page only reads; the play loop runs in
+another thread and calls `step` under the same lock, so a render never sees a half-stepped model.
+
+>>> from pathlib import Path
+>>> s = AppSession(AppConfig(Path("scenarios"), region_size=(40, 40)))
+>>> s.frame.tick, s.step(), s.frame.tick
+(0, True, 1)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from abm.errors import ConfigError
+from abm.inflection import CROSSED, NOT_REACHED, PASSED_AT_START, InflectionEvent
+from abm.model import UrbanModel
+from abm.scenario import Scenario, load_scenario
+from viz import charts, levers, render
+
+log = logging.getLogger("abm.app")
+
+#: Environment variables the app reads when a session starts (`abm app` sets them from its options).
+ENV_SCENARIOS = "ABM_APP_SCENARIOS"      # folder of scenario files for the picker
+ENV_REGION_SIZE = "ABM_APP_REGION_SIZE"  # "ROWS" or "ROWSxCOLS": run every scenario on a grid this size
+ENV_SCENARIO = "ABM_APP_SCENARIO"        # file name picked when a session starts (default baseline.toml)
+
+SIDES = ("A", "B")
+
+
+def default_scenarios_dir() -> Path:
+    """scenarios/ of the source tree when the package is installed editable, else ./scenarios."""
+    here = Path(__file__).resolve().parents[1] / "scenarios"
+    return here if here.is_dir() else Path.cwd() / "scenarios"
+
+
+def parse_region_size(text: str, field: str = ENV_REGION_SIZE) -> tuple[int, int]:
+    """'200' -> (200, 200); '120x300' -> (120, 300); anything else is a ConfigError naming `field`."""
+    parts = str(text).lower().replace(" ", "").split("x")
+    try:
+        rows, cols = (int(parts[0]), int(parts[-1])) if len(parts) <= 2 else (0, 0)
+    except ValueError:
+        rows = cols = 0
+    if not (10 <= rows <= 20000 and 10 <= cols <= 20000):
+        raise ConfigError(field, f"{text!r} is not a grid size of 10 to 20000 cells a side", "write e.g. 200 or 120x300")
+    return rows, cols
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """Server-wide settings (read once per session from the environment)."""
+
+    scenarios_dir: Path
+    region_size: tuple[int, int] | None = None
+    default_scenario: str = "baseline.toml"
+
+    @classmethod
+    def from_env(cls) -> AppConfig:
+        size = os.environ.get(ENV_REGION_SIZE, "").strip()
+        folder = os.environ.get(ENV_SCENARIOS, "").strip()
+        return cls(Path(folder) if folder else default_scenarios_dir(), parse_region_size(size) if size else None,
+                   os.environ.get(ENV_SCENARIO, "").strip() or "baseline.toml")
+
+    def scenario_files(self) -> list[str]:
+        return sorted(p.name for p in self.scenarios_dir.glob("*.toml"))
+
+    def load(self, name: str) -> Scenario:
+        """A scenario file of the picker, on the configured region size."""
+        scenario = load_scenario(self.scenarios_dir / name)
+        if self.region_size:
+            rows, cols = self.region_size
+            scenario = scenario.with_overrides({"region.rows": rows, "region.cols": cols})
+        return scenario
+
+
+# --------------------------------------------------------------------------------------------------
+# The event log
+# --------------------------------------------------------------------------------------------------
+def describe_event(event: InflectionEvent | dict[str, Any], start_year: int) -> str:
+    """One log line, e.g. '2031: total emissions peak crossed, confirmed 2034'.
+
+    >>> describe_event(InflectionEvent(3, "total emissions peak", "crossed", 11, 2031, 14, 1e6), 2020)
+    '2031: total emissions peak crossed, confirmed 2034'
+    """
+    e = event.to_dict() if isinstance(event, InflectionEvent) else event
+    confirmed = start_year + e["confirmed_tick"] if e.get("confirmed_tick") is not None else None
+    if e["state"] == CROSSED:
+        return f"{e['year']}: {e['name']} crossed, confirmed {confirmed}"
+    if e["state"] == PASSED_AT_START:
+        return f"{e['year']}: {e['name']} already passed at the start, confirmed {confirmed}"
+    return f"{e['name']} not reached"
+
+
+class Run:
+    """One policy being simulated: the model and the lines of its event log."""
+
+    def __init__(self, side: str, scenario: Scenario) -> None:
+        self.side = side
+        self.scenario = scenario
+        self.model = UrbanModel(scenario)
+        self.log: list[tuple[int, str]] = []  # (point id, line) in the order confirmed
+        self._note(self.model.new_events)
+
+    @property
+    def label(self) -> str:
+        return f"{self.side}: {self.scenario.name}"
+
+    @property
+    def tick(self) -> int:
+        return self.model.tick
+
+    @property
+    def end_tick(self) -> int:
+        return self.scenario.run.ticks
+
+    @property
+    def start_year(self) -> int:
+        return self.scenario.run.start_year
+
+    def step(self) -> None:
+        self.model.step()
+        self._note(self.model.new_events)
+        if self.tick >= self.end_tick:
+            for e in self.model.detector.events():
+                if e.state == NOT_REACHED:
+                    self.log.append((e.id, f"{e.name} not reached by {self.model.year}"))
+
+    def _note(self, events: list[InflectionEvent]) -> None:
+        for e in events:
+            self.log.append((e.id, describe_event(e, self.start_year)))
+
+    def events(self) -> list[dict[str, Any]]:
+        return [e.to_dict() for e in self.model.detector.events()]
+
+    def column(self, name: str, scale: float = 1.0) -> list[float]:
+        return [float(r.get(name, float("nan"))) * scale for r in self.model.records]
+
+
+# --------------------------------------------------------------------------------------------------
+# What the page shows
+# --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MapView:
+    label: str
+    image: render.MapImage
+    scale_label: str
+    scale_share: float  # share of the map width the scale bar spans
+
+
+@dataclass(frozen=True)
+class Frame:
+    """An immutable snapshot for the page: nothing in it changes after it is built."""
+
+    version: int
+    tick: int
+    year: int
+    end_tick: int
+    start_year: int
+    maps: tuple[MapView, ...]
+    charts: tuple[tuple[str, str], ...]   # (chart id, svg)
+    log: tuple[str, ...]
+    summaries: tuple[str, ...]
+    layer: str
+
+    @property
+    def at_end(self) -> bool:
+        return self.tick >= self.end_tick
+
+    @property
+    def tick_label(self) -> str:
+        return f"Year {self.year} (tick {self.tick} of {self.end_tick})"
+
+
+@dataclass
+class PolicyState:
+    """One side of the comparison: its scenario file, the file as loaded, and the planner's edits."""
+
+    file: str
+    base: Scenario | None = None
+    edits: dict[str, str] = field(default_factory=dict)   # lever key -> text as typed (only changed ones)
+    errors: dict[str, str] = field(default_factory=dict)  # lever key -> message ("" = not tied to a field)
+    scenario: Scenario | None = None                      # last valid scenario (base + edits + run fields)
+
+
+class AppSession:
+    """The state of one browser session. Every public method is safe to call from any thread."""
+
+    def __init__(self, config: AppConfig | None = None) -> None:
+        self.config = config or AppConfig.from_env()
+        self.lock = threading.RLock()
+        files = self.config.scenario_files()
+        first = self.config.default_scenario if self.config.default_scenario in files else (files[0] if files else "")
+        second = "sprawl.toml" if "sprawl.toml" in files and first != "sprawl.toml" else first
+        self.policies = {"A": PolicyState(first), "B": PolicyState(second)}
+        self.run_edits: dict[str, str] = {}
+        self.run_errors: dict[str, str] = {}
+        self.compare = False
+        self.layer = "land_use"
+        self.runs: list[Run] = []
+        self.error: str | None = None
+        self._scales: dict[str, float] = {}
+        self._version = 0
+        self.generation = 0  # counts rebuilds of the runs (see `step`)
+        self.frame: Frame | None = None
+        with self.lock:
+            for side in SIDES:
+                self._load(side)
+            self._rebuild()
+
+    # ---- editing ------------------------------------------------------------------------------------
+    def scenario_files(self) -> list[str]:
+        return self.config.scenario_files()
+
+    def field_text(self, side: str, key: str) -> str:
+        """What a field shows: the planner's text if edited, else the scenario's value."""
+        p = self.policies[side]
+        if key in (levers.SEED.key, levers.TICKS.key):
+            if key in self.run_edits:
+                return self.run_edits[key]
+            return levers.lever_text(p.base, levers.BY_KEY[key]) if p.base else ""
+        if key in p.edits:
+            return p.edits[key]
+        return levers.lever_text(p.base, levers.BY_KEY[key]) if p.base else ""
+
+    def field_error(self, side: str, key: str) -> str:
+        if key in (levers.SEED.key, levers.TICKS.key):
+            return self.run_errors.get(key, "")
+        return self.policies[side].errors.get(key, "")
+
+    def set_scenario(self, side: str, file: str) -> None:
+        """Pick another scenario file for a side: its edits are dropped and the runs restart."""
+        with self.lock:
+            p = self.policies[side]
+            if file == p.file and p.base is not None:
+                return
+            p.file, p.edits = file, {}
+            self._load(side)
+            self._rebuild()
+
+    def set_field(self, side: str, key: str, text: str) -> None:
+        """A typed value: validated at once; if every field is valid the runs restart with it."""
+        with self.lock:
+            text = str(text if text is not None else "").strip()
+            if key in (levers.SEED.key, levers.TICKS.key):
+                edits = self.run_edits
+            else:
+                edits = self.policies[side].edits
+            base = self.policies[side].base
+            if base is not None and text == levers.lever_text(base, levers.BY_KEY[key]):
+                edits.pop(key, None)
+            else:
+                edits[key] = text
+            self._rebuild()
+
+    def set_compare(self, on: bool) -> None:
+        with self.lock:
+            if bool(on) != self.compare:
+                self.compare = bool(on)
+                self._rebuild()
+
+    def set_layer(self, layer: str) -> None:
+        with self.lock:
+            if layer not in render.LAYERS:
+                raise KeyError(layer)
+            self.layer = layer
+            self._render()
+
+    def reset(self) -> None:
+        """Start the run(s) again at tick 0 with the current valid settings."""
+        with self.lock:
+            self._rebuild()
+
+    # ---- running ------------------------------------------------------------------------------------
+    @property
+    def at_end(self) -> bool:
+        return not self.runs or self.frame is None or self.frame.at_end or self.error is not None
+
+    def step(self, generation: int | None = None) -> bool:
+        """Advance every run one tick (a comparison steps together); False at the end or after an error.
+
+        A play loop passes the `generation` it started under: once the runs were rebuilt (Reset, a new
+        value, another scenario) its pending step is void, so a reset run never jumps ahead by one.
+        """
+        with self.lock:
+            if self.at_end or (generation is not None and generation != self.generation):
+                return False
+            try:
+                for run in self.runs:
+                    run.step()
+            except Exception as err:  # the planner sees one line; the server log keeps the traceback
+                log.exception("model step failed")
+                self.error = f"The model stopped in {self.runs[0].model.year}: {type(err).__name__}: {err}"
+            self._render()
+            return self.error is None
+
+    # ---- internals ----------------------------------------------------------------------------------
+    def _load(self, side: str) -> None:
+        p = self.policies[side]
+        p.base, p.errors = None, {}
+        if not p.file:
+            p.errors = {"": f"no scenario files in {self.config.scenarios_dir}"}
+            return
+        try:
+            p.base = self.config.load(p.file)
+        except ConfigError as err:
+            p.errors = {"": f"{p.file}: {err}"}
+        except Exception as err:
+            log.exception("loading %s failed", p.file)
+            p.errors = {"": f"{p.file}: {type(err).__name__}: {err}"}
+
+    def _validate(self) -> bool:
+        """Apply every side's edits (and the shared run fields); keep the errors beside their fields."""
+        self.run_errors = {}
+        ok = True
+        for side in SIDES if self.compare else SIDES[:1]:
+            p = self.policies[side]
+            if p.base is None:
+                ok = False
+                continue
+            scenario, errors = levers.apply_edits(p.base, {**p.edits, **self.run_edits})
+            run_keys = (levers.SEED.key, levers.TICKS.key)
+            self.run_errors.update({k: v for k, v in errors.items() if k in run_keys})
+            p.errors = {k: v for k, v in errors.items() if k not in run_keys}
+            if scenario is None:
+                ok = False
+            else:
+                p.scenario = scenario
+        if ok and self.compare:
+            # B runs on A's region, seed and years, so the difference is the policy's alone
+            a = self.policies["A"].scenario.to_dict()
+            b = self.policies["B"]
+            b.scenario = b.scenario.with_overrides({"region": a["region"], "run": a["run"]})
+        return ok
+
+    def _rebuild(self) -> None:
+        self.error = None
+        self.generation += 1
+        if self._validate():
+            sides = SIDES if self.compare else SIDES[:1]
+            try:
+                self.runs = [Run(side, self.policies[side].scenario) for side in sides]
+            except ConfigError as err:
+                self.error = str(err)
+            except Exception as err:
+                log.exception("building the model failed")
+                self.error = f"The model could not start: {type(err).__name__}: {err}"
+            self._scales = {}
+        self._render()
+
+    def _render(self) -> None:
+        self._version += 1
+        runs = self.runs
+        if not runs:
+            self.frame = Frame(self._version, 0, 0, 0, 0, (), (), (), (), self.layer)
+            return
+        try:
+            self.frame = build_frame(runs, self.layer, self._scales, self._version)
+        except Exception as err:
+            log.exception("drawing the frame failed")
+            self.error = f"The map could not be drawn: {type(err).__name__}: {err}"
+
+    # ---- export ---------------------------------------------------------------------------------------
+    def export_csv(self) -> bytes:
+        with self.lock:
+            return _timeseries(self.runs).to_csv(index=False).encode()
+
+    def export_parquet(self) -> bytes:
+        import io
+
+        with self.lock:
+            buf = io.BytesIO()
+            _timeseries(self.runs).to_parquet(buf, index=False)
+            return buf.getvalue()
+
+    def export_events(self) -> bytes:
+        with self.lock:
+            out = []
+            for run in self.runs:
+                for e in run.events():
+                    out.append({"policy": run.side, "scenario": run.scenario.name, "seed": run.model.seed_value, **e})
+            return json.dumps(out, indent=2).encode()
+
+    def export_png(self) -> bytes:
+        from viz.export import figure_png
+
+        with self.lock:
+            return figure_png(self.runs, self.layer, dict(self._scales))
+
+    def export_name(self) -> str:
+        with self.lock:
+            names = "-vs-".join(run.scenario.name for run in self.runs) or "run"
+            year = self.frame.year if self.frame else 0
+            return f"{names}-{year}"
+
+
+def _timeseries(runs: list[Run]):
+    import pandas as pd
+
+    frames = []
+    for run in runs:
+        df = pd.DataFrame.from_records(run.model.records)
+        df.insert(0, "policy", run.side)
+        df.insert(1, "scenario", run.scenario.name)
+        df.insert(2, "seed", run.model.seed_value)
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+# --------------------------------------------------------------------------------------------------
+# Building a frame
+# --------------------------------------------------------------------------------------------------
+def map_views(runs: list[Run], layer: str, scales: dict[str, float]) -> tuple[MapView, ...]:
+    """The maps of every run on one shared colour scale (which only grows during a run)."""
+    values = [render.layer_values(r.model, layer) for r in runs]
+    valids = [r.model.grid.valid for r in runs]
+    scale = max(scales.get(layer, 0.0), render.layer_scale(values, valids, layer))
+    scales[layer] = scale
+    views = []
+    for run, v in zip(runs, values):
+        g = run.model.grid
+        image = render.render_map(v, layer, g.valid, vmax=scale, year_range=(run.start_year, run.model.year),
+                                  transit=g.transit)
+        label, share = render.scale_bar(g.shape[1], g.cell_size_m)
+        views.append(MapView(run.label, image, label, share))
+    return tuple(views)
+
+
+def emissions_chart(run: Run) -> str:
+    kt = 1e-3
+    years = run.column("year")
+    areas = [charts.Series(label, run.column(col, kt), colour) for col, label, colour in charts.SOURCES
+             if any(v != 0 for v in run.column(col))]
+    total = run.column("emissions_total_t", kt)
+    sink = run.column("sink_t", kt)
+    series = [charts.Series("total emissions", total, "#000000"),
+              charts.Series("sink", sink, "#2ca02c", dash="6 3"),
+              charts.Series("net", run.column("net_t", kt), "#7f7f7f", dash="2 2")]
+    markers = []
+    index = {int(y): i for i, y in enumerate(years)}
+    for e in run.model.detector.events():
+        if e.state == NOT_REACHED or e.year not in index:
+            continue
+        i = index[e.year]
+        y = sink[i] if e.id == 4 else total[i]
+        markers.append(charts.Marker(e.year, y, e.id, describe_event(e, run.start_year)))
+    end = run.start_year + run.end_tick
+    return charts.line_chart(years, series, areas=areas, markers=markers, chart_id=f"emissions-{run.side}",
+                             title=f"{run.label}: emissions by source, sink and net", y_label="ktCO2 per year",
+                             x_domain=(run.start_year, end))
+
+
+def intensity_chart(runs: list[Run]) -> str:
+    dashes = ("", "6 3")
+    series = [charts.Series(run.label, run.column("carbon_intensity_t_per_gdp"), colour, dash=d)
+              for run, colour, d in zip(runs, ("#d62728", "#1f77b4"), dashes)]
+    r = runs[0]
+    return charts.line_chart(r.column("year"), series, chart_id="intensity", title="Carbon intensity of GDP",
+                             y_label="tCO2 per 10,000 CNY", x_domain=(r.start_year, r.start_year + r.end_tick))
+
+
+def difference_chart(a: Run, b: Run) -> str:
+    kt = 1e-3
+    n = min(len(a.model.records), len(b.model.records))
+
+    def diff(col: str) -> list[float]:
+        return [x - y for x, y in zip(a.column(col, kt)[:n], b.column(col, kt)[:n])]
+
+    series = [charts.Series("total emissions A - B", diff("emissions_total_t"), "#000000"),
+              charts.Series("sink A - B", diff("sink_t"), "#2ca02c", dash="6 3"),
+              charts.Series("net A - B", diff("net_t"), "#7f7f7f", dash="2 2")]
+    return charts.line_chart(a.column("year")[:n], series, chart_id="difference",
+                             title=f"Difference {a.scenario.name} (A) - {b.scenario.name} (B)", y_label="ktCO2 per year",
+                             x_domain=(a.start_year, a.start_year + a.end_tick))
+
+
+def summary(run: Run) -> str:
+    r = run.model.records[-1]
+    intensity = r["carbon_intensity_t_per_gdp"]
+    return (f"{run.label}, {r['year']}: emissions {r['emissions_total_t'] / 1e3:,.1f} kt, "
+            f"sink {r['sink_t'] / 1e3:,.1f} kt, net {r['net_t'] / 1e3:,.1f} kt, "
+            f"intensity {intensity:.3f} t per 10k CNY, {r['households']:,} households, "
+            f"urban area {r['urban_area_km2']:.1f} km2")
+
+
+def build_frame(runs: list[Run], layer: str, scales: dict[str, float], version: int) -> Frame:
+    first = runs[0]
+    chart_list = [(f"emissions-{r.side}", emissions_chart(r)) for r in runs]
+    chart_list.append(("intensity", intensity_chart(runs)))
+    if len(runs) == 2:
+        chart_list.append(("difference", difference_chart(runs[0], runs[1])))
+    lines = []
+    for run in runs:
+        prefix = f"{run.side}: " if len(runs) > 1 else ""
+        lines += [prefix + line for _, line in run.log]
+    return Frame(version, first.tick, first.model.year, first.end_tick, first.start_year,
+                 map_views(runs, layer, scales), tuple(chart_list), tuple(lines), tuple(summary(r) for r in runs),
+                 layer)
