@@ -29,7 +29,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -n 2 tests
 	# the kernels once more as plain Python (STYLE.md 4): the compiled and interpreted paths agree
-	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q -p no:randomly tests/kernels
+	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q tests/kernels
 
 bench: $(STAMP)
 	$(PY) -m benchmarks
