@@ -1,0 +1,222 @@
+"""Figures for a sweep folder: when each policy crosses the inflection points, emission fans, and
+emissions against land take. Drawn with matplotlib's Agg backend and written atomically.
+
+The figures read only the summary (one row per run) and, for the fans, the year and emissions
+columns of one scenario at a time, so a sweep of any size draws in little memory.
+
+>>> import pandas as pd, tempfile, pathlib
+>>> summary = pd.DataFrame({"scenario": ["a", "a", "b"], "status": ["ok"] * 3,
+...                         "final_urban_area_km2": [10.0, 11.0, 20.0],
+...                         "cumulative_emissions_t": [1e6, 1.1e6, 2e6]})
+>>> path = plot_emissions_vs_area(summary, pathlib.Path(tempfile.mkdtemp()) / "x.png")
+>>> path.stat().st_size > 1000
+True
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from abm.atomic import atomic_write
+from abm.inflection import POINT_NAMES
+from abm.plots import _figure
+
+FIGURES = ("inflection_years.png", "emission_fans.png", "emissions_vs_urban_area.png")
+
+
+def _colours(names: list[str]) -> dict[str, str]:
+    import matplotlib
+
+    cmap = matplotlib.colormaps["tab10"]
+    return {name: matplotlib.colors.to_hex(cmap(i % 10)) for i, name in enumerate(names)}
+
+
+def _order(summary: pd.DataFrame, scenarios: list[str] | None) -> list[str]:
+    present = list(dict.fromkeys(summary["scenario"].astype(str)))
+    if scenarios:
+        return [s for s in scenarios if s in present] + sorted(s for s in present if s not in scenarios)
+    return sorted(present)
+
+
+def _save(fig, path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    fig.tight_layout()
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png"))
+    plt.close(fig)
+    return path
+
+
+def _ok(summary: pd.DataFrame) -> pd.DataFrame:
+    return summary[summary["status"] == "ok"] if "status" in summary else summary
+
+
+def inflection_table(summary: pd.DataFrame, scenarios: list[str] | None = None) -> pd.DataFrame:
+    """Per scenario and inflection point: runs, share crossed / passed at start, median and 5-95% year.
+
+    Years are those of the runs where the point was crossed during the run (as abm.inflection's
+    summarise_seeds does): a point passed before the run began has no meaningful year.
+    """
+    ok = _ok(summary)
+    rows = []
+    for name in _order(ok, scenarios):
+        runs = ok[ok["scenario"] == name]
+        n = len(runs)
+        for pid, label in POINT_NAMES.items():
+            state = runs[f"state_{pid}"].astype(str)
+            years = runs.loc[state == "crossed", f"year_{pid}"].dropna().to_numpy(dtype=float)
+            has = years.size > 0
+            rows.append({"scenario": name, "id": pid, "name": label, "n_runs": n,
+                         "share_crossed": float((state == "crossed").mean()) if n else np.nan,
+                         "share_passed_at_start": float((state == "passed_at_start").mean()) if n else np.nan,
+                         "year_median": float(np.median(years)) if has else np.nan,
+                         "year_p05": float(np.percentile(years, 5)) if has else np.nan,
+                         "year_p95": float(np.percentile(years, 95)) if has else np.nan})
+    return pd.DataFrame(rows)
+
+
+def plot_inflection_years(summary: pd.DataFrame, path: str | Path, scenarios: list[str] | None = None,
+                          title: str = "") -> Path:
+    """One panel per inflection point: each policy's crossing years over its runs (dots), median
+    (diamond), 5-95% band (line); the share of runs where the point was crossed is written beside."""
+    ok = _ok(summary)
+    names = _order(ok, scenarios)
+    colours = _colours(names)
+    fig, axes = _figure(ncols=5, figsize=(17, 1.6 + 0.55 * max(len(names), 2)), dpi=100, sharey=True, sharex=True)
+    rng = np.random.default_rng(0)  # jitter only: the figure is the same every time
+    for ax, (pid, label) in zip(axes, POINT_NAMES.items()):
+        for i, name in enumerate(names):
+            runs = ok[ok["scenario"] == name]
+            state = runs[f"state_{pid}"].astype(str)
+            years = runs.loc[state == "crossed", f"year_{pid}"].dropna().to_numpy(dtype=float)
+            at_start = int((state == "passed_at_start").sum())
+            if years.size:
+                ax.scatter(years, i + rng.uniform(-0.18, 0.18, years.size), s=9, alpha=0.45, color=colours[name],
+                           lw=0)
+                lo, med, hi = np.percentile(years, [5, 50, 95])
+                ax.plot([lo, hi], [i, i], color=colours[name], lw=2.5, solid_capstyle="butt")
+                ax.plot([med], [i], marker="D", ms=8, color=colours[name], mec="black")
+            note = f"{years.size}/{len(runs)}" + (f", {at_start} at start" if at_start else "")
+            ax.annotate(note, (1.0, i), xycoords=("axes fraction", "data"), xytext=(-3, 7),
+                        textcoords="offset points", ha="right", fontsize=7, color="0.3")
+        ax.set_title(f"{pid}. {label}", fontsize=9)
+        ax.set_xlabel("year crossed")
+        ax.grid(alpha=0.3, axis="x")
+        ax.set_ylim(-0.6, len(names) - 0.4)
+    from matplotlib.ticker import MaxNLocator
+
+    axes[0].xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+    lo, hi = axes[0].get_xlim()
+    if hi - lo < 6:  # a single year everywhere: give it some room
+        mid = (lo + hi) / 2
+        axes[0].set_xlim(mid - 3, mid + 3)
+    axes[0].set_yticks(range(len(names)), names)
+    axes[0].invert_yaxis()
+    fig.suptitle(title or "Carbon inflection points: year crossed per policy (runs crossed / runs)", fontsize=11)
+    return _save(fig, path)
+
+
+def emission_fans(out_dir: str | Path, summary: pd.DataFrame, column: str = "emissions_total_t",
+                  scenarios: list[str] | None = None) -> pd.DataFrame:
+    """Median and 5-95% band of `column` by year over each scenario's runs (seeds and parameters).
+
+    Reads one scenario's year and `column` at a time from the sweep's runs/ dataset.
+    """
+    from abm.batch import load_timeseries
+
+    ok = _ok(summary)
+    rows = []
+    for name in _order(ok, scenarios):
+        ids = set(ok.loc[ok["scenario"] == name, "run_id"])
+        ts = load_timeseries(out_dir, columns=["run_id", "year", column], scenarios=[name])
+        ts = ts[ts["run_id"].isin(ids)]
+        if ts.empty:
+            continue
+        q = ts.groupby("year")[column].quantile([0.05, 0.5, 0.95]).unstack()
+        q.columns = ["p05", "p50", "p95"]
+        q["n_runs"] = ts.groupby("year")["run_id"].nunique()
+        rows.append(q.reset_index().assign(scenario=name))
+    if not rows:
+        return pd.DataFrame(columns=["scenario", "year", "p05", "p50", "p95", "n_runs"])
+    return pd.concat(rows, ignore_index=True)[["scenario", "year", "p05", "p50", "p95", "n_runs"]]
+
+
+def plot_emission_fans(fans: pd.DataFrame, path: str | Path, title: str = "") -> Path:
+    """One panel per policy: median emissions (line) and the 90% band over its runs (shaded)."""
+    names = list(dict.fromkeys(fans["scenario"]))
+    colours = _colours(names)
+    ncols = min(3, max(len(names), 1))
+    nrows = -(-max(len(names), 1) // ncols)
+    fig, axes = _figure(nrows=nrows, ncols=ncols, figsize=(5.2 * ncols, 3.6 * nrows), dpi=100, sharex=True,
+                        sharey=True, squeeze=False)
+    kt = 1e-3
+    for ax, name in zip(axes.flat, names):
+        f = fans[fans["scenario"] == name]
+        ax.fill_between(f["year"], f["p05"] * kt, f["p95"] * kt, color=colours[name], alpha=0.25,
+                        label="5-95% of runs")
+        ax.plot(f["year"], f["p50"] * kt, color=colours[name], lw=2, label="median")
+        ax.set_title(f"{name} ({int(f['n_runs'].max())} runs)", fontsize=10)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="best")
+    for ax in axes[-1]:
+        ax.set_xlabel("year")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("emissions, ktCO2 per year")
+    for ax in list(axes.flat)[len(names):]:
+        ax.set_visible(False)
+    fig.suptitle(title or "Total emissions: median and 90% band over runs", fontsize=11)
+    return _save(fig, path)
+
+
+def plot_emissions_vs_area(summary: pd.DataFrame, path: str | Path, scenarios: list[str] | None = None,
+                           title: str = "") -> Path:
+    """Cumulative emissions against final urban area, one dot per run, coloured by policy."""
+    ok = _ok(summary)
+    names = _order(ok, scenarios)
+    colours = _colours(names)
+    fig, ax = _figure(figsize=(7.5, 5.5), dpi=100)
+    for name in names:
+        runs = ok[ok["scenario"] == name]
+        ax.scatter(runs["final_urban_area_km2"], runs["cumulative_emissions_t"] * 1e-6, s=22, alpha=0.7,
+                   color=colours[name], label=f"{name} ({len(runs)})", edgecolors="none")
+    ax.set_xlabel("final urban area, km2")
+    ax.set_ylabel("cumulative emissions, MtCO2")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, title="policy (runs)", title_fontsize=8)
+    ax.set_title(title or "Cumulative emissions vs land take, one dot per run", fontsize=11)
+    return _save(fig, path)
+
+
+def write_report(out_dir: str | Path, fig_dir: str | Path | None = None) -> list[Path]:
+    """Write the sweep's figures (and inflection_years.csv) into `fig_dir` (default out_dir/report).
+
+    The fan chart needs the per-run time series (outputs.timeseries = true); without them it is skipped.
+    """
+    from abm.atomic import atomic_write_text
+    from abm.batch import load_sweep
+    from abm.errors import ConfigError
+
+    out = Path(out_dir)
+    summary = load_sweep(out)
+    if not (summary["status"] == "ok").any():
+        raise ConfigError(str(out), "has no finished runs to draw", "run `abm sweep` into it first")
+    order = [s["name"] for s in summary.attrs.get("sweep", {}).get("scenarios", [])] or None
+    name = summary.attrs.get("sweep", {}).get("name", out.name)
+    figs = Path(fig_dir) if fig_dir else out / "report"
+    figs.mkdir(parents=True, exist_ok=True)
+    written = [plot_inflection_years(summary, figs / FIGURES[0], order,
+                                     f"{name}: year each carbon inflection point is crossed (runs crossed / runs)")]
+    fans = emission_fans(out, summary, scenarios=order)
+    if not fans.empty:
+        written.append(plot_emission_fans(fans, figs / FIGURES[1],
+                                          f"{name}: total emissions, median and 90% band over runs"))
+    written.append(plot_emissions_vs_area(summary, figs / FIGURES[2], order,
+                                          f"{name}: cumulative emissions vs final urban area"))
+    table = inflection_table(summary, order)
+    atomic_write_text(figs / "inflection_years.csv", table.to_csv(index=False, float_format="%.4g"))
+    written.append(figs / "inflection_years.csv")
+    return written
