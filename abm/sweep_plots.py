@@ -110,10 +110,12 @@ def plot_inflection_years(summary: pd.DataFrame, path: str | Path, scenarios: li
     from matplotlib.ticker import MaxNLocator
 
     axes[0].xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
-    lo, hi = axes[0].get_xlim()
-    if hi - lo < 6:  # a single year everywhere: give it some room
-        mid = (lo + hi) / 2
-        axes[0].set_xlim(mid - 3, mid + 3)
+    years = [ok.loc[ok[f"state_{pid}"].astype(str) == "crossed", f"year_{pid}"].dropna() for pid in POINT_NAMES]
+    years = pd.concat(years).to_numpy(dtype=float) if any(len(y) for y in years) else np.array([])
+    if years.size:  # room on the right for the "crossed / runs" notes
+        lo, hi = float(years.min()), float(years.max())
+        span = max(hi - lo, 6.0)
+        axes[0].set_xlim(lo - 0.08 * span, hi + 0.25 * span)
     axes[0].set_yticks(range(len(names)), names)
     axes[0].invert_yaxis()
     fig.suptitle(title or "Carbon inflection points: year crossed per policy (runs crossed / runs)", fontsize=11)
