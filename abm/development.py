@@ -7,6 +7,12 @@ this year (new build, at most `quota_cells` of them), chosen by a simple pro for
 to the city, road access, nearness to a centre, flat land, and each developer's own taste). Mixed use
 puts a share of the commercial floor inside residential projects; the plan can steer commercial floor
 into designated centres; industry builds on greenfield sites with road access.
+
+Two optional parts serve calibration to historical maps (both off by default): cell-level
+neighbourhood terms of the greenfield score (urban share of the 8 neighbours, of a wider window, that
+share times road access, and the share of neighbours urbanised in the last few years), and
+`convert_full_quota`, which converts exactly the quota each year: released cells that demand leaves
+empty still get a first small project, so the urban area follows a quota path set from observed totals.
 """
 
 from __future__ import annotations
@@ -87,9 +93,14 @@ class _Site:
         self.green_taken = np.zeros(len(self.green), bool)
         self.quota = rules.quota_cells
         noise = d.score_noise * self.rng.gumbel(size=len(self.green))
-        self.green_score = (d.weight_neighbourhood * share + d.weight_road * np.exp(-lay_road)
-                            + d.weight_centre * np.exp(-model.centre_km[self.green] / 5.0)
+        road_access = np.exp(-lay_road / d.road_decay_km)
+        self.green_score = (d.weight_neighbourhood * share + d.weight_road * road_access
+                            + d.weight_centre * np.exp(-model.centre_km[self.green] / d.centre_decay_km)
                             - d.weight_slope * g.slope.ravel()[self.green] + noise)
+        if d.weight_edge or d.weight_local or d.weight_road_edge or d.weight_recent:
+            recent_since = max(model.year - d.recent_years, model.config.run.start_year + 1)
+            self.green_score += _cell_neighbourhood_score(g.urban & g.valid, self.green, road_access, d,
+                                                          g.urban_year, recent_since)
         self.rent = g.rent.ravel()
         self.centre = g.subcentre.ravel() > 0
         self.road_km = lay_road
@@ -114,6 +125,18 @@ class _Site:
         self.quota -= len(chosen)
         self.green_taken[chosen] = True
         return self.green[chosen], m2
+
+    def fill_quota(self):
+        """The rest of this year's quota: the best-scored released cells not yet taken, a small project each."""
+        idx = np.flatnonzero(~self.green_taken)
+        n = min(self.quota, len(idx))
+        if n <= 0:
+            return np.empty(0, np.int64), np.empty(0, np.float64)
+        if n < len(idx):
+            idx = idx[np.argpartition(-self.green_score[idx], n - 1)[:n]]
+        self.quota -= n
+        self.green_taken[idx] = True
+        return self.green[idx], np.minimum(self.green_cap[idx], MIN_PROJECT_M2)
 
     def build(self, need: float, renewal_share: float, in_centre: bool = False, greenfield_bonus=None):
         """Meet `need` m2 by infill (renewal share first) then greenfield, then infill for any shortfall."""
@@ -178,9 +201,50 @@ def step_development(model: UrbanModel) -> None:
         if rest > MIN_PROJECT_M2:
             cells, m2 = site.infill_round(rest)
             add(cells, ind=m2)
+    # 4. Calibration to observed totals: the whole quota is converted, demand or not.
+    if d.convert_full_quota and site.quota > 0:
+        cells, m2 = site.fill_quota()
+        add(cells, res=m2)
 
     _apply(model, projects)
     _update_rents(model)
+
+
+def _cell_neighbourhood_score(urban: np.ndarray, cells: np.ndarray, road_access: np.ndarray, d,
+                              urban_year: np.ndarray, recent_since: int) -> np.ndarray:
+    """Cell-level neighbourhood terms of the greenfield score of `cells` (flat indices).
+
+    Edge growth: urban share of the 8 neighbours; local share: urban share of the (2r+1) x (2r+1)
+    window (cells beyond the grid count as not urban); recent: share of the 8 neighbours urbanised in
+    year `recent_since` or later. Each reads a summed-area table of its map, so the cost is a pass over
+    the grid plus a few lookups per candidate.
+    """
+    rows, cols = urban.shape
+    r, c = np.divmod(cells, cols)
+
+    def table_of(mask: np.ndarray) -> np.ndarray:
+        table = np.zeros((rows + 1, cols + 1), np.int32)
+        np.cumsum(mask, axis=0, dtype=np.int32, out=table[1:, 1:])
+        np.cumsum(table[1:, 1:], axis=1, out=table[1:, 1:])
+        return table
+
+    def window(table: np.ndarray, radius: int) -> np.ndarray:
+        r0, r1 = np.maximum(r - radius, 0), np.minimum(r + radius + 1, rows)
+        c0, c1 = np.maximum(c - radius, 0), np.minimum(c + radius + 1, cols)
+        count = table[r1, c1] - table[r0, c1] - table[r1, c0] + table[r0, c0]
+        return count.astype(np.float64) / (2 * radius + 1) ** 2
+
+    score = np.zeros(len(cells))
+    table = table_of(urban)
+    if d.weight_edge:
+        score += d.weight_edge * window(table, 1) * (9.0 / 8.0)  # the candidate itself is not urban
+    if d.weight_recent:
+        recent = table_of(urban & (urban_year >= recent_since))
+        score += d.weight_recent * window(recent, 1) * (9.0 / 8.0)
+    if d.weight_local or d.weight_road_edge:
+        local = window(table, d.local_radius_cells)
+        score += d.weight_local * local + d.weight_road_edge * road_access * local
+    return score
 
 
 def _apply(model: UrbanModel, projects: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]) -> None:

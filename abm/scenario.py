@@ -121,6 +121,15 @@ class DevelopmentConfig:
     base_rent_cny_m2: float = _f(600.0, 1.0, 1e5, "residential rent at the start, CNY/m2/yr")
     rent_adjustment: float = _f(0.15, 0.0, 1.0, "rent change per year per unit of excess occupancy")
     max_floors_per_tick_share: float = _f(1.0, 0.01, 10.0, "cap on new floor per tick as share of demand")
+    weight_edge: float = _f(0.0, 0.0, 100.0, "greenfield score per urban share of the cell's 8 neighbours (edge growth, cell level)")
+    weight_local: float = _f(0.0, 0.0, 100.0, "greenfield score per urban share of the cell's window of radius local_radius_cells")
+    local_radius_cells: int = _f(2, 1, 50, "radius r of the (2r+1) x (2r+1) window of weight_local and weight_road_edge, cells")
+    weight_road_edge: float = _f(0.0, 0.0, 100.0, "greenfield score for road access times the local urban share (growth along roads near town)")
+    weight_recent: float = _f(0.0, -100.0, 100.0, "greenfield score per share of the 8 neighbours urbanised in the last recent_years (negative: a fresh front saturates local demand)")
+    recent_years: int = _f(5, 1, 200, "years a conversion counts as recent for weight_recent (conversions during the run only)")
+    road_decay_km: float = _f(1.0, 0.01, 100.0, "distance over which road access decays (e-folding), km")
+    centre_decay_km: float = _f(5.0, 0.01, 1000.0, "distance over which nearness to a centre decays (e-folding), km")
+    convert_full_quota: bool = _f(False, doc="convert exactly the land quota each year (calibration to observed totals); released cells demand leaves empty get a first small project")
 
 
 @dataclass(frozen=True)
