@@ -27,7 +27,8 @@ from abm.grid import LandCover
 if TYPE_CHECKING:
     from abm.model import UrbanModel
 
-READS = ("valid", "land_cover", "slope", "floor_residential", "floor_commercial", "floor_industrial", "subcentre")
+READS = ("valid", "land_cover", "slope", "floor_residential", "floor_commercial", "floor_industrial", "subcentre",
+         "urban_year")
 WRITES = ("land_cover", "floor_residential", "floor_commercial", "floor_industrial", "floor_added", "vintage",
           "energy_factor", "retrofit", "forest_age", "rent", "urban_year")
 

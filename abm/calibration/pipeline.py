@@ -118,10 +118,10 @@ def build_inputs(config: CalibrationConfig, history: History, years: tuple[int, 
     raw = base_scenario_raw(config, history, kind)
     scenario = scenario_from_dict(raw, source=config.source)
     grid = build_region(scenario) if history.path.exists() else _grid_from_set(history, scenario)
-    roads_maps = {}
     start_roads = grid.metadata.get("roads_year")
-    if start_roads is not None:
-        roads_maps[start_roads] = grid.roads.copy()
+    if start_roads is None:  # a region without dated roads: its start roads under the start year
+        start_roads = history.start_year
+    roads_maps = {start_roads: grid.roads.copy()}
     for ry in history.roads.values():
         roads_maps[ry] = (sset.roads[ry] > 0) & sset.valid
     return Inputs(start_year=history.start_year, grid=grid, scenario=scenario.to_dict(), quota=dict(history.quota),
@@ -164,6 +164,8 @@ def calibrate(config: CalibrationConfig, out_dir: str | Path | None = None, *, w
     t0 = time.perf_counter()
     n_workers = config.search.workers if workers is None else workers
     n_workers = None if not n_workers else int(n_workers)
+    if scheduler is not None and scheduler != "local" and workers is None:
+        n_workers = None  # a Dask cluster decides how many workers it has
     history = load_history(config, sset)
     fit_fn = Evaluator(config, history.fit_years, sset, history)  # scores the fit years only
     s = config.search

@@ -101,7 +101,7 @@ def interval_figure_of_merit(sim: np.ndarray, obs: np.ndarray, prev_sim: np.ndar
     misses = np.count_nonzero(o_change & ~s_change)
     false_alarms = np.count_nonzero(s_change & ~o_change)
     den = hits + wrong + misses + false_alarms
-    return hits / den if den else math.nan
+    return float(hits / den) if den else math.nan
 
 
 def score_maps(inputs: Inputs, maps: dict[int, np.ndarray], full: bool) -> dict[int, dict[str, float]]:
