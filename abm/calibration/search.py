@@ -88,6 +88,7 @@ class _Pending:
     params: dict[str, Any]
     scores: list[Any]
     left: int
+    record: dict[str, Any] | None = None
 
 
 def run_search(fn: Callable[[dict], Any], studies: list[Study], batch: int = 4, workers: int | None = None,
@@ -149,13 +150,12 @@ class _Rounds:
         record = None
         if p.left == 0:
             value, means = p.study.objective(p.scores)
-            record = {"number": p.trial.number, "params": p.params, "value": value, "per_year": means,
-                      "seconds": None}
-            p.record = record  # type: ignore[attr-defined]
+            record = {"number": p.trial.number, "params": p.params, "value": value, "per_year": means}
+            p.record = record
         if self.outstanding == 0 and not self.queue:
             for key in sorted(self.pending, key=lambda k: ([s.name for s in self.studies].index(k[0]), k[1])):
                 done = self.pending[key]
-                rec = done.record  # type: ignore[attr-defined]
+                rec = done.record
                 done.study.study.tell(done.trial, rec["value"] if math.isfinite(rec["value"]) else None,
                                       state=None if math.isfinite(rec["value"]) else _failed())
                 done.study.records.append(rec)
