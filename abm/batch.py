@@ -190,15 +190,10 @@ class SweepSpec:
 
 def load_sweep_spec(path: str | Path) -> SweepSpec:
     """Read and validate a sweep TOML file; scenario paths are relative to the sweep file."""
-    import tomllib
+    from abm.tomlio import read_toml
 
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(str(path), "sweep file not found", "check the path; sweeps/ holds the shipped ones")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(str(path), f"not valid TOML ({err})", "fix the syntax at the line shown") from None
+    raw = read_toml(path, "sweep", "sweeps/")
     return sweep_from_dict(raw, base_dir=path.parent, source=str(path), default_name=path.stem)
 
 

@@ -118,12 +118,12 @@ class UrbanModel(mesa.Model):
         blocks = self.blocks
         self._green_count += blocks.bin(cells, is_green.astype(np.float64) - was_green)
         self._urban_count += blocks.bin(cells, (now == LandCover.URBAN).astype(np.float64) - (previous == LandCover.URBAN))
+        # The forest list's order does not matter (it only ages stands): filter and append, no sorting.
+        if ((now != LandCover.FOREST) & (previous == LandCover.FOREST)).any():
+            self.forest_cells = self.forest_cells[g.land_cover.ravel()[self.forest_cells] == LandCover.FOREST]
         gained = cells[(now == LandCover.FOREST) & (previous != LandCover.FOREST)]
-        lost = cells[(now != LandCover.FOREST) & (previous == LandCover.FOREST)]
-        if len(lost):
-            self.forest_cells = np.setdiff1d(self.forest_cells, lost, assume_unique=True)
         if len(gained):
-            self.forest_cells = np.union1d(self.forest_cells, gained)
+            self.forest_cells = np.concatenate([self.forest_cells, gained])
 
     def occupancy(self) -> np.ndarray:
         """Households per cell (flat, full grid)."""

@@ -14,7 +14,6 @@ override only what differs.
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 import types
 import typing
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from typing import Any, Literal
 
 from abm.errors import ConfigError
 from abm.paths import YearPath
+from abm.tomlio import read_toml
 
 SCHEMA_VERSION = 1
 
@@ -120,7 +120,6 @@ class DevelopmentConfig:
     score_noise: float = _f(0.3, 0.0, 10.0, "spread of developers' idiosyncratic site preferences")
     base_rent_cny_m2: float = _f(600.0, 1.0, 1e5, "residential rent at the start, CNY/m2/yr")
     rent_adjustment: float = _f(0.15, 0.0, 1.0, "rent change per year per unit of excess occupancy")
-    max_floors_per_tick_share: float = _f(1.0, 0.01, 10.0, "cap on new floor per tick as share of demand")
     weight_edge: float = _f(0.0, 0.0, 100.0, "greenfield score per urban share of the cell's 8 neighbours (edge growth, cell level)")
     weight_local: float = _f(0.0, 0.0, 100.0, "greenfield score per urban share of the cell's window of radius local_radius_cells")
     local_radius_cells: int = _f(2, 1, 50, "radius r of the (2r+1) x (2r+1) window of weight_local and weight_road_edge, cells")
@@ -378,14 +377,9 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def _read_toml_chain(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
-    if not path.is_file():
-        raise ConfigError(str(path), "scenario file not found", "check the path; scenarios/ holds the shipped ones")
     if path.resolve() in seen:
         raise ConfigError(f"{path}: extends", "the extends chain loops", "remove the cycle")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(str(path), f"not valid TOML ({err})", "fix the syntax at the line shown") from None
+    raw = read_toml(path, "scenario", "scenarios/")
     parent = raw.get("extends")
     if parent is None:
         return raw

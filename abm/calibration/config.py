@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import tomllib
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +37,7 @@ from typing import Any
 
 from abm.errors import ConfigError
 from abm.paths import YearPath
+from abm.tomlio import read_toml
 
 #: What the search can optimise: the mean over the fit years of the Monte Carlo mean of these.
 OBJECTIVES: dict[str, tuple[str, ...]] = {
@@ -170,14 +170,7 @@ class CalibrationConfig:
 def load_calibration_config(path: str | Path, check_path: bool = True) -> CalibrationConfig:
     """Read and validate a calibration TOML file; ``data.path`` may be relative to the file."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(str(path), "calibration file not found", "check the path; calibration/ holds the shipped ones")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(str(path), f"not valid TOML ({err})", "fix the syntax at the line shown") from None
-    except UnicodeDecodeError:
-        raise ConfigError(str(path), "is not a UTF-8 text file", "give a calibration TOML file") from None
+    raw = read_toml(path, "calibration", "calibration/")
     return calibration_from_dict(raw, source=str(path), default_name=path.stem, check_path=check_path)
 
 

@@ -29,7 +29,7 @@ from abm.kernels._jit import kernel
 
 
 @kernel
-def _choose_kernel(order, candidates, gumbel, alt_cells, alt_utility, target, target_transit, alt_transit,
+def _choose_kernel(order, candidates, gumbel, alt_row, alt_col, alt_utility, target, target_transit, alt_transit,
                    b_cost, cols, cell_km, circuity, transit_factor, capacity, demand, origin, out_choice):
     n_cand = candidates.shape[1]
     for pos in range(order.shape[0]):
@@ -48,9 +48,8 @@ def _choose_kernel(order, candidates, gumbel, alt_cells, alt_utility, target, ta
                 continue
             u = alt_utility[a] + gumbel[i, k]
             if tr >= 0:
-                c = alt_cells[a]
-                dr = c // cols - tr
-                dc = c % cols - tc
+                dr = alt_row[a] - tr
+                dc = alt_col[a] - tc
                 km = np.sqrt(dr * dr + dc * dc) * cell_km * circuity
                 if alt_transit[a] and target_transit[i]:
                     km *= transit_factor
@@ -109,9 +108,11 @@ def choose_locations(
     demand = np.ones(n, np.int64) if demand is None else np.ascontiguousarray(demand, np.int64)
     origin = np.full(n, -1, np.int64) if origin is None else np.ascontiguousarray(origin, np.int64)
     out = np.full(n, -1, np.int64)
+    # rows and columns of the alternatives, once: integer division is slow in the inner loop
+    alt_row, alt_col = np.divmod(np.ascontiguousarray(alt_cells, np.int64), int(cols))
     _choose_kernel(
         np.ascontiguousarray(order, np.int64), np.ascontiguousarray(candidates, np.int64),
-        np.ascontiguousarray(gumbel), np.ascontiguousarray(alt_cells, np.int64),
+        np.ascontiguousarray(gumbel), alt_row.astype(np.float64), alt_col.astype(np.float64),
         np.ascontiguousarray(alt_utility, np.float64), target, target_transit, alt_transit, float(b_cost), int(cols),
         float(cell_km), float(circuity), float(transit_factor), capacity, demand, origin, out,
     )
@@ -142,8 +143,8 @@ def sample_candidates(rng: np.random.Generator, weights: np.ndarray, n: int, k: 
     total = int(weights.sum())
     if total <= 0 or n == 0:
         return np.full((n, k), -1, np.int64)
+    draws = rng.integers(0, total, size=(n, k), dtype=np.int32 if total < 2**31 else np.int64)
     if total <= 50_000_000:
         units = np.repeat(np.arange(len(weights), dtype=np.int64), weights)
-        return units[rng.integers(0, total, size=(n, k))]
-    cum = np.cumsum(weights)
-    return np.searchsorted(cum, rng.integers(0, total, size=(n, k)), side="right").astype(np.int64)
+        return units[draws]
+    return np.searchsorted(np.cumsum(weights), draws, side="right").astype(np.int64)

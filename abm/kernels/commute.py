@@ -103,8 +103,8 @@ def _softmax(u, has_car, p):
 
 
 @kernel(parallel=True)
-def _commute_kernel(home, work, size, car, located, tick, firm_row, firm_col, firm_transit, firm_road, valid,
-                    hh_count, transit_km, road, cols, cell_km, dens_scale, ef, a, b, deff, access_beta,
+def _commute_kernel(home, home_row, home_col, work, size, car, located, tick, firm_row, firm_col, firm_transit,
+                    firm_road, valid, log_density, transit_km, road, cell_km, ef, a, b, deff, access_beta,
                     bus_stop_km, road_speedup, circuity, trips_per_commuter, commuters_per_person, out_t, out_km):
     n = home.shape[0]
     part = np.zeros((NCHUNK, 4 + 2 * NMODES))
@@ -126,7 +126,7 @@ def _commute_kernel(home, work, size, car, located, tick, firm_row, firm_col, fi
                 h = home[i]
                 k = i - start
                 b_ok[k] = valid[h]
-                b_count[k] = hh_count[h]
+                b_count[k] = log_density[h]
                 b_transit[k] = transit_km[h]
                 b_road[k] = road[h]
             for i in range(start, stop):
@@ -137,14 +137,13 @@ def _commute_kernel(home, work, size, car, located, tick, firm_row, firm_col, fi
                     out_t[i] = 0.0
                     out_km[i] = 0.0
                     continue
-                hr = h // cols
-                dr = np.float64(hr - firm_row[j])
-                dc = np.float64(h - hr * cols - firm_col[j])
+                dr = np.float64(home_row[i] - firm_row[j])
+                dc = np.float64(home_col[i] - firm_col[j])
                 cells = math.sqrt(dr * dr + dc * dc)
                 if cells < INTRA_CELL:
                     cells = INTRA_CELL
                 d = circuity * cell_km * cells
-                dens = math.log1p(b_count[k] * dens_scale)
+                dens = b_count[k]
                 road_share = 0.5 * (b_road[k] + np.float64(firm_road[j]))
                 _utilities(d, dens, b_transit[k], np.float64(firm_transit[j]), road_share, a, b, deff,
                            access_beta, bus_stop_km, road_speedup, u)
@@ -224,9 +223,15 @@ def commute_emissions(home, work, size, car, located_tick, *, tick: int, firm_si
             raise ValueError(f"{name} must be a float32/float64 array of {n} rows")
     cell_ha = (cell_km * 100.0) ** 2
     a, b, deff, access_beta = _coefficients(modes)
-    part = _commute_kernel(home, work, size, car, located, np.int64(tick), firm_row, firm_col, firm_transit,
-                           firm_road, v, hh, tr, rd, np.int64(cols), float(cell_km),
-                           1.0 / (cell_ha * modes.density_ref_hh_ha), np.asarray(modes.ef_g_pkm, np.float64),
+    # per cell and per household once, outside the loop: the density term (a log per occupied cell,
+    # not per household) and the home row / column (integer division is slow in the loop)
+    occupied = np.flatnonzero(hh)
+    log_density = np.zeros(ncell, np.float64)
+    log_density[occupied] = np.log1p(hh[occupied] * (1.0 / (cell_ha * modes.density_ref_hh_ha)))
+    home_row, home_col = np.divmod(home, np.int64(cols))
+    part = _commute_kernel(home, home_row, home_col, work, size, car, located, np.int64(tick), firm_row, firm_col,
+                           firm_transit, firm_road, v, log_density, tr, rd, float(cell_km),
+                           np.asarray(modes.ef_g_pkm, np.float64),
                            a, b, deff, float(access_beta), float(modes.bus_stop_km), float(modes.road_speedup),
                            float(modes.circuity), 2.0 * modes.workdays_per_year, float(modes.commuters_per_person),
                            out_t, out_km)
