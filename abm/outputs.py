@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from abm.atomic import atomic_write, atomic_write_text
+from abm.grid import LAND_COVER_NAMES
 
 if TYPE_CHECKING:
     from abm.model import UrbanModel
@@ -75,20 +76,12 @@ class SnapshotRecorder:
 
 def write_final_tif(model: UrbanModel, path: Path) -> None:
     """Land use at the end of the run as a GeoTIFF (0 = outside the study area), with CRS if known."""
-    import rasterio
-    from rasterio.transform import Affine
+    from abm.io.geotiff import write_geotiff
 
     g = model.grid
-    data = np.where(g.valid, g.land_cover, 0).astype(np.uint8)
-    transform = Affine(*g.transform[:6]) if g.transform else Affine(g.cell_size_m, 0, 0, 0, -g.cell_size_m, g.shape[0] * g.cell_size_m)
-
-    def writer(tmp: Path) -> None:
-        with rasterio.open(tmp, "w", driver="GTiff", height=g.shape[0], width=g.shape[1], count=1, dtype="uint8",
-                           crs=g.crs, transform=transform, nodata=0, compress="deflate") as dst:
-            dst.write(data, 1)
-            dst.update_tags(1, legend="0 outside/unclassified, 1 urban, 2 agriculture, 3 grassland, 4 forest, 5 water, 6 wetland, 7 barren")
-
-    atomic_write(path, writer)
+    legend = ", ".join(f"{code} {name}" for code, name in LAND_COVER_NAMES.items())
+    write_geotiff(path, np.where(g.valid, g.land_cover, 0).astype(np.uint8), g, nodata=0,
+                  tags={"legend": legend + " (0 also outside the study area)"})
 
 
 def write_manifest(model: UrbanModel, path: Path, files: list[str], extra: dict[str, Any] | None = None) -> None:

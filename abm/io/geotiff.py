@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -326,14 +325,16 @@ def rasterize_vector(
 
 
 # ------------------------------------------------------------------------------------------- output
-def write_geotiff(path: PathLike, array: np.ndarray, grid: LandGrid, nodata: float | None = None) -> Path:
-    """Write a 2-D array (or ``(bands, rows, cols)``) as a GeoTIFF on the grid, atomically.
+def write_geotiff(path: PathLike, array: np.ndarray, grid: LandGrid, nodata: float | None = None,
+                  tags: dict[str, str] | None = None) -> Path:
+    """Write a 2-D array (or ``(bands, rows, cols)``) as a GeoTIFF on the grid, atomically (abm.atomic).
 
-    The file is written under a temporary name in the target folder and moved into place with
-    `os.replace`, so a reader never sees half a file. The grid's CRS and transform are written when
-    present (else the local metric frame of `grid_transform`, without CRS). Bool arrays become uint8.
+    The grid's CRS and transform are written when present (else the local metric frame of
+    `grid_transform`, without CRS). Bool arrays become uint8; `tags` go on the first band.
     """
     import rasterio
+
+    from abm.atomic import atomic_write
 
     target = Path(path)
     arr = np.asarray(array)
@@ -345,10 +346,6 @@ def write_geotiff(path: PathLike, array: np.ndarray, grid: LandGrid, nodata: flo
         arr = arr[np.newaxis]
     if arr.ndim != 3 or arr.shape[1:] != grid.shape:
         raise ValueError(f"array of shape {np.asarray(array).shape} does not match the grid {grid.shape}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # a unique name in the same folder (same file system, so os.replace is atomic); created by GDAL
-    # itself so that the file gets the usual permissions rather than mkstemp's 0600
-    tmp = target.parent / f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
     profile: dict[str, Any] = {
         "driver": "GTiff", "height": arr.shape[1], "width": arr.shape[2], "count": arr.shape[0],
         "dtype": arr.dtype.name, "transform": grid_transform(grid), "compress": "deflate",
@@ -357,16 +354,14 @@ def write_geotiff(path: PathLike, array: np.ndarray, grid: LandGrid, nodata: flo
         profile["crs"] = grid.crs
     if nodata is not None:
         profile["nodata"] = nodata
-    try:
+
+    def writer(tmp: Path) -> None:
         with rasterio.open(tmp, "w", **profile) as dst:
             dst.write(arr)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+            if tags:
+                dst.update_tags(1, **tags)
+
+    atomic_write(target, writer)
     return target
 
 
