@@ -32,6 +32,7 @@ from abm.kernels._jit import kernel
 def _choose_kernel(order, candidates, gumbel, alt_row, alt_col, alt_utility, target, target_transit, alt_transit,
                    b_cost, cols, cell_km, circuity, transit_factor, capacity, demand, origin, out_choice):
     n_cand = candidates.shape[1]
+    prune = b_cost <= 0.0
     for pos in range(order.shape[0]):
         i = order[pos]
         best = -1
@@ -47,6 +48,8 @@ def _choose_kernel(order, candidates, gumbel, alt_row, alt_col, alt_utility, tar
             if a < 0 or (capacity[a] < need and a != origin[i]):
                 continue
             u = alt_utility[a] + gumbel[i, k]
+            if prune and u <= best_u:
+                continue  # the commute cost only lowers u: this slot cannot win (exact, no sqrt)
             if tr >= 0:
                 dr = alt_row[a] - tr
                 dc = alt_col[a] - tc
