@@ -27,7 +27,7 @@ run: $(STAMP)
 	$(VENV)/bin/abm run $(SCENARIO) --out $(OUT)
 
 test: $(STAMP)
-	$(PY) -m pytest -n 2 tests
+	$(PY) -m pytest -n 2
 	# the kernels once more as plain Python (STYLE.md 4): the compiled and interpreted paths agree
 	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q tests/kernels
 
