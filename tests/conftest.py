@@ -23,17 +23,18 @@ def shared_data() -> Path:
     return path
 
 
+def _sleuth_set(shared: Path, name: str) -> Path:
+    path = shared / "sleuth" / name
+    if not path.is_dir():
+        pytest.skip(f"{name} not found at {path}: set ABM_DATA_DIR to the shared data folder")
+    return path
+
+
 @pytest.fixture(scope="session")
 def demo200_dir(shared_data: Path) -> Path:
-    path = shared_data / "sleuth" / "demo200"
-    if not path.is_dir():
-        pytest.skip(f"demo200 not found at {path}: set ABM_DATA_DIR to the shared data folder")
-    return path
+    return _sleuth_set(shared_data, "demo200")
 
 
 @pytest.fixture(scope="session")
 def wb100_dir(shared_data: Path) -> Path:
-    path = shared_data / "sleuth" / "wb_100"
-    if not path.is_dir():
-        pytest.skip(f"wb_100 not found at {path}: set ABM_DATA_DIR to the shared data folder")
-    return path
+    return _sleuth_set(shared_data, "wb_100")
