@@ -48,9 +48,6 @@ class BlockGrid:
         pad[: self.rows, : self.cols] = mask
         return pad.reshape(self.shape[0], b, self.shape[1], b).sum(axis=(1, 3)).astype(np.float64)
 
-    def cells_per_block(self, valid: np.ndarray) -> np.ndarray:
-        return self.bin_mask(valid)
-
     def smooth(self, coarse: np.ndarray, radius_m: float) -> np.ndarray:
         """Mean over a square window of about 2 x radius_m around each block."""
         size = max(1, int(round(2 * radius_m / (self.b * self.cell_size_m))) | 1)
@@ -58,10 +55,6 @@ class BlockGrid:
 
     def lookup(self, coarse: np.ndarray, flat_cells: np.ndarray) -> np.ndarray:
         return coarse.ravel()[self.block_of(flat_cells)]
-
-    def to_cells(self, coarse: np.ndarray) -> np.ndarray:
-        """Expand a block array to the full grid (for maps and tests, not for the tick)."""
-        return np.repeat(np.repeat(coarse, self.b, axis=0), self.b, axis=1)[: self.rows, : self.cols]
 
 
 def distance_km(mask: np.ndarray, cell_size_m: float, cap_km: float = 50.0) -> np.ndarray:

@@ -144,10 +144,6 @@ class LandGrid:
         return LandGrid(**arrays, cell_size_m=self.cell_size_m, crs=self.crs, transform=self.transform,
                         metadata=dict(self.metadata))
 
-    def developable(self) -> np.ndarray:
-        """Cells that rules allow to be built on at all: valid, not excluded, not red line, in boundary."""
-        return self.valid & ~self.excluded & ~self.red_line & self.growth_boundary
-
     def to_xarray(self, names: list[str] | None = None):
         """The chosen layers as an xarray Dataset with named dims and units (I/O and app edges only)."""
         import xarray as xr

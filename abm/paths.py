@@ -69,9 +69,6 @@ class YearPath:
             return self.values[0]
         return float(np.interp(year, self.years, self.values))
 
-    def scaled(self, factor: float) -> YearPath:
-        return YearPath(self.years, tuple(v * factor for v in self.values))
-
     def to_toml_value(self) -> float | dict[str, float]:
         if len(self.years) == 1:
             return self.values[0]
