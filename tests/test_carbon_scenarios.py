@@ -67,7 +67,7 @@ def test_higher_grid_factor_means_more_building_emissions():
     assert (high > low).all()
 
 
-def test_growth_boundary_conversion_is_booked_once():
+def test_conversion_emissions_are_booked_only_in_ticks_that_urbanise_land():
     ts = run_scenario(scenario_from_dict({**SMALL, "population": {"growth_rate": 0.06}})).timeseries
     assert (ts["emissions_conversion_t"][ts["new_urban_cells"] == 0] == 0).all()
     assert (ts["emissions_conversion_t"][ts["new_urban_cells"] > 0] > 0).any()
