@@ -639,6 +639,25 @@ def _execute(task: dict[str, Any]) -> dict[str, Any]:
 # ==================================================================================================
 # The generic executor
 # ==================================================================================================
+def add_executor_arguments(parser, workers_help: str) -> None:
+    """The `--workers N | --scheduler ADDRESS` flags every parallel command shares (sweep, calibrate)."""
+    parser.add_argument("--workers", type=int, metavar="N", help=workers_help)
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help='a Dask scheduler, e.g. tcp://10.0.0.5:8786, or "local" for a Dask LocalCluster')
+
+
+def check_executor_arguments(workers: int | None, scheduler: str | None, min_workers: int = 1) -> None:
+    """Refuse bad `--workers` / `--scheduler` values in one line (abm.errors.UserFacingError)."""
+    from abm.errors import UserFacingError
+
+    if workers is not None and workers < min_workers:
+        raise UserFacingError(f"--workers: must be >= {min_workers} (fix: e.g. --workers 2)")
+    if workers is not None and scheduler:
+        raise UserFacingError("--workers and --scheduler: give one of them (fix: the Dask cluster decides its workers)")
+    if scheduler is not None and scheduler != "local" and "://" not in scheduler:
+        raise UserFacingError(f"--scheduler: {scheduler!r} is not an address (fix: e.g. tcp://10.0.0.5:8786 or local)")
+
+
 class WorkerLost(RuntimeError):
     """A worker process died (killed, out of memory) so its tasks have no result."""
 

@@ -12,19 +12,15 @@ machine: <= 0.2 s at 200 x 200 and <= 1 s at 1000 x 1000 (click to updated tick 
 from __future__ import annotations
 
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 CASES = {"200x200": (200, 0.2), "1000x1000": (1000, 1.0)}  # name: grid size, target seconds
 STEPS = 10
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+from viz.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_until_serving
 REPO = Path(__file__).resolve().parents[1]
 
 CHANGED = """([tick, img, chart]) => {
@@ -33,12 +29,6 @@ CHANGED = """([tick, img, chart]) => {
   return t && i && c && t.innerText !== tick && i.src !== img && c.outerHTML !== chart;
 }"""
 LABEL_CHANGED = "tick => document.querySelector('.abm-tick').innerText !== tick"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("localhost", 0))
-        return s.getsockname()[1]
 
 
 def _server_step_ms(size: int) -> float:
@@ -59,21 +49,13 @@ def _server_step_ms(size: int) -> float:
 def _measure(size: int) -> dict:
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
     proc = subprocess.Popen([sys.executable, "-m", "abm.cli", "app", "--port", str(port), "--region-size", str(size)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=REPO)
     url = f"http://localhost:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=2).read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"abm app did not start on {url}")
-                time.sleep(0.3)
+        wait_until_serving(url, proc, timeout_s=90)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})

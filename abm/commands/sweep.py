@@ -29,10 +29,9 @@ HELP = "run policies x parameters x seeds in parallel (local processes or Dask),
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("sweep", metavar="SWEEP.toml", help="sweep file (see sweeps/ and docs/sweeps.md)")
     parser.add_argument("--out", metavar="DIR", help="output folder (default: out/<sweep name>)")
-    parser.add_argument("--workers", type=int, metavar="N",
-                        help="local worker processes (default: all cores; 1 = in this process)")
-    parser.add_argument("--scheduler", metavar="ADDRESS",
-                        help='a Dask scheduler, e.g. tcp://10.0.0.5:8786, or "local" for a Dask LocalCluster')
+    from abm.batch import add_executor_arguments
+
+    add_executor_arguments(parser, "local worker processes (default: all cores; 1 = in this process)")
     parser.add_argument("--retry-failed", action="store_true", help="run again the runs that failed last time")
     parser.add_argument("--dry-run", action="store_true", help="only count the runs: planned, finished, to do")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -42,13 +41,9 @@ def main(args: argparse.Namespace) -> int:
     from abm.cli import UserFacingError
     from abm.errors import ConfigError
 
-    if args.workers is not None and args.workers < 1:
-        raise UserFacingError("--workers: must be >= 1 (fix: e.g. --workers 2)")
-    if args.workers is not None and args.scheduler:
-        raise UserFacingError("--workers and --scheduler: give one of them (fix: the Dask cluster decides its workers)")
-    if args.scheduler is not None and args.scheduler != "local" and "://" not in args.scheduler:
-        raise UserFacingError(f"--scheduler: {args.scheduler!r} is not an address (fix: e.g. tcp://10.0.0.5:8786 or local)")
     from abm import batch
+
+    batch.check_executor_arguments(args.workers, args.scheduler)
 
     try:
         spec = batch.load_sweep_spec(args.sweep)

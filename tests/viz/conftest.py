@@ -15,10 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from viz.browser import CHROMIUM, CHROMIUM_ARGS
+
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 
 #: Region size for every scenario in the browser tests (a tick takes tens of ms).
 REGION_SIZE = "80"

@@ -6,17 +6,16 @@ Each test loads the page afresh (a new browser session, so a new model) on an 80
 from __future__ import annotations
 
 import re
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.viz.conftest import is_local
+from viz.browser import free_port, wait_until_serving
 
 pytestmark = pytest.mark.browser
 
@@ -183,12 +182,6 @@ def test_csv_export_downloads_the_time_series(app_page: Page):
     assert len(rows) == 2
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("localhost", 0))
-        return s.getsockname()[1]
-
-
 #: Runs `abm app` with an audit hook that writes every outside connection attempt to a file.
 SERVER = """
 import ipaddress, sys
@@ -215,7 +208,7 @@ sys.exit(main(sys.argv[2:]))
 
 def test_abm_app_serves_offline(tmp_path, scenario_dir, browser):
     """`abm app` itself: no outside connection from the server, no outside request from the page."""
-    port = _free_port()
+    port = free_port()
     calls = tmp_path / "outside.txt"
     calls.write_text("")
     proc = subprocess.Popen([sys.executable, "-c", SERVER, str(calls), "app", "--port", str(port),
@@ -223,15 +216,10 @@ def test_abm_app_serves_offline(tmp_path, scenario_dir, browser):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         url = f"http://localhost:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=2).read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"abm app did not start: {proc.communicate()[0] if proc.poll() is not None else ''}")
-                time.sleep(0.3)
+        try:
+            wait_until_serving(url, proc, timeout_s=60)
+        except RuntimeError as err:
+            pytest.fail(f"{err}: {proc.communicate()[0] if proc.poll() is not None else ''}")
         context = browser.new_context()
         page = context.new_page()
         requests: list[str] = []
