@@ -23,10 +23,12 @@ from numba import prange
 
 from abm.kernels._jit import kernel
 
-NCHUNK = 64
 NMODES = 5
-#: households per gather block inside a chunk
-BLOCK = 512
+#: households per pass: their utilities (CHUNK x 5 float64, 640 kB) stay in the core's cache between passes
+CHUNK = 16384
+#: households per parallel task inside a pass; totals are summed per task in a fixed order, so they do not
+#: depend on the number of threads
+SUB = 2048
 #: mean distance between two random points in a unit square: the length of a trip inside one cell
 INTRA_CELL = 0.5214054331647207
 
@@ -71,102 +73,88 @@ class ModeSplit(NamedTuple):
 
 
 @kernel
-def _utilities(d, dens, acc_h, acc_w, road_share, a, b, deff, access_beta, bus_stop_km, road_speedup, u):
-    """Mode utilities of one trip of ``d`` km into ``u`` (5,); a = asc - beta x wait, b = beta x min/km."""
+def _utilities(d, dens, acc_h, acc_w, road_share, has_car, a, b, deff, access_beta, bus_stop_km, road_speedup, u):
+    """Mode utilities of one trip of ``d`` km into ``u`` (5,), less their maximum so that ``exp`` cannot
+    overflow; the car (last) is -inf for households without one. a = asc - beta x wait, b = beta x min/km."""
     inv_boost = 1.0 / (1.0 + road_speedup * road_share)
     bus_h = acc_h if acc_h < bus_stop_km else bus_stop_km
     bus_w = acc_w if acc_w < bus_stop_km else bus_stop_km
-    u[0] = a[0] + deff[0] * dens - b[0] * d
-    u[1] = a[1] + deff[1] * dens - b[1] * d
-    u[2] = a[2] + deff[2] * dens - b[2] * d * inv_boost - access_beta * (bus_h + bus_w)
-    u[3] = a[3] + deff[3] * dens - b[3] * d - access_beta * (acc_h + acc_w)
-    u[4] = a[4] + deff[4] * dens - b[4] * d * inv_boost
-
-
-@kernel
-def _softmax(u, has_car, p):
-    """Logit shares of utilities ``u`` into ``p``; the car (last) only for car owners."""
-    m = max(u[0], u[1], u[2], u[3])
-    if has_car and u[4] > m:
-        m = u[4]
-    x0 = math.exp(u[0] - m)
-    x1 = math.exp(u[1] - m)
-    x2 = math.exp(u[2] - m)
-    x3 = math.exp(u[3] - m)
-    x4 = math.exp(u[4] - m) if has_car else 0.0
-    inv = 1.0 / (x0 + x1 + x2 + x3 + x4)
-    p[0] = x0 * inv
-    p[1] = x1 * inv
-    p[2] = x2 * inv
-    p[3] = x3 * inv
-    p[4] = x4 * inv
+    u0 = a[0] + deff[0] * dens - b[0] * d
+    u1 = a[1] + deff[1] * dens - b[1] * d
+    u2 = a[2] + deff[2] * dens - b[2] * d * inv_boost - access_beta * (bus_h + bus_w)
+    u3 = a[3] + deff[3] * dens - b[3] * d - access_beta * (acc_h + acc_w)
+    u4 = a[4] + deff[4] * dens - b[4] * d * inv_boost
+    m = max(u0, u1, u2, u3)
+    if has_car:
+        m = max(m, u4)
+    else:
+        u4 = -np.inf
+    u[0] = u0 - m
+    u[1] = u1 - m
+    u[2] = u2 - m
+    u[3] = u3 - m
+    u[4] = u4 - m
 
 
 @kernel(parallel=True)
-def _commute_kernel(home, home_row, home_col, work, size, car, located, tick, firm_row, firm_col, firm_transit,
-                    firm_road, valid, log_density, transit_km, road, cell_km, ef, a, b, deff, access_beta,
-                    bus_stop_km, road_speedup, circuity, trips_per_commuter, commuters_per_person, out_t, out_km):
-    n = home.shape[0]
-    part = np.zeros((NCHUNK, 4 + 2 * NMODES))
-    for c in prange(NCHUNK):
-        lo = c * n // NCHUNK
-        hi = (c + 1) * n // NCHUNK
-        u = np.empty(NMODES)
-        p = np.empty(NMODES)
-        acc = np.zeros(4 + 2 * NMODES)
-        # home-cell attributes are gathered a block at a time: a tight gather loop keeps many cache
-        # misses in flight, which the heavier per-household loop below cannot
-        b_ok = np.empty(BLOCK, np.bool_)
-        b_count = np.empty(BLOCK, np.float64)
-        b_transit = np.empty(BLOCK, np.float64)
-        b_road = np.empty(BLOCK, np.float64)
-        for start in range(lo, hi, BLOCK):
-            stop = min(start + BLOCK, hi)
-            for i in range(start, stop):
-                h = home[i]
-                k = i - start
-                b_ok[k] = valid[h]
-                b_count[k] = log_density[h]
-                b_transit[k] = transit_km[h]
-                b_road[k] = road[h]
-            for i in range(start, stop):
-                k = i - start
-                h = home[i]
-                j = work[i]
-                if j < 0 or not b_ok[k]:
-                    out_t[i] = 0.0
-                    out_km[i] = 0.0
-                    continue
-                dr = np.float64(home_row[i] - firm_row[j])
-                dc = np.float64(home_col[i] - firm_col[j])
-                cells = math.sqrt(dr * dr + dc * dc)
-                if cells < INTRA_CELL:
-                    cells = INTRA_CELL
-                d = circuity * cell_km * cells
-                dens = b_count[k]
-                road_share = 0.5 * (b_road[k] + np.float64(firm_road[j]))
-                _utilities(d, dens, b_transit[k], np.float64(firm_transit[j]), road_share, a, b, deff,
-                           access_beta, bus_stop_km, road_speedup, u)
-                _softmax(u, car[i], p)
-                commuters = np.float64(size[i]) * commuters_per_person
-                pkm = commuters * trips_per_commuter * d
-                g = 0.0
-                for m in range(NMODES):
-                    g += p[m] * ef[m]
-                    acc[4 + m] += commuters * p[m]
-                    acc[4 + NMODES + m] += pkm * p[m]
-                t = pkm * g / 1e6
-                out_t[i] = t
-                out_km[i] = d
-                if located[i] == tick:
-                    acc[0] += t
-                else:
-                    acc[1] += t
-                acc[2] += commuters
-                acc[3] += commuters * d
-        for k in range(4 + 2 * NMODES):
-            part[c, k] = acc[k]
-    return part
+def _utility_pass(lo, hi, home, work, car, cols, firm_row, firm_col, firm_transit, firm_road, valid, log_density,
+                  transit_km, road, cell_km, a, b, deff, access_beta, bus_stop_km, road_speedup, circuity, u, d):
+    """Households lo..hi-1: shifted utilities into ``u`` and trip km into ``d`` (rows from 0); d = -1 marks
+    a household without a commute (no job, or home outside the area), whose utilities are 0."""
+    for s in prange((hi - lo + SUB - 1) // SUB):
+        for i in range(lo + s * SUB, min(lo + (s + 1) * SUB, hi)):
+            k = i - lo
+            h = home[i]
+            j = work[i]
+            if j < 0 or not valid[h]:
+                d[k] = -1.0
+                u[k, :] = 0.0  # defined values for the exp pass
+                continue
+            home_row = h // cols
+            dr = np.float64(home_row - firm_row[j])
+            dc = np.float64(h - home_row * cols - firm_col[j])
+            cells = math.sqrt(dr * dr + dc * dc)
+            if cells < INTRA_CELL:
+                cells = INTRA_CELL
+            d[k] = circuity * cell_km * cells
+            road_share = 0.5 * (np.float64(road[h]) + np.float64(firm_road[j]))
+            _utilities(d[k], log_density[h], np.float64(transit_km[h]), np.float64(firm_transit[j]), road_share,
+                       car[i], a, b, deff, access_beta, bus_stop_km, road_speedup, u[k])
+
+
+@kernel(parallel=True)
+def _emission_pass(lo, hi, size, located, tick, x, d, ef, trips_per_commuter, commuters_per_person, out_t, out_km,
+                   part):
+    """Households lo..hi-1 from ``x`` = exp(shifted utilities): shares, tCO2 and km per household, and the
+    totals of each block of SUB households added into its row of ``part``."""
+    for s in prange((hi - lo + SUB - 1) // SUB):
+        acc = np.zeros(part.shape[1])
+        for i in range(lo + s * SUB, min(lo + (s + 1) * SUB, hi)):
+            k = i - lo
+            if d[k] < 0.0:
+                out_t[i] = 0.0
+                out_km[i] = 0.0
+                continue
+            inv = 1.0 / (x[k, 0] + x[k, 1] + x[k, 2] + x[k, 3] + x[k, 4])
+            commuters = np.float64(size[i]) * commuters_per_person
+            pkm = commuters * trips_per_commuter * d[k]
+            g = 0.0
+            for m in range(NMODES):
+                p = x[k, m] * inv
+                g += p * ef[m]
+                acc[4 + m] += commuters * p
+                acc[4 + NMODES + m] += pkm * p
+            t = pkm * g / 1e6
+            out_t[i] = t
+            out_km[i] = d[k]
+            if located[i] == tick:
+                acc[0] += t
+            else:
+                acc[1] += t
+            acc[2] += commuters
+            acc[3] += commuters * d[k]
+        for m in range(part.shape[1]):
+            part[s, m] += acc[m]
 
 
 def _coefficients(modes: ModeSplit):
@@ -223,18 +211,23 @@ def commute_emissions(home, work, size, car, located_tick, *, tick: int, firm_si
             raise ValueError(f"{name} must be a float32/float64 array of {n} rows")
     cell_ha = (cell_km * 100.0) ** 2
     a, b, deff, access_beta = _coefficients(modes)
-    # per cell and per household once, outside the loop: the density term (a log per occupied cell,
-    # not per household) and the home row / column (integer division is slow in the loop)
+    # the density term once per occupied cell (a log per cell, not per household)
     occupied = np.flatnonzero(hh)
     log_density = np.zeros(ncell, np.float64)
     log_density[occupied] = np.log1p(hh[occupied] * (1.0 / (cell_ha * modes.density_ref_hh_ha)))
-    home_row, home_col = np.divmod(home, np.int64(cols))
-    part = _commute_kernel(home, home_row, home_col, work, size, car, located, np.int64(tick), firm_row, firm_col,
-                           firm_transit, firm_road, v, log_density, tr, rd, float(cell_km),
-                           np.asarray(modes.ef_g_pkm, np.float64),
-                           a, b, deff, float(access_beta), float(modes.bus_stop_km), float(modes.road_speedup),
-                           float(modes.circuity), 2.0 * modes.workdays_per_year, float(modes.commuters_per_person),
-                           out_t, out_km)
+    ef = np.asarray(modes.ef_g_pkm, np.float64)
+    # chunk by chunk: utilities in numba, exp in numpy (SIMD, ~5x numba's scalar exp), shares in numba
+    u = np.empty((min(n, CHUNK), NMODES), np.float64)
+    d = np.empty(min(n, CHUNK), np.float64)
+    part = np.zeros((-(-CHUNK // SUB), 4 + 2 * NMODES))
+    for lo in range(0, n, CHUNK):
+        hi = min(lo + CHUNK, n)
+        _utility_pass(lo, hi, home, work, car, np.int64(cols), firm_row, firm_col, firm_transit, firm_road, v,
+                      log_density, tr, rd, float(cell_km), a, b, deff, float(access_beta), float(modes.bus_stop_km),
+                      float(modes.road_speedup), float(modes.circuity), u, d)
+        np.exp(u[:hi - lo], out=u[:hi - lo])
+        _emission_pass(lo, hi, size, located, np.int64(tick), u, d, ef, 2.0 * modes.workdays_per_year,
+                       float(modes.commuters_per_person), out_t, out_km, part)
     s = part.sum(axis=0)
     return CommuteResult(out_t, out_km, float(s[0]), float(s[1]), float(s[2]), float(s[3]),
                          s[4:4 + NMODES].copy(), s[4 + NMODES:].copy())
@@ -245,12 +238,11 @@ def mode_shares(distance_km, hh_per_ha, transit_home_km, transit_work_km, road_s
     """Expected mode shares (5,) of one trip: what the commute kernel uses, for checks and the app."""
     a, b, deff, access_beta = _coefficients(modes)
     u = np.empty(NMODES)
-    p = np.empty(NMODES)
     dens = math.log1p(float(hh_per_ha) / modes.density_ref_hh_ha)
-    _utilities(float(distance_km), dens, float(transit_home_km), float(transit_work_km), float(road_share), a, b,
-               deff, float(access_beta), float(modes.bus_stop_km), float(modes.road_speedup), u)
-    _softmax(u, bool(has_car), p)
-    return p
+    _utilities(float(distance_km), dens, float(transit_home_km), float(transit_work_km), float(road_share),
+               bool(has_car), a, b, deff, float(access_beta), float(modes.bus_stop_km), float(modes.road_speedup), u)
+    x = np.exp(u)
+    return x / x.sum()
 
 
 # --- scatter helpers: households per cell, sums into cell maps ---------------------------

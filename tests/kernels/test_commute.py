@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from abm.carbon_params import MODES, CarbonParameters
 from abm.kernels import reference as ref
-from abm.kernels.commute import ModeSplit, add_at, commute_emissions, households_per_cell, mode_shares
+from abm.kernels.commute import CHUNK, ModeSplit, add_at, commute_emissions, households_per_cell, mode_shares
 
 MODESPLIT = ModeSplit.from_year(CarbonParameters().at_year(2030))
 CAR = MODES.index("car")
@@ -45,6 +45,41 @@ def test_equals_reference(rows, cols, n_hh, n_firms, seed, cell_km, tick):
     np.testing.assert_allclose(fast.trips_by_mode, slow.trips_by_mode, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(fast.pkm_by_mode, slow.pkm_by_mode, rtol=1e-9, atol=1e-9)
     assert fast.trips_by_mode.sum() == pytest.approx(fast.commuters, rel=1e-9, abs=1e-12)
+
+
+def test_many_households_across_chunks_equal_reference():
+    """More households than one pass holds (and a partial last pass): each chunk's rows and totals count."""
+    rng = np.random.default_rng(5)
+    hh, cells, firm_site = random_case(rng, 60, 70, 2 * CHUNK + 123, 300)
+    kw = dict(tick=2, firm_site=firm_site, hh_count=households_per_cell(hh["home"], 60 * 70), cols=70, cell_km=0.1,
+              modes=MODESPLIT, **cells)
+    fast = commute_emissions(*hh.values(), **kw)
+    slow = ref.commute_emissions(*hh.values(), **kw)
+    np.testing.assert_allclose(fast.household_t, slow.household_t, rtol=1e-9, atol=1e-15)
+    for name in ("new_t", "stock_t", "commuters", "commuter_km"):
+        assert getattr(fast, name) == pytest.approx(getattr(slow, name), rel=1e-9)
+    np.testing.assert_allclose(fast.pkm_by_mode, slow.pkm_by_mode, rtol=1e-9)
+
+
+def test_totals_do_not_depend_on_the_number_of_threads():
+    import numba
+
+    rng = np.random.default_rng(8)
+    hh, cells, firm_site = random_case(rng, 50, 50, CHUNK + 4000, 200)
+    kw = dict(tick=1, firm_site=firm_site, hh_count=households_per_cell(hh["home"], 2500), cols=50, cell_km=0.1,
+              modes=MODESPLIT, **cells)
+    before = numba.get_num_threads()
+    try:
+        results = []
+        for threads in sorted({1, numba.config.NUMBA_NUM_THREADS}):
+            numba.set_num_threads(threads)
+            results.append(commute_emissions(*hh.values(), **kw))
+    finally:
+        numba.set_num_threads(before)
+    for r in results[1:]:
+        np.testing.assert_array_equal(r.household_t, results[0].household_t)
+        assert (r.new_t, r.stock_t, r.commuter_km) == (results[0].new_t, results[0].stock_t, results[0].commuter_km)
+        np.testing.assert_array_equal(r.pkm_by_mode, results[0].pkm_by_mode)
 
 
 @settings(max_examples=60, deadline=None)
