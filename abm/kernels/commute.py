@@ -24,7 +24,7 @@ from numba import prange
 from abm.kernels._jit import kernel
 
 NMODES = 5
-#: households per pass: their utilities (CHUNK x 5 float64, 640 kB) stay in the core's cache between passes
+#: households per pass: their utilities (5 x CHUNK float64, 640 kB) stay in the core's cache between passes
 CHUNK = 16384
 #: households per parallel task inside a pass; totals are summed per task in a fixed order, so they do not
 #: depend on the number of threads
@@ -73,53 +73,49 @@ class ModeSplit(NamedTuple):
 
 
 @kernel
-def _utilities(d, dens, acc_h, acc_w, road_share, has_car, a, b, deff, access_beta, bus_stop_km, road_speedup, u):
-    """Mode utilities of one trip of ``d`` km into ``u`` (5,), less their maximum so that ``exp`` cannot
-    overflow; the car (last) is -inf for households without one. a = asc - beta x wait, b = beta x min/km."""
+def _utilities(d, dens, acc_h, acc_w, road_share, has_car, a, b, deff, access_beta, bus_stop_km, road_speedup):
+    """Mode utilities (5) of one trip of ``d`` km, less their maximum so that ``exp`` cannot overflow; the
+    car (last) is -inf for households without one. a = asc - beta x wait, b = beta x min/km."""
     inv_boost = 1.0 / (1.0 + road_speedup * road_share)
-    bus_h = acc_h if acc_h < bus_stop_km else bus_stop_km
-    bus_w = acc_w if acc_w < bus_stop_km else bus_stop_km
+    bus_h = min(acc_h, bus_stop_km)
+    bus_w = min(acc_w, bus_stop_km)
     u0 = a[0] + deff[0] * dens - b[0] * d
     u1 = a[1] + deff[1] * dens - b[1] * d
     u2 = a[2] + deff[2] * dens - b[2] * d * inv_boost - access_beta * (bus_h + bus_w)
     u3 = a[3] + deff[3] * dens - b[3] * d - access_beta * (acc_h + acc_w)
-    u4 = a[4] + deff[4] * dens - b[4] * d * inv_boost
-    m = max(u0, u1, u2, u3)
-    if has_car:
-        m = max(m, u4)
-    else:
-        u4 = -np.inf
-    u[0] = u0 - m
-    u[1] = u1 - m
-    u[2] = u2 - m
-    u[3] = u3 - m
-    u[4] = u4 - m
+    u4 = a[4] + deff[4] * dens - b[4] * d * inv_boost if has_car else -np.inf
+    m = max(max(u0, u1), max(u2, u3), u4)
+    return u0 - m, u1 - m, u2 - m, u3 - m, u4 - m
 
 
 @kernel(parallel=True)
-def _utility_pass(lo, hi, home, work, car, cols, firm_row, firm_col, firm_transit, firm_road, valid, log_density,
-                  transit_km, road, cell_km, a, b, deff, access_beta, bus_stop_km, road_speedup, circuity, u, d):
-    """Households lo..hi-1: shifted utilities into ``u`` and trip km into ``d`` (rows from 0); d = -1 marks
-    a household without a commute (no job, or home outside the area), whose utilities are 0."""
+def _utility_pass(lo, hi, home, work, car, cols, inv_cols, firm_row, firm_col, firm_transit, firm_road, valid,
+                  log_density, transit_km, road, cell_km, a, b, deff, access_beta, bus_stop_km, road_speedup, circuity,
+                  u, d):
+    """Households lo..hi-1: shifted utilities into ``u`` (mode, household) and trip km into ``d`` (from
+    0); d = -1 marks a household without a commute (no job, or home outside the area), whose utilities
+    are 0. Branch-free (a household without a job is computed with the placeholder firm, then masked):
+    cheaper than a mispredicted branch."""
     for s in prange((hi - lo + SUB - 1) // SUB):
         for i in range(lo + s * SUB, min(lo + (s + 1) * SUB, hi)):
             k = i - lo
             h = home[i]
-            j = work[i]
-            if j < 0 or not valid[h]:
-                d[k] = -1.0
-                u[k, :] = 0.0  # defined values for the exp pass
-                continue
-            home_row = h // cols
-            dr = np.float64(home_row - firm_row[j])
-            dc = np.float64(h - home_row * cols - firm_col[j])
-            cells = math.sqrt(dr * dr + dc * dc)
-            if cells < INTRA_CELL:
-                cells = INTRA_CELL
-            d[k] = circuity * cell_km * cells
+            j = work[i] if work[i] >= 0 else firm_row.shape[0] - 1  # the last firm row: a placeholder
+            skip = (work[i] < 0) | (not valid[h])
+            home_row = math.floor((h + 0.5) * inv_cols)  # exact for h < 2^40; integer division is slower
+            dr = home_row - firm_row[j]
+            dc = h - home_row * cols - firm_col[j]
+            km = circuity * cell_km * max(math.sqrt(dr * dr + dc * dc), INTRA_CELL)
             road_share = 0.5 * (np.float64(road[h]) + np.float64(firm_road[j]))
-            _utilities(d[k], log_density[h], np.float64(transit_km[h]), np.float64(firm_transit[j]), road_share,
-                       car[i], a, b, deff, access_beta, bus_stop_km, road_speedup, u[k])
+            u0, u1, u2, u3, u4 = _utilities(km, log_density[h], np.float64(transit_km[h]),
+                                            np.float64(firm_transit[j]), road_share, car[i], a, b, deff,
+                                            access_beta, bus_stop_km, road_speedup)
+            d[k] = -1.0 if skip else km
+            u[0, k] = 0.0 if skip else u0
+            u[1, k] = 0.0 if skip else u1
+            u[2, k] = 0.0 if skip else u2
+            u[3, k] = 0.0 if skip else u3
+            u[4, k] = 0.0 if skip else u4
 
 
 @kernel(parallel=True)
@@ -135,12 +131,12 @@ def _emission_pass(lo, hi, size, located, tick, x, d, ef, trips_per_commuter, co
                 out_t[i] = 0.0
                 out_km[i] = 0.0
                 continue
-            inv = 1.0 / (x[k, 0] + x[k, 1] + x[k, 2] + x[k, 3] + x[k, 4])
+            inv = 1.0 / (x[0, k] + x[1, k] + x[2, k] + x[3, k] + x[4, k])
             commuters = np.float64(size[i]) * commuters_per_person
             pkm = commuters * trips_per_commuter * d[k]
             g = 0.0
             for m in range(NMODES):
-                p = x[k, m] * inv
+                p = x[m, k] * inv
                 g += p * ef[m]
                 acc[4 + m] += commuters * p
                 acc[4 + NMODES + m] += pkm * p
@@ -158,11 +154,15 @@ def _emission_pass(lo, hi, size, located, tick, x, d, ef, trips_per_commuter, co
 
 
 def _coefficients(modes: ModeSplit):
-    """Utility coefficients folded once per call: a = asc - beta x wait, b = beta x 60 / speed (per km)."""
+    """Utility coefficients folded once per call: a = asc - beta x wait, b = beta x 60 / speed (per km).
+
+    Tuples, not arrays: the kernels then hold them in registers (an array might alias the outputs, so
+    the compiler would reload it for every household)."""
     beta = modes.beta_per_min
     a = np.asarray(modes.asc, np.float64) - beta * np.asarray(modes.wait_min, np.float64)
     b = beta * 60.0 / np.asarray(modes.speed_kmh, np.float64)
-    return a, b, np.asarray(modes.density_effect, np.float64), beta * 60.0 / modes.access_walk_kmh
+    deff = np.asarray(modes.density_effect, np.float64)
+    return tuple(a.tolist()), tuple(b.tolist()), tuple(deff.tolist()), beta * 60.0 / modes.access_walk_kmh
 
 
 def commute_emissions(home, work, size, car, located_tick, *, tick: int, firm_site, valid, hh_count,
@@ -199,11 +199,12 @@ def commute_emissions(home, work, size, car, located_tick, *, tick: int, firm_si
     _check_index("home", home, ncell, allow_negative=False)
     _check_index("firm_site", site, ncell, allow_negative=False)
     _check_index("work", work, site.shape[0], allow_negative=True)
-    # the work end of every trip, per firm: small arrays that stay in cache (households index them)
-    firm_row = site // cols
-    firm_col = site - firm_row * cols
-    firm_transit = tr[site]
-    firm_road = rd[site]
+    # the work end of every trip, per firm: small arrays that stay in cache (households index them), with
+    # a placeholder last row that households without a job read
+    row, col = np.divmod(np.append(site, 0), cols)
+    firm_row, firm_col = row.astype(np.float64), col.astype(np.float64)
+    firm_transit = np.append(tr[site], np.float32(0))
+    firm_road = np.append(rd[site], False)
     out_t = np.empty(n, np.float64) if out_t is None else out_t
     out_km = np.empty(n, np.float32) if out_km is None else out_km
     for name, o in (("out_t", out_t), ("out_km", out_km)):
@@ -217,15 +218,15 @@ def commute_emissions(home, work, size, car, located_tick, *, tick: int, firm_si
     log_density[occupied] = np.log1p(hh[occupied] * (1.0 / (cell_ha * modes.density_ref_hh_ha)))
     ef = np.asarray(modes.ef_g_pkm, np.float64)
     # chunk by chunk: utilities in numba, exp in numpy (SIMD, ~5x numba's scalar exp), shares in numba
-    u = np.empty((min(n, CHUNK), NMODES), np.float64)
+    u = np.empty((NMODES, min(n, CHUNK)), np.float64)
     d = np.empty(min(n, CHUNK), np.float64)
     part = np.zeros((-(-CHUNK // SUB), 4 + 2 * NMODES))
     for lo in range(0, n, CHUNK):
         hi = min(lo + CHUNK, n)
-        _utility_pass(lo, hi, home, work, car, np.int64(cols), firm_row, firm_col, firm_transit, firm_road, v,
+        _utility_pass(lo, hi, home, work, car, float(cols), 1.0 / cols, firm_row, firm_col, firm_transit, firm_road, v,
                       log_density, tr, rd, float(cell_km), a, b, deff, float(access_beta), float(modes.bus_stop_km),
                       float(modes.road_speedup), float(modes.circuity), u, d)
-        np.exp(u[:hi - lo], out=u[:hi - lo])
+        np.exp(u[:, :hi - lo], out=u[:, :hi - lo])
         _emission_pass(lo, hi, size, located, np.int64(tick), u, d, ef, 2.0 * modes.workdays_per_year,
                        float(modes.commuters_per_person), out_t, out_km, part)
     s = part.sum(axis=0)
@@ -237,11 +238,10 @@ def mode_shares(distance_km, hh_per_ha, transit_home_km, transit_work_km, road_s
                 modes: ModeSplit) -> np.ndarray:
     """Expected mode shares (5,) of one trip: what the commute kernel uses, for checks and the app."""
     a, b, deff, access_beta = _coefficients(modes)
-    u = np.empty(NMODES)
     dens = math.log1p(float(hh_per_ha) / modes.density_ref_hh_ha)
-    _utilities(float(distance_km), dens, float(transit_home_km), float(transit_work_km), float(road_share),
-               bool(has_car), a, b, deff, float(access_beta), float(modes.bus_stop_km), float(modes.road_speedup), u)
-    x = np.exp(u)
+    x = np.exp(np.array(_utilities(float(distance_km), dens, float(transit_home_km), float(transit_work_km),
+                                   float(road_share), bool(has_car), a, b, deff, float(access_beta),
+                                   float(modes.bus_stop_km), float(modes.road_speedup))))
     return x / x.sum()
 
 
