@@ -111,10 +111,12 @@ def choose_locations(
     demand = np.ones(n, np.int64) if demand is None else np.ascontiguousarray(demand, np.int64)
     origin = np.full(n, -1, np.int64) if origin is None else np.ascontiguousarray(origin, np.int64)
     out = np.full(n, -1, np.int64)
+    # int32 (as `sample_candidates` gives) or int64 as they come: a conversion would cost more than it saves
+    candidates = np.ascontiguousarray(candidates, None if candidates.dtype in (np.int32, np.int64) else np.int64)
     # rows and columns of the alternatives, once: integer division is slow in the inner loop
     alt_row, alt_col = np.divmod(np.ascontiguousarray(alt_cells, np.int64), int(cols))
     _choose_kernel(
-        np.ascontiguousarray(order, np.int64), np.ascontiguousarray(candidates, np.int64),
+        np.ascontiguousarray(order, np.int64), candidates,
         np.ascontiguousarray(gumbel), alt_row.astype(np.float64), alt_col.astype(np.float64),
         np.ascontiguousarray(alt_utility, np.float64), target, target_transit, alt_transit, float(b_cost), int(cols),
         float(cell_km), float(circuity), float(transit_factor), capacity, demand, origin, out,
@@ -137,7 +139,8 @@ def draw_gumbel(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
 
 
 def sample_candidates(rng: np.random.Generator, weights: np.ndarray, n: int, k: int) -> np.ndarray:
-    """(n, k) alternative positions drawn with probability proportional to integer `weights`; -1 if none.
+    """(n, k) alternative positions (int32 where they fit) drawn with probability proportional to integer
+    `weights`; -1 if none.
 
     Drawing a unit uniformly (each alternative repeated `weights` times) is exact and costs one
     gather per draw, much cheaper than a binary search per draw.
@@ -148,6 +151,6 @@ def sample_candidates(rng: np.random.Generator, weights: np.ndarray, n: int, k: 
         return np.full((n, k), -1, np.int64)
     draws = rng.integers(0, total, size=(n, k), dtype=np.int32 if total < 2**31 else np.int64)
     if total <= 50_000_000:
-        units = np.repeat(np.arange(len(weights), dtype=np.int64), weights)
-        return units[draws]
+        units = np.repeat(np.arange(len(weights), dtype=np.int32 if len(weights) < 2**31 else np.int64), weights)
+        return units.take(draws)
     return np.searchsorted(np.cumsum(weights), draws, side="right").astype(np.int64)

@@ -10,12 +10,12 @@ from abm.kernels import reference
 from abm.kernels.choice import choose_locations, draw_gumbel, sample_candidates
 
 
-def _case(seed: int, n: int, k: int, rows: int, cols: int, with_origin: bool):
+def _case(seed: int, n: int, k: int, rows: int, cols: int, with_origin: bool, index_dtype=np.int64):
     rng = np.random.default_rng(seed)
     cells = rows * cols
     n_alt = int(rng.integers(1, cells + 1))
     alt_cells = np.sort(rng.choice(cells, size=n_alt, replace=False))
-    candidates = rng.integers(-1, n_alt, size=(n, k))
+    candidates = rng.integers(-1, n_alt, size=(n, k)).astype(index_dtype)
     origin = np.where(rng.random(n) < 0.5, rng.integers(0, n_alt, n), -1) if with_origin else np.full(n, -1)
     return dict(
         order=rng.permutation(n),
@@ -39,9 +39,9 @@ def _case(seed: int, n: int, k: int, rows: int, cols: int, with_origin: bool):
 
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 2**31), n=st.integers(1, 60), k=st.integers(1, 8), rows=st.integers(1, 9),
-       cols=st.integers(1, 9), with_origin=st.booleans())
-def test_kernel_equals_reference(seed, n, k, rows, cols, with_origin):
-    a = _case(seed, n, k, rows, cols, with_origin)
+       cols=st.integers(1, 9), with_origin=st.booleans(), index_dtype=st.sampled_from([np.int32, np.int64]))
+def test_kernel_equals_reference(seed, n, k, rows, cols, with_origin, index_dtype):
+    a = _case(seed, n, k, rows, cols, with_origin, index_dtype)
     b = {key: (v.copy() if isinstance(v, np.ndarray) else v) for key, v in a.items()}
     fast = choose_locations(**a)
     slow = reference.choose_locations(**b)
