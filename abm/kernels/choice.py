@@ -32,38 +32,39 @@ from abm.kernels._jit import kernel
 def _choose_kernel(order, candidates, gumbel, alt_row, alt_col, alt_utility, target, target_transit, alt_transit,
                    b_cost, cols, cell_km, circuity, transit_factor, capacity, demand, origin, out_choice):
     n_cand = candidates.shape[1]
-    prune = b_cost <= 0.0
+    utility = np.empty(n_cand + 1)
     for pos in range(order.shape[0]):
         i = order[pos]
-        best = -1
-        best_u = -np.inf
         need = demand[i]
-        tr = -1
-        tc = 0
-        if target[i] >= 0:
-            tr = target[i] // cols
-            tc = target[i] % cols
-        for k in range(n_cand + 1):  # slot 0: the place the chooser holds now (if any)
-            a = origin[i] if k == 0 else candidates[i, k - 1]
-            if a < 0 or (capacity[a] < need and a != origin[i]):
-                continue
+        held = origin[i]
+        has_target = target[i] >= 0
+        tr = np.float64(target[i] // cols) if has_target else 0.0
+        tc = np.float64(target[i] % cols) if has_target else 0.0
+        transit_at_target = target_transit[i]
+        # Every slot's utility without a branch (slot 0: the place the chooser holds now, if any); a slot
+        # without room is -inf. Cheaper than skipping slots: those branches are unpredictable.
+        for k in range(n_cand + 1):
+            slot = held if k == 0 else candidates[i, k - 1]
+            a = max(slot, 0)
+            dr = alt_row[a] - tr
+            dc = alt_col[a] - tc
+            km = np.sqrt(dr * dr + dc * dc) * cell_km * circuity
+            km = km * transit_factor if alt_transit[a] & transit_at_target else km
             u = alt_utility[a] + gumbel[i, k]
-            if prune and u <= best_u:
-                continue  # the commute cost only lowers u: this slot cannot win (exact, no sqrt)
-            if tr >= 0:
-                dr = alt_row[a] - tr
-                dc = alt_col[a] - tc
-                km = np.sqrt(dr * dr + dc * dc) * cell_km * circuity
-                if alt_transit[a] and target_transit[i]:
-                    km *= transit_factor
-                u += b_cost * km
-            if u > best_u:
-                best_u = u
-                best = a
-        if best >= 0 and best != origin[i]:
+            u = u + b_cost * km if has_target else u
+            has_room = (slot >= 0) & ((capacity[a] >= need) | (slot == held))
+            utility[k] = u if has_room else -np.inf
+        best_k = -1
+        best_u = -np.inf
+        for k in range(n_cand + 1):
+            if utility[k] > best_u:
+                best_u = utility[k]
+                best_k = k
+        best = -1 if best_k < 0 else held if best_k == 0 else candidates[i, best_k - 1]
+        if best >= 0 and best != held:
             capacity[best] -= need
-            if origin[i] >= 0:
-                capacity[origin[i]] += need
+            if held >= 0:
+                capacity[held] += need
         out_choice[i] = best
 
 
