@@ -153,5 +153,14 @@ def sample_candidates(rng: np.random.Generator, weights: np.ndarray, n: int, k: 
     draws = rng.integers(0, total, size=(n, k), dtype=np.int32 if total < 2**31 else np.int64)
     if total <= 50_000_000:
         units = np.repeat(np.arange(len(weights), dtype=np.int32 if len(weights) < 2**31 else np.int64), weights)
-        return units.take(draws)
+        out = np.empty(draws.shape, units.dtype)
+        _gather(units, draws.reshape(-1), out.reshape(-1))
+        return out
     return np.searchsorted(np.cumsum(weights), draws, side="right").astype(np.int64)
+
+
+@kernel
+def _gather(table, index, out):
+    """``out = table[index]`` (numpy's take first converts int32 indices to int64: twice the time)."""
+    for i in range(index.shape[0]):
+        out[i] = table[index[i]]

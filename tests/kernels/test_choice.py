@@ -93,3 +93,11 @@ def test_sample_candidates_follows_weights():
     assert 0.72 < share1 < 0.78
     assert (sample_candidates(rng, np.array([0, 0]), 3, 2) == -1).all()
     assert (sample_candidates(rng, np.array([2, 0, 5]), 500, 4) != 1).all()
+
+
+def test_sample_candidates_equals_numpy_draws():
+    """The kernel's gather is numpy's `repeat` + fancy indexing on the same draws."""
+    weights = np.array([3, 0, 1, 7, 2])
+    fast = sample_candidates(np.random.default_rng(4), weights, 50, 6)
+    draws = np.random.default_rng(4).integers(0, weights.sum(), size=(50, 6), dtype=np.int32)
+    np.testing.assert_array_equal(fast, np.repeat(np.arange(5), weights)[draws])
