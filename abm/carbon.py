@@ -24,7 +24,8 @@ import numpy as np
 from abm.carbon_params import MODES, CarbonParameters
 from abm.grid import LandCover, LandGrid
 from abm.kernels.buildings import building_emissions
-from abm.kernels.commute import ModeSplit, add_at, commute_emissions, households_per_cell
+from abm.kernels.commute import ModeSplit, add_at, commute_emissions
+from abm.kernels.commute import households_per_cell as count_households
 from abm.kernels.conversion import conversion_loss
 from abm.kernels.industry import industry_emissions
 from abm.kernels.sinks import sink_removals
@@ -74,13 +75,16 @@ class CarbonAccount:
 
 
 def account_carbon(grid: LandGrid, households: Households, firms: Firms, params: CarbonParameters, *, year: int,
-                   tick: int, transit_dist_km: np.ndarray, converted_cells: np.ndarray = _EMPTY_INT,
+                   tick: int, transit_dist_km: np.ndarray, households_per_cell: np.ndarray | None = None,
+                   converted_cells: np.ndarray = _EMPTY_INT,
                    converted_from: np.ndarray | None = None, afforested_cells: np.ndarray = _EMPTY_INT
                    ) -> CarbonAccount:
     """Run every carbon kernel for one tick on the grid and agents after this tick's development.
 
-    ``transit_dist_km`` (grid-shaped) is the walk from each cell to transit; ``converted_cells`` are the
-    (distinct) flat indices urbanised this tick with ``converted_from`` their previous LandCover codes;
+    ``transit_dist_km`` (grid-shaped) is the walk from each cell to transit; ``households_per_cell``
+    (flat) the households living in each cell, if the caller has it (counted here otherwise);
+    ``converted_cells`` are the (distinct) flat indices urbanised this tick with ``converted_from`` their
+    previous LandCover codes;
     ``afforested_cells`` flat indices turned to forest this tick (their sink is ``sink_new_t``; the
     model sets their ``forest_age`` to that of a young stand). Cells with ``valid`` False never count:
     no building, sink or conversion there, no commute of households living there, no industry or GDP
@@ -109,7 +113,7 @@ def account_carbon(grid: LandGrid, households: Households, firms: Firms, params:
                            out=emissions_cell)
     flat_map = emissions_cell.reshape(-1)
 
-    counts = households_per_cell(households.home, n)
+    counts = count_households(households.home, n) if households_per_cell is None else households_per_cell
     c = commute_emissions(households.home, households.work, households.size, households.car, households.located_tick,
                           tick=tick, firm_site=firms.site, valid=valid, hh_count=counts, transit_dist_km=transit, road=grid.roads,
                           cols=cols, cell_km=cell_km, modes=ModeSplit.from_year(y))

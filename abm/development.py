@@ -296,7 +296,7 @@ def _update_rents(model: UrbanModel) -> None:
     d = model.config.development
     built = model.built
     units = dwellings(model, built)
-    hh = model.occupancy()[built]  # occupancy after this year's moves
+    hh = model.households_per_cell[built]  # occupancy after this year's moves
     has = units > 0
     occ = hh[has] / units[has]
     rent = model.grid.rent.ravel()

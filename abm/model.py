@@ -75,10 +75,12 @@ class UrbanModel(mesa.Model):
         self.refresh_network()
         self.households = Households.empty()
         self.firms = Firms.empty()
+        self.households_per_cell = np.zeros(self.n_cells, np.int64)
         self.refresh_neighbourhood()
         development.initial_rents(self)
         firms.seed_firms(self)
         households.seed_households(self)
+        self.households_per_cell = self.occupancy()
         self.households_start = len(self.households)
         self.target_households = float(self.households_start)
         self.refresh_neighbourhood()
@@ -98,7 +100,8 @@ class UrbanModel(mesa.Model):
         """Block-level densities from the agents (cost: one pass over agents, a small filter)."""
         b = self.blocks
         ha = b.block_area_ha
-        hh = b.bin(self.households.home) / ha
+        built = self.built  # every home is a built cell: bin those cells, not every household
+        hh = b.bin(built, self.households_per_cell[built].astype(np.float64)) / ha
         jobs = b.bin(self.firms.site, self.firms.jobs.astype(np.float64)) / ha
         self.neighbourhood = Neighbourhood(
             households_per_ha=b.smooth(hh, 1000.0),
@@ -141,6 +144,7 @@ class UrbanModel(mesa.Model):
             self.refresh_network()
         firms.step_firms(self)
         households.step_households(self)
+        self.households_per_cell = self.occupancy()  # homes are settled for the year: counted once
         development.step_development(self)
         self._note_land_change(self.converted_cells, self.converted_from)
         self.grid.forest_age.ravel()[self.forest_cells] += 1.0
@@ -153,7 +157,8 @@ class UrbanModel(mesa.Model):
         """This year's emissions by source and cohort, sinks and GDP (the carbon kernels)."""
         self.carbon = account_carbon(
             self.grid, self.households, self.firms, self.carbon_params, year=self.year, tick=self.tick,
-            transit_dist_km=self.transit_km, converted_cells=self.converted_cells,
+            transit_dist_km=self.transit_km, households_per_cell=self.households_per_cell,
+            converted_cells=self.converted_cells,
             converted_from=self.converted_from, afforested_cells=self.rules.afforested,
         )
 

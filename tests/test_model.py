@@ -48,6 +48,8 @@ def _check_tick(model: UrbanModel) -> None:
     per_cell = np.bincount(model.households.home, minlength=units.size)
     assert (per_cell <= units).all()
     assert g.valid.ravel()[model.households.home].all()
+    # The year's count of households per cell (read by rents, neighbourhoods and carbon) is current.
+    np.testing.assert_array_equal(model.households_per_cell, per_cell)
     cap = job_capacity(model, np.arange(units.size))
     for sector, capacity in cap.items():
         mine = model.firms.sector == sector

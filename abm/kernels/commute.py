@@ -187,7 +187,7 @@ def commute_emissions(home, work, size, car, located_tick, *, tick: int, firm_si
             raise ValueError(f"{name} has {arr.shape[0]} rows, home has {n}")
     v = _flat(valid, np.bool_)
     ncell = v.shape[0]
-    hh = _flat(hh_count, np.int32)
+    hh = np.ascontiguousarray(hh_count).reshape(-1)  # any integer type: only its non-zero cells are read
     tr = _flat(transit_dist_km, np.float32)
     rd = _flat(road, np.bool_)
     for name, arr in (("hh_count", hh), ("transit_dist_km", tr), ("road", rd)):
