@@ -97,17 +97,30 @@ def _utility_pass(lo, hi, home, work, car, cols, inv_cols, firm_row, firm_col, f
     are 0. Branch-free (a household without a job is computed with the placeholder firm, then masked):
     cheaper than a mispredicted branch."""
     for s in prange((hi - lo + SUB - 1) // SUB):
-        for i in range(lo + s * SUB, min(lo + (s + 1) * SUB, hi)):
+        start, stop = lo + s * SUB, min(lo + (s + 1) * SUB, hi)
+        # home-cell attributes first, in a tight gather loop: on a large grid it keeps many cache misses
+        # in flight, which the heavier loop below cannot
+        home_ok = np.empty(stop - start, np.bool_)
+        home_density = np.empty(stop - start)
+        home_transit = np.empty(stop - start)
+        home_road = np.empty(stop - start)
+        for i in range(start, stop):
+            h = home[i]
+            home_ok[i - start] = valid[h]
+            home_density[i - start] = log_density[h]
+            home_transit[i - start] = transit_km[h]
+            home_road[i - start] = road[h]
+        for i in range(start, stop):
             k = i - lo
             h = home[i]
             j = work[i] if work[i] >= 0 else firm_row.shape[0] - 1  # the last firm row: a placeholder
-            skip = (work[i] < 0) | (not valid[h])
+            skip = (work[i] < 0) | (not home_ok[i - start])
             home_row = math.floor((h + 0.5) * inv_cols)  # exact for h < 2^40; integer division is slower
             dr = home_row - firm_row[j]
             dc = h - home_row * cols - firm_col[j]
             km = circuity * cell_km * max(math.sqrt(dr * dr + dc * dc), INTRA_CELL)
-            road_share = 0.5 * (np.float64(road[h]) + np.float64(firm_road[j]))
-            u0, u1, u2, u3, u4 = _utilities(km, log_density[h], np.float64(transit_km[h]),
+            road_share = 0.5 * (home_road[i - start] + np.float64(firm_road[j]))
+            u0, u1, u2, u3, u4 = _utilities(km, home_density[i - start], home_transit[i - start],
                                             np.float64(firm_transit[j]), road_share, car[i], a, b, deff,
                                             access_beta, bus_stop_km, road_speedup)
             d[k] = -1.0 if skip else km
