@@ -44,13 +44,13 @@ def _choose_kernel(order, candidates, gumbel, alt_row, alt_col, alt_utility, tar
         # Every slot's utility without a branch (slot 0: the place the chooser holds now, if any); a slot
         # without room is -inf. Cheaper than skipping slots: those branches are unpredictable.
         for k in range(n_cand + 1):
-            slot = held if k == 0 else candidates[i, k - 1]
+            slot = held if k == 0 else candidates[pos, k - 1]
             a = max(slot, 0)
             dr = alt_row[a] - tr
             dc = alt_col[a] - tc
             km = np.sqrt(dr * dr + dc * dc) * cell_km * circuity
             km = km * transit_factor if alt_transit[a] & transit_at_target else km
-            u = alt_utility[a] + gumbel[i, k]
+            u = alt_utility[a] + gumbel[pos, k]
             u = u + b_cost * km if has_target else u
             has_room = (slot >= 0) & ((capacity[a] >= need) | (slot == held))
             utility[k] = u if has_room else -np.inf
@@ -60,7 +60,7 @@ def _choose_kernel(order, candidates, gumbel, alt_row, alt_col, alt_utility, tar
             if utility[k] > best_u:
                 best_u = utility[k]
                 best_k = k
-        best = -1 if best_k < 0 else held if best_k == 0 else candidates[i, best_k - 1]
+        best = -1 if best_k < 0 else held if best_k == 0 else candidates[pos, best_k - 1]
         if best >= 0 and best != held:
             capacity[best] -= need
             if held >= 0:
@@ -91,6 +91,9 @@ def choose_locations(
 
     order: permutation of chooser rows (the lottery order); candidates: (n, k) alternative positions,
     -1 = none; gumbel: (n, k + 1) pre-drawn Gumbel noise (column 0 for the origin, see `draw_gumbel`);
+    row p of `candidates` and `gumbel` is used by chooser order[p], the p-th in the lottery (the rows are
+    independent draws, so which chooser gets which row does not matter; read in order, they stream
+    through the cache);
     alt_cells: (A,) flat grid cell of each alternative; alt_utility: (A,) the chooser-independent part
     of the utility (sum of coefficient x attribute); capacity: (A,) int64 units left; target: (n,) flat
     cell of each chooser's fixed destination (its job), -1 for none; target_transit: (n,) bool transit

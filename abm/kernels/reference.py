@@ -169,9 +169,13 @@ def choose_locations(order, candidates, gumbel, alt_cells, alt_utility, capacity
     alt_transit = np.zeros(n_alt, bool) if alt_transit is None else np.asarray(alt_transit, bool)
     demand = np.ones(n, np.int64) if demand is None else np.asarray(demand, np.int64)
     origin = np.full(n, -1, np.int64) if origin is None else np.asarray(origin, np.int64)
-    slots = np.concatenate([origin[:, None], candidates], axis=1)
+    by_chooser = np.empty_like(candidates)  # row p of candidates / gumbel belongs to chooser order[p]
+    by_chooser[order] = candidates
+    gumbel_by_chooser = np.empty_like(gumbel)
+    gumbel_by_chooser[order] = gumbel
+    slots = np.concatenate([origin[:, None], by_chooser], axis=1)
     safe = np.where(slots >= 0, slots, 0)
-    util = np.asarray(alt_utility, np.float64)[safe] + gumbel
+    util = np.asarray(alt_utility, np.float64)[safe] + gumbel_by_chooser
     has_target = target >= 0
     tgt = np.where(has_target, target, 0)
     cell = np.asarray(alt_cells, np.int64)[safe]
