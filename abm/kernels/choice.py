@@ -32,7 +32,6 @@ from abm.kernels._jit import kernel
 def _choose_kernel(order, candidates, gumbel, alt_row, alt_col, alt_utility, target, target_transit, alt_transit,
                    b_cost, cols, cell_km, circuity, transit_factor, capacity, demand, origin, out_choice):
     n_cand = candidates.shape[1]
-    utility = np.empty(n_cand + 1)
     for pos in range(order.shape[0]):
         i = order[pos]
         need = demand[i]
@@ -41,8 +40,11 @@ def _choose_kernel(order, candidates, gumbel, alt_row, alt_col, alt_utility, tar
         tr = np.float64(target[i] // cols) if has_target else 0.0
         tc = np.float64(target[i] % cols) if has_target else 0.0
         transit_at_target = target_transit[i]
-        # Every slot's utility without a branch (slot 0: the place the chooser holds now, if any); a slot
-        # without room is -inf. Cheaper than skipping slots: those branches are unpredictable.
+        best_k = -1
+        best_u = -np.inf
+        # Every slot's utility and the running best without a branch (slot 0: the place the chooser holds
+        # now, if any; a slot without room never wins): cheaper than skipping slots, whose branches are
+        # unpredictable.
         for k in range(n_cand + 1):
             slot = held if k == 0 else candidates[pos, k - 1]
             a = max(slot, 0)
@@ -53,13 +55,9 @@ def _choose_kernel(order, candidates, gumbel, alt_row, alt_col, alt_utility, tar
             u = alt_utility[a] + gumbel[pos, k]
             u = u + b_cost * km if has_target else u
             has_room = (slot >= 0) & ((capacity[a] >= need) | (slot == held))
-            utility[k] = u if has_room else -np.inf
-        best_k = -1
-        best_u = -np.inf
-        for k in range(n_cand + 1):
-            if utility[k] > best_u:
-                best_u = utility[k]
-                best_k = k
+            better = has_room & (u > best_u)
+            best_k = k if better else best_k
+            best_u = u if better else best_u
         best = -1 if best_k < 0 else held if best_k == 0 else candidates[pos, best_k - 1]
         if best >= 0 and best != held:
             capacity[best] -= need
