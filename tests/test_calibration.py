@@ -183,17 +183,25 @@ def test_null_models():
 
 
 # ------------------------------------------------------------------------------ recovery, hold-out
-def test_parameters_are_recovered_within_a_fifth_of_their_range():
-    """A synthetic history made with known road and slope weights (edge weight and noise fixed) is
-    calibrated back: each recovered value lies within 20% of its search range of the truth (measured
-    over six truth/search seeds: largest error 15%)."""
-    cfg = calibration_from_dict(toy(**{"search.trials": 30, "search.replicates": 2, "search.batch": 4,
-                                       "search.seed": 3, "search.refine_top": 3, "search.refine_replicates": 4,
-                                       "data.holdout_totals": "observed"}), check_path=False)
+def test_parameters_are_recovered_well_inside_their_range():
+    """Synthetic histories made with known road and slope weights (edge weight and noise fixed) are
+    calibrated back, for four truth / search seeds: the mean error is at most a fifth of the search range
+    (measured 11% for both weights; a uniform guess would average about 27%) and no single error
+    exceeds 35% (largest measured: 25%). One seed alone is too noisy to test: over twelve seeds single
+    errors ranged from 1% to 30%."""
     truth = {"development.weight_road": 2.0, "development.weight_slope": 0.15}
-    result = recover(cfg, truth, seed=1, sset=toy_map_set(64))
-    for key, row in result["parameters"].items():
-        assert row["error_share"] <= 0.2, (key, row)
+    errors: dict[str, list[float]] = {key: [] for key in truth}
+    for truth_seed, search_seed in ((1, 3), (2, 3), (3, 4), (4, 5)):
+        cfg = calibration_from_dict(toy(**{"search.trials": 30, "search.replicates": 2, "search.batch": 4,
+                                           "search.seed": search_seed, "search.refine_top": 3,
+                                           "search.refine_replicates": 4, "data.holdout_totals": "observed"}),
+                                    check_path=False)
+        result = recover(cfg, truth, seed=truth_seed, sset=toy_map_set(64))
+        for key, row in result["parameters"].items():
+            errors[key].append(row["error_share"])
+    for key, values in errors.items():
+        assert np.mean(values) <= 0.2, (key, values)
+        assert max(values) <= 0.35, (key, values)
 
 
 def test_the_fit_reads_only_the_fit_years():
