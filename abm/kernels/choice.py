@@ -113,6 +113,8 @@ def choose_locations(
     demand = np.ones(n, np.int64) if demand is None else np.ascontiguousarray(demand, np.int64)
     origin = np.full(n, -1, np.int64) if origin is None else np.ascontiguousarray(origin, np.int64)
     out = np.full(n, -1, np.int64)
+    if n_alt == 0:  # nothing to choose (the kernel reads alternative 0 for empty slots)
+        return out
     # int32 (as `sample_candidates` gives) or int64 as they come: a conversion would cost more than it saves
     candidates = np.ascontiguousarray(candidates, None if candidates.dtype in (np.int32, np.int64) else np.int64)
     # rows and columns of the alternatives, once: integer division is slow in the inner loop

@@ -101,3 +101,11 @@ def test_sample_candidates_equals_numpy_draws():
     fast = sample_candidates(np.random.default_rng(4), weights, 50, 6)
     draws = np.random.default_rng(4).integers(0, weights.sum(), size=(50, 6), dtype=np.int32)
     np.testing.assert_array_equal(fast, np.repeat(np.arange(5), weights)[draws])
+
+
+def test_no_alternatives_means_no_choice():
+    n = 4
+    chosen = choose_locations(np.arange(n), np.full((n, 3), -1), draw_gumbel(np.random.default_rng(0), n, 3),
+                              np.empty(0, np.int64), np.empty(0), np.empty(0, np.int64),
+                              target=np.array([5, -1, 7, 0]), cols=10)
+    assert chosen.tolist() == [-1] * n
