@@ -20,7 +20,7 @@ from pathlib import Path
 
 CASES = {"200x200": (200, 0.2), "1000x1000": (1000, 1.0)}  # name: grid size, target seconds
 STEPS = 10
-from viz.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_until_serving
+from viz.browser import CHROMIUM, CHROMIUM_ARGS, free_port, stop_server, wait_until_serving
 REPO = Path(__file__).resolve().parents[1]
 
 CHANGED = """([tick, img, chart]) => {
@@ -84,11 +84,7 @@ def _measure(size: int) -> dict:
                 page.wait_for_function("() => !document.querySelector('.abm-step').disabled")
             browser.close()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(proc)
     return {
         "page_load_s": round(load_s, 2),
         "step_to_label_s": round(statistics.median(label), 3),

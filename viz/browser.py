@@ -33,3 +33,12 @@ def wait_until_serving(url: str, proc: subprocess.Popen, timeout_s: float) -> No
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the app did not answer on {url} within {timeout_s:.0f} s") from None
             time.sleep(0.3)
+
+
+def stop_server(proc: subprocess.Popen, timeout_s: float = 10.0) -> None:
+    """Stop an app server started with Popen: terminate, and kill if it has not exited in `timeout_s`."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()

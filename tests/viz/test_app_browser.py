@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.viz.conftest import is_local
-from viz.browser import free_port, wait_until_serving
+from viz.browser import free_port, stop_server, wait_until_serving
 
 pytestmark = pytest.mark.browser
 
@@ -231,8 +231,4 @@ def test_abm_app_serves_offline(tmp_path, scenario_dir, browser):
         assert requests and outside(requests) == []
         assert calls.read_text() == ""
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(proc)
