@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import subprocess
 import time
@@ -42,3 +43,30 @@ def stop_server(proc: subprocess.Popen, timeout_s: float = 10.0) -> None:
         proc.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+def is_local(host) -> bool:
+    """True for this machine: empty, localhost, *.localhost, loopback or unspecified addresses."""
+    if isinstance(host, bytes):
+        host = host.decode(errors="replace")
+    host = str(host).strip("[]")
+    if host in ("", "localhost") or host.endswith(".localhost"):
+        return True
+    try:
+        ip = ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        return False
+    return ip.is_loopback or ip.is_unspecified
+
+
+def outside_call(event: str, args: tuple) -> str | None:
+    """For an audit-hook event (`sys.addaudithook`): "connect host:port" or "resolve host" when it
+    reaches beyond this machine, else None. The offline checks of the tests use it in and out of process."""
+    if event == "socket.connect":
+        address = args[1]
+        if isinstance(address, tuple) and not is_local(address[0]):
+            return f"connect {address[0]}:{address[1]}"
+    elif event == "socket.getaddrinfo":
+        if args and args[0] is not None and not is_local(args[0]):
+            return f"resolve {args[0]}"
+    return None

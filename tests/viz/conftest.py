@@ -7,7 +7,6 @@ page module given to `solara_app`, and `page_session` is one long-lived Playwrig
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import shutil
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from viz.browser import CHROMIUM, CHROMIUM_ARGS
+from viz.browser import CHROMIUM, CHROMIUM_ARGS, outside_call
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -62,27 +61,10 @@ afforestation_cells = { 2020 = 0, 2032 = 200, 2033 = 60 }
 OUTSIDE_CALLS: list[str] = []
 
 
-def is_local(host) -> bool:
-    if isinstance(host, bytes):
-        host = host.decode(errors="replace")
-    host = str(host).strip("[]")
-    if host in ("", "localhost") or host.endswith(".localhost"):
-        return True
-    try:
-        ip = ipaddress.ip_address(host.split("%")[0])
-    except ValueError:
-        return False
-    return ip.is_loopback or ip.is_unspecified
-
-
 def _audit(event: str, args: tuple) -> None:
-    if event == "socket.connect":
-        address = args[1]
-        if isinstance(address, tuple) and not is_local(address[0]):
-            OUTSIDE_CALLS.append(f"connect {address[0]}:{address[1]}")
-    elif event == "socket.getaddrinfo":
-        if args and args[0] is not None and not is_local(args[0]):
-            OUTSIDE_CALLS.append(f"resolve {args[0]}")
+    call = outside_call(event, args)
+    if call:
+        OUTSIDE_CALLS.append(call)
 
 
 _hook_installed = False

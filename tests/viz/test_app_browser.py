@@ -14,8 +14,7 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.viz.conftest import is_local
-from viz.browser import free_port, stop_server, wait_until_serving
+from viz.browser import free_port, is_local, stop_server, wait_until_serving
 
 pytestmark = pytest.mark.browser
 
@@ -184,22 +183,13 @@ def test_csv_export_downloads_the_time_series(app_page: Page):
 
 #: Runs `abm app` with an audit hook that writes every outside connection attempt to a file.
 SERVER = """
-import ipaddress, sys
+import sys
+from viz.browser import outside_call
 log = open(sys.argv[1], "a", buffering=1)
-def local(h):
-    h = (h.decode() if isinstance(h, bytes) else str(h)).strip("[]")
-    if h in ("", "localhost"):
-        return True
-    try:
-        ip = ipaddress.ip_address(h.split("%")[0])
-    except ValueError:
-        return False
-    return ip.is_loopback or ip.is_unspecified
 def hook(event, args):
-    if event == "socket.connect" and isinstance(args[1], tuple) and not local(args[1][0]):
-        log.write(f"connect {args[1]}\\n")
-    elif event == "socket.getaddrinfo" and args and args[0] is not None and not local(args[0]):
-        log.write(f"resolve {args[0]}\\n")
+    call = outside_call(event, args)
+    if call:
+        log.write(call + "\\n")
 sys.addaudithook(hook)
 from abm.cli import main
 sys.exit(main(sys.argv[2:]))
