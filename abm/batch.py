@@ -547,7 +547,7 @@ def run_id_of(resolved: dict[str, Any], seed: int) -> str:
 
 def plan_runs(spec: SweepSpec) -> list[PlannedRun]:
     """Every run of the sweep, scenario by scenario, point by point, seed by seed (duplicates included)."""
-    from abm.scenario import _set_dotted
+    from abm.scenario import set_dotted
 
     points = spec.points()
     runs: list[PlannedRun] = []
@@ -560,7 +560,7 @@ def plan_runs(spec: SweepSpec) -> list[PlannedRun]:
             error = ""
             try:
                 for axis in spec.axes:
-                    _set_dotted(raw, axis.apply_key, point[axis.key])
+                    set_dotted(raw, axis.apply_key, point[axis.key])
                 resolved = scenario_from_dict(raw, source=scenario.source).to_dict()
             except ConfigError as err:
                 resolved, error = None, f"ConfigError: {err}"
@@ -662,7 +662,7 @@ class WorkerLost(RuntimeError):
     """A worker process died (killed, out of memory) so its tasks have no result."""
 
 
-def _cpu_count() -> int:
+def cpu_count() -> int:
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
@@ -741,7 +741,7 @@ class Executor:
             raise ConfigError("scheduler", f"{scheduler!r} is not a scheduler address",
                               'give e.g. "tcp://10.0.0.5:8786" or "local"')
         self.workers, self.scheduler = workers, scheduler
-        self.serial = scheduler is None and (workers or _cpu_count()) == 1
+        self.serial = scheduler is None and (workers or cpu_count()) == 1
         self._backend: _PoolBackend | _DaskBackend | None = None
 
     def open(self) -> Executor:
@@ -834,8 +834,8 @@ class _PoolBackend:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        self.slots = workers or _cpu_count()
-        threads = max(1, _cpu_count() // self.slots)
+        self.slots = workers or cpu_count()
+        threads = max(1, cpu_count() // self.slots)
         self.pool = ProcessPoolExecutor(max_workers=self.slots, mp_context=multiprocessing.get_context("spawn"),
                                         initializer=_init_pool_worker, initargs=(threads, os.getpid()))
 
@@ -874,8 +874,8 @@ class _DaskBackend:
             elif scheduler == "local":
                 from distributed import LocalCluster
 
-                n = workers or _cpu_count()
-                env = {} if "NUMBA_NUM_THREADS" in os.environ else {"NUMBA_NUM_THREADS": str(max(1, _cpu_count() // n))}
+                n = workers or cpu_count()
+                env = {} if "NUMBA_NUM_THREADS" in os.environ else {"NUMBA_NUM_THREADS": str(max(1, cpu_count() // n))}
                 cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
                                        env=env)
                 self.owned.append(cluster)

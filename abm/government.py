@@ -16,7 +16,7 @@ import numpy as np
 from scipy import ndimage
 
 from abm.grid import LandCover, LandGrid
-from abm.regions.synthetic import _line_cells
+from abm.regions.synthetic import line_cells
 from abm.scenario import Policy
 
 #: What the government reads and writes on the grid (STYLE.md 6).
@@ -130,7 +130,7 @@ class Government(mesa.Agent):
         if lay.transit == "trunk":
             lines += [(r0, c0, sr, sc) for sr, sc in self.subcentre_sites]
         for line in lines:
-            rr, cc = _line_cells(*line, g.shape)
+            rr, cc = line_cells(*line, g.shape)
             g.transit[rr, cc] = True
         g.transit &= g.valid
 

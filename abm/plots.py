@@ -13,7 +13,7 @@ POINT_STYLE = {1: ("o", "tab:orange"), 2: ("s", "tab:purple"), 3: ("^", "tab:red
                5: ("*", "tab:blue")}
 
 
-def _figure(**kw):
+def new_figure(**kw):
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -49,7 +49,7 @@ def draw_emissions(ax, ts: pd.DataFrame, events: list[dict[str, Any]]) -> None:
 
 def plot_emissions(ts: pd.DataFrame, events: list[dict[str, Any]], path: str | Path, title: str = "") -> Path:
     """Write a PNG of emissions by source, sink and net with the five inflection points marked."""
-    fig, ax = _figure(figsize=(9, 5), dpi=110)
+    fig, ax = new_figure(figsize=(9, 5), dpi=110)
     draw_emissions(ax, ts, events)
     ax.set_title(f"{title}: emissions, sink and carbon inflection points" if title else "Emissions and sink")
     fig.tight_layout()

@@ -230,7 +230,7 @@ class Scenario:
         """A copy with dotted-key overrides, e.g. {"run.seed": 3, "policy.layout.subcentres": 4}."""
         raw = self.to_dict()
         for dotted, value in overrides.items():
-            _set_dotted(raw, dotted, value)
+            set_dotted(raw, dotted, value)
         return scenario_from_dict(raw, source=self.source)
 
 
@@ -247,7 +247,7 @@ def _to_plain(obj: Any) -> Any:
     return obj
 
 
-def _set_dotted(raw: dict[str, Any], dotted: str, value: Any) -> None:
+def set_dotted(raw: dict[str, Any], dotted: str, value: Any) -> None:
     parts = dotted.split(".")
     node = raw
     for part in parts[:-1]:

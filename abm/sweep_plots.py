@@ -22,7 +22,7 @@ import pandas as pd
 
 from abm.atomic import atomic_write
 from abm.inflection import POINT_NAMES
-from abm.plots import _figure
+from abm.plots import new_figure
 
 FIGURES = ("inflection_years.png", "emission_fans.png", "emissions_vs_urban_area.png")
 
@@ -86,7 +86,7 @@ def plot_inflection_years(summary: pd.DataFrame, path: str | Path, scenarios: li
     ok = _ok(summary)
     names = _order(ok, scenarios)
     colours = _colours(names)
-    fig, axes = _figure(ncols=5, figsize=(17, 1.6 + 0.55 * max(len(names), 2)), dpi=100, sharey=True, sharex=True)
+    fig, axes = new_figure(ncols=5, figsize=(17, 1.6 + 0.55 * max(len(names), 2)), dpi=100, sharey=True, sharex=True)
     rng = np.random.default_rng(0)  # jitter only: the figure is the same every time
     for ax, (pid, label) in zip(axes, POINT_NAMES.items()):
         for i, name in enumerate(names):
@@ -153,7 +153,7 @@ def plot_emission_fans(fans: pd.DataFrame, path: str | Path, title: str = "") ->
     colours = _colours(names)
     ncols = min(3, max(len(names), 1))
     nrows = -(-max(len(names), 1) // ncols)
-    fig, axes = _figure(nrows=nrows, ncols=ncols, figsize=(5.2 * ncols, 3.6 * nrows), dpi=100, sharex=True,
+    fig, axes = new_figure(nrows=nrows, ncols=ncols, figsize=(5.2 * ncols, 3.6 * nrows), dpi=100, sharex=True,
                         sharey=True, squeeze=False)
     kt = 1e-3
     for ax, name in zip(axes.flat, names):
@@ -180,7 +180,7 @@ def plot_emissions_vs_area(summary: pd.DataFrame, path: str | Path, scenarios: l
     ok = _ok(summary)
     names = _order(ok, scenarios)
     colours = _colours(names)
-    fig, ax = _figure(figsize=(7.5, 5.5), dpi=100)
+    fig, ax = new_figure(figsize=(7.5, 5.5), dpi=100)
     for name in names:
         runs = ok[ok["scenario"] == name]
         ax.scatter(runs["final_urban_area_km2"], runs["cumulative_emissions_t"] * 1e-6, s=22, alpha=0.7,

@@ -159,7 +159,7 @@ def calibrate(config: CalibrationConfig, out_dir: str | Path | None = None, *, w
         write_json,
     )
     from abm.calibration.search import Study, refine, run_search
-    from abm.scenario import _set_dotted, save_scenario, scenario_from_dict
+    from abm.scenario import set_dotted, save_scenario, scenario_from_dict
 
     t0 = time.perf_counter()
     n_workers = config.search.workers if workers is None else workers
@@ -237,7 +237,7 @@ def calibrate(config: CalibrationConfig, out_dir: str | Path | None = None, *, w
     raw = base_scenario_raw(config, history, kind, region_path=_scenario_path(config) if history.path.exists()
                             else config.data.path)
     for dotted, value in model_best["params"].items():
-        _set_dotted(raw, dotted, value)
+        set_dotted(raw, dotted, value)
     lsm = sims["model"]["mean_over_years"]["all"]["lee_sallee"]["mean"]
     raw["description"] = (f"calibrated by abm calibrate on {config.data.path} (fit {list(history.fit_years)}, "
                           f"held out {list(history.holdout_years)}): mean Lee-Sallee {lsm:.3f}")
@@ -349,9 +349,9 @@ def _bar(total: int, desc: str, unit: str, enabled: bool):
 
 
 def _cores() -> int:
-    from abm.batch import _cpu_count
+    from abm.batch import cpu_count
 
-    return _cpu_count()
+    return cpu_count()
 
 
 def _write_trials(path: Path, studies) -> None:

@@ -105,10 +105,10 @@ def recover(config: CalibrationConfig, truth: dict[str, Any], *, seed: int = 123
     fixed = {k: v for k, v in truth.items() if k not in {p.key for p in config.search.space}}
     if fixed:
         scenario = copy.deepcopy(config.scenario)
-        from abm.scenario import _set_dotted
+        from abm.scenario import set_dotted
 
         for k, v in fixed.items():
-            _set_dotted(scenario, k, v)
+            set_dotted(scenario, k, v)
         config = dataclasses.replace(config, scenario=scenario)
     result = calibrate(config, None, workers=workers, progress=progress, sset=synthetic, write=False)
     params = {}

@@ -31,11 +31,11 @@ def mc_summary(values: list[float], interval: float) -> dict[str, Any]:
 
 
 def observed_stats(inputs, history, years: tuple[int, ...]) -> dict[int, dict[str, float]]:
-    from abm.calibration.simulate import _roads_year_at
+    from abm.calibration.simulate import roads_year_at
 
     out = {}
     for y in years:
-        roads = inputs.roads_maps.get(_roads_year_at(inputs, y))
+        roads = inputs.roads_maps.get(roads_year_at(inputs, y))
         out[y] = sleuth_stats(history.observed(y), inputs.grid.slope, inputs.valid, roads=roads,
                               excluded=inputs.excluded_raw)
     return out

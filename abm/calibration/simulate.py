@@ -123,7 +123,7 @@ def score_maps(inputs: Inputs, maps: dict[int, np.ndarray], full: bool) -> dict[
             row.update({f"{k}_disagreement": v for k, v in qad.items()})
             for w, agree in multi_resolution_agreement(sim, obs, valid, inputs.windows).items():
                 row[f"agreement_{w}x{w}"] = agree
-            roads = inputs.roads_maps.get(_roads_year_at(inputs, year))
+            roads = inputs.roads_maps.get(roads_year_at(inputs, year))
             stats = sleuth_stats(sim, inputs.grid.slope, valid, roads=roads, excluded=inputs.excluded_raw)
             row.update({f"stat_{k}": stats[k] for k in STAT_KEYS})
             row["urban_cells"] = float(np.count_nonzero(sim))
@@ -132,7 +132,7 @@ def score_maps(inputs: Inputs, maps: dict[int, np.ndarray], full: bool) -> dict[
     return out
 
 
-def _roads_year_at(inputs: Inputs, year: int) -> int | None:
+def roads_year_at(inputs: Inputs, year: int) -> int | None:
     current = inputs.start_roads_year
     for switch in sorted(inputs.schedule):
         if switch <= year:
@@ -143,7 +143,7 @@ def _roads_year_at(inputs: Inputs, year: int) -> int | None:
 # ---------------------------------------------------------------------------------------- the model
 def scenario_for(inputs: Inputs, params: dict[str, Any]):
     """The base scenario with the trial's parameters (dotted keys) applied and validated."""
-    from abm.scenario import _set_dotted, scenario_from_dict
+    from abm.scenario import set_dotted, scenario_from_dict
 
     key = tuple(sorted(params.items()))
     cached = inputs._scenario_cache.get(key)
@@ -152,7 +152,7 @@ def scenario_for(inputs: Inputs, params: dict[str, Any]):
 
         raw = copy.deepcopy(inputs.scenario)
         for dotted, value in params.items():
-            _set_dotted(raw, dotted, value)
+            set_dotted(raw, dotted, value)
         cached = scenario_from_dict(raw)
         if len(inputs._scenario_cache) > 64:
             inputs._scenario_cache.clear()

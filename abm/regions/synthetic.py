@@ -36,7 +36,7 @@ class SyntheticRegion:
     start_year: int = 2020
 
 
-def _line_cells(r0: float, c0: float, r1: float, c1: float, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+def line_cells(r0: float, c0: float, r1: float, c1: float, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """Cells on the straight segment between two points (dense sampling, clipped to the grid)."""
     n = int(max(abs(r1 - r0), abs(c1 - c0)) * 2) + 2
     rr = np.rint(np.linspace(r0, r1, n)).astype(np.int64)
@@ -118,13 +118,13 @@ def synthetic_region(params: SyntheticRegion) -> LandGrid:
     # Roads: radial spokes from the centre to the edges, a ring at the town edge, links to villages.
     roads = np.zeros((rows, cols), bool)
     for angle in np.linspace(0, 2 * np.pi, 8, endpoint=False) + rng.uniform(0, np.pi / 8):
-        rr, cc = _line_cells(centre_r, centre_c, centre_r + np.sin(angle) * scale, centre_c + np.cos(angle) * scale, (rows, cols))
+        rr, cc = line_cells(centre_r, centre_c, centre_r + np.sin(angle) * scale, centre_c + np.cos(angle) * scale, (rows, cols))
         roads[rr, cc] = True
     ring = np.abs(dist - radius_cells) <= 0.6
     roads |= ring
     for flat in village_cells:
         vr, vc = divmod(int(flat), cols)
-        rr, cc = _line_cells(centre_r, centre_c, vr, vc, (rows, cols))
+        rr, cc = line_cells(centre_r, centre_c, vr, vc, (rows, cols))
         roads[rr, cc] = True
     grid.roads[:] = roads & ~water  # bridges are not modelled as buildable, so no road on water cells
 
