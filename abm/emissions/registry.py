@@ -9,7 +9,7 @@ part of the result's last bit).
 
 >>> [s.name for s in emission_sources()][:2]
 ['buildings', 'commute']
->>> source("commute").column
+>>> source("commute").column()
 'emissions_commute_t'
 """
 
