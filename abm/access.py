@@ -63,3 +63,14 @@ def distance_km(mask: np.ndarray, cell_size_m: float, cap_km: float = 50.0) -> n
         return np.full(mask.shape, cap_km, np.float32)
     dist = ndimage.distance_transform_edt(~mask, sampling=cell_size_m / 1000.0)
     return np.minimum(dist, cap_km).astype(np.float32)
+
+
+def network_distances(grid, transit_reach_km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Walk to transit (grid km), transit within reach (flat bool) and distance to a centre (flat km).
+
+    Full-grid work: done at start and when the network or the centres change, not every tick.
+    """
+    transit_km = distance_km(grid.transit, grid.cell_size_m)
+    transit_access = (transit_km.ravel() <= transit_reach_km) & bool(grid.transit.any())
+    centre_km = distance_km(grid.subcentre > 0, grid.cell_size_m).ravel()
+    return transit_km, transit_access, centre_km

@@ -23,14 +23,32 @@ import numpy as np
 
 from abm.firms import job_capacity
 from abm.grid import LandCover
+from abm.households import dwellings
+from abm.process import Process
 
 if TYPE_CHECKING:
-    from abm.model import UrbanModel
+    from abm.state import CityState
 
-READS = ("valid", "land_cover", "slope", "floor_residential", "floor_commercial", "floor_industrial", "subcentre",
-         "urban_year")
-WRITES = ("land_cover", "floor_residential", "floor_commercial", "floor_industrial", "floor_added", "vintage",
-          "energy_factor", "retrofit", "forest_age", "rent", "urban_year")
+
+class Development(Process):
+    """Developers build the year's floor space under the rules; land converts; rents answer occupancy."""
+
+    name = "development"
+    reads = ("config", "year", "rules", "neighbourhood", "blocks", "road_km", "centre_km", "target_households",
+             "carbon_params", "households_per_cell", "grid.valid", "grid.slope", "grid.subcentre")
+    writes = ("rng", "built", "converted_cells", "converted_from", "ledger", "grid.land_cover",
+              "grid.floor_residential", "grid.floor_commercial", "grid.floor_industrial", "grid.floor_added",
+              "grid.vintage", "grid.energy_factor", "grid.retrofit", "grid.forest_age", "grid.rent",
+              "grid.urban_year")
+
+    def seed(self, state: CityState) -> None:
+        """Rents on the built cells that have none."""
+        initial_rents(state)
+
+    def run_one_step(self, state: CityState, year: int) -> None:
+        state.grid.floor_added.ravel()[state.built] = 0  # "added" means added this tick
+        step_development(state)
+        state.ledger.note_change(state.grid.land_cover, state.blocks, state.converted_cells, state.converted_from)
 
 MIN_PROJECT_M2 = 200.0  # smaller infill is not worth a project
 
@@ -68,25 +86,25 @@ def _take(order_score: np.ndarray, cells: np.ndarray, capacity: np.ndarray, need
 class _Site:
     """The state a development round reads, computed once per tick for the candidate cells only."""
 
-    def __init__(self, model: UrbanModel) -> None:
-        g = model.grid
-        rules = model.rules
-        d = model.config.development
-        self.rng = model.rng
+    def __init__(self, state: CityState) -> None:
+        g = state.grid
+        rules = state.rules
+        d = state.config.development
+        self.rng = state.rng
         area = np.float32(g.cell_area_m2 * d.build_share_of_cap)
         cap = rules.far_cap.ravel()
         # Infill: built cells that rules allow, with room under their cap.
-        built = model.built[rules.allowed.ravel()[model.built]]
+        built = state.built[rules.allowed.ravel()[state.built]]
         floor = (g.floor_residential.ravel()[built] + g.floor_commercial.ravel()[built]
                  + g.floor_industrial.ravel()[built])
         head = cap[built] * area - floor
         ok = head > MIN_PROJECT_M2
         self.infill, self.infill_head = built[ok], head[ok].astype(np.float64)
         # Greenfield: released open land next to the city or a road.
-        urban_share = model.neighbourhood.urban_share
+        urban_share = state.neighbourhood.urban_share
         candidates = np.flatnonzero(rules.greenfield_ok.ravel() & ~g.urban.ravel())
-        share = model.blocks.lookup(urban_share, candidates)
-        lay_road = model.road_km[candidates]
+        share = state.blocks.lookup(urban_share, candidates)
+        lay_road = state.road_km[candidates]
         near = (share > 0) | (lay_road < 0.3)
         self.green = candidates[near]
         share, lay_road = share[near], lay_road[near]
@@ -96,10 +114,10 @@ class _Site:
         noise = d.score_noise * self.rng.gumbel(size=len(self.green))
         road_access = np.exp(-lay_road / d.road_decay_km)
         self.green_score = (d.weight_neighbourhood * share + d.weight_road * road_access
-                            + d.weight_centre * np.exp(-model.centre_km[self.green] / d.centre_decay_km)
+                            + d.weight_centre * np.exp(-state.centre_km[self.green] / d.centre_decay_km)
                             - d.weight_slope * g.slope.ravel()[self.green] + noise)
         if d.weight_edge or d.weight_local or d.weight_road_edge or d.weight_recent:
-            recent_since = max(model.year - d.recent_years, model.config.run.start_year + 1)
+            recent_since = max(state.year - d.recent_years, state.config.run.start_year + 1)
             self.green_score += _cell_neighbourhood_score(g.urban & g.valid, self.green, road_access, d,
                                                           g.urban_year, recent_since)
         self.rent = g.rent.ravel()
@@ -150,27 +168,27 @@ class _Site:
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
-def step_development(model: UrbanModel) -> None:
+def step_development(state: CityState) -> None:
     """Build this year's floor space, record land conversions and update rents."""
-    g = model.grid
-    p = model.config.population
-    d = model.config.development
-    rules = model.rules
-    year = model.year
+    g = state.grid
+    p = state.config.population
+    d = state.config.development
+    rules = state.rules
+    year = state.year
     v = d.target_vacancy
 
     # Demand: next year's expected households and jobs, with the vacancy developers keep.
-    built = model.built
-    next_households = model.target_households * (1.0 + p.growth_rate.at(year + 1))
+    built = state.built
+    next_households = state.target_households * (1.0 + p.growth_rate.at(year + 1))
     units_total = float((g.floor_residential.ravel()[built] // p.m2_per_household).sum())
     res_need = max(0.0, next_households * (1 + v) - units_total) * p.m2_per_household
     jobs_next = next_households * p.jobs_per_household
     share = p.services_share.at(year + 1)
-    cap = job_capacity(model, built)
+    cap = job_capacity(state, built)
     com_need = max(0.0, jobs_next * share * (1 + v) - float(cap[0].sum())) * p.m2_per_job_services
     ind_need = max(0.0, jobs_next * (1 - share) * (1 + v) - float(cap[1].sum())) * p.m2_per_job_industry
 
-    site = _Site(model)
+    site = _Site(state)
     projects: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []  # cells, res, com, ind m2
 
     def add(cells: np.ndarray, res=None, com=None, ind=None) -> None:
@@ -207,8 +225,8 @@ def step_development(model: UrbanModel) -> None:
         cells, m2 = site.fill_quota()
         add(cells, res=m2)
 
-    _apply(model, projects)
-    _update_rents(model)
+    _apply(state, projects)
+    _update_rents(state)
 
 
 def _cell_neighbourhood_score(urban: np.ndarray, cells: np.ndarray, road_access: np.ndarray, d,
@@ -248,10 +266,10 @@ def _cell_neighbourhood_score(urban: np.ndarray, cells: np.ndarray, road_access:
     return score
 
 
-def _apply(model: UrbanModel, projects: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]) -> None:
+def _apply(state: CityState, projects: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]) -> None:
     """Write the new floor into the grid, with vintage, energy standard and land conversion."""
-    g = model.grid
-    year = model.year
+    g = state.grid
+    year = state.year
     all_cells = np.concatenate([p[0] for p in projects]) if projects else np.empty(0, np.int64)
     cells, inverse = np.unique(all_cells, return_inverse=True)
     res, com, ind = (np.bincount(inverse, weights=np.concatenate([p[i] for p in projects]), minlength=len(cells))
@@ -265,7 +283,7 @@ def _apply(model: UrbanModel, projects: list[tuple[np.ndarray, np.ndarray, np.nd
     old = (flat["floor_residential"][cells].astype(np.float64) + flat["floor_commercial"][cells]
            + flat["floor_industrial"][cells])
     total = old + add
-    params = model.carbon_params
+    params = state.carbon_params
     f_res = params.new_build_factor(year, "residential")
     f_pub = params.new_build_factor(year, "commercial")
     new_factor = (res * f_res + (com + ind) * f_pub) / np.where(add > 0, add, 1.0)
@@ -277,39 +295,37 @@ def _apply(model: UrbanModel, projects: list[tuple[np.ndarray, np.ndarray, np.nd
     flat["floor_industrial"][cells] += ind
     flat["floor_added"][cells] += add
     converted = cells[flat["land_cover"][cells] != LandCover.URBAN]
-    model.converted_cells = converted
-    model.converted_from = flat["land_cover"][converted].copy()
+    state.converted_cells = converted
+    state.converted_from = flat["land_cover"][converted].copy()
     flat["land_cover"][converted] = LandCover.URBAN
     flat["urban_year"][converted] = year
     flat["forest_age"][converted] = 0.0
-    base = model.config.development.base_rent_cny_m2
-    flat["rent"][converted] = base * (0.7 + 0.6 * np.exp(-model.centre_km[converted] / 5.0))
-    new_built = np.setdiff1d(cells, model.built, assume_unique=True)
+    base = state.config.development.base_rent_cny_m2
+    flat["rent"][converted] = base * (0.7 + 0.6 * np.exp(-state.centre_km[converted] / 5.0))
+    new_built = np.setdiff1d(cells, state.built, assume_unique=True)
     if len(new_built):
-        model.built = np.union1d(model.built, new_built)
+        state.built = np.union1d(state.built, new_built)
 
 
-def _update_rents(model: UrbanModel) -> None:
+def _update_rents(state: CityState) -> None:
     """Rents move toward clearing: up where occupancy beats the target, down where vacancy is high."""
-    from abm.households import dwellings
-
-    d = model.config.development
-    built = model.built
-    units = dwellings(model, built)
-    hh = model.households_per_cell[built]  # occupancy after this year's moves
+    d = state.config.development
+    built = state.built
+    units = dwellings(state, built)
+    hh = state.households_per_cell[built]  # occupancy after this year's moves
     has = units > 0
     occ = hh[has] / units[has]
-    rent = model.grid.rent.ravel()
+    rent = state.grid.rent.ravel()
     cells = built[has]
     updated = rent[cells] * np.exp(d.rent_adjustment * (occ - (1 - d.target_vacancy)))
     rent[cells] = np.clip(updated, 0.2 * d.base_rent_cny_m2, 5.0 * d.base_rent_cny_m2)
 
 
-def initial_rents(model: UrbanModel) -> None:
+def initial_rents(state: CityState) -> None:
     """Seed rents on built cells that have none: higher near a centre."""
-    g = model.grid
-    base = model.config.development.base_rent_cny_m2
+    g = state.grid
+    base = state.config.development.base_rent_cny_m2
     rent = g.rent.ravel()
-    built = model.built
+    built = state.built
     unset = built[rent[built] <= 0]
-    rent[unset] = base * (0.7 + 0.6 * np.exp(-model.centre_km[unset] / 5.0))
+    rent[unset] = base * (0.7 + 0.6 * np.exp(-state.centre_km[unset] / 5.0))

@@ -15,13 +15,11 @@ import mesa
 import numpy as np
 from scipy import ndimage
 
+from abm.access import network_distances
 from abm.grid import LandCover, LandGrid
+from abm.process import Process
 from abm.regions.synthetic import line_cells
 from abm.scenario import Policy
-
-#: What the government reads and writes on the grid (STYLE.md 6).
-READS = ("valid", "land_cover", "slope", "excluded", "roads", "floor_residential", "vintage")
-WRITES = ("red_line", "growth_boundary", "subcentre", "transit", "land_cover", "forest_age", "retrofit")
 
 RETROFIT_BEFORE_YEAR = 2022  # stock built before GB 55015-2021 is the retrofit programme's target
 
@@ -47,8 +45,19 @@ class YearRules:
         return (self.allowed & urban) | self.greenfield_ok
 
 
-class Government(mesa.Agent):
-    """One planning authority applying `policy` to `grid` year by year."""
+class Government(mesa.Agent, Process):
+    """One planning authority applying `policy` to `grid` year by year.
+
+    Built on the whole grid (it draws the red line and the core once); each year it works on its
+    declared view of the city state: the plan's layers, planting, retrofits and the transit network.
+    """
+
+    name = "government"
+    reads = ("config", "built", "blocks", "grid.valid", "grid.excluded", "grid.red_line", "grid.slope",
+             "grid.vintage")
+    writes = ("rules", "afforested_cells", "ledger", "transit_km", "transit_access", "centre_km",
+              "grid.growth_boundary", "grid.subcentre", "grid.transit", "grid.land_cover", "grid.forest_age",
+              "grid.retrofit")
 
     def __init__(self, model: mesa.Model, policy: Policy, grid: LandGrid) -> None:
         super().__init__(model)
@@ -194,20 +203,30 @@ class Government(mesa.Agent):
         g.forest_age.ravel()[chosen] = 0.0
         return chosen.astype(np.int64), previous
 
-    def _retrofit(self, year: int) -> None:
+    def _retrofit(self, year: int, built: np.ndarray) -> None:
         """Retrofit a share of the not-yet-retrofitted floor built before the current standard."""
         rate = self.policy.efficiency.retrofit_rate.at(year)
         g = self.grid
         if rate <= 0:
             return
-        built = self.model.built
         vintage = g.vintage.ravel()[built]
         old = built[(vintage > 0) & (vintage < RETROFIT_BEFORE_YEAR)]
         retrofit = g.retrofit.ravel()
         retrofit[old] += rate * (1.0 - retrofit[old])
 
     # ----------------------------------------------------------------------------------------------
-    def decide(self, year: int) -> YearRules:
+    def run_one_step(self, state, year: int) -> None:
+        """Decide the year's rules on the state's grid; keep the land ledger and network distances in step."""
+        self.grid = state.grid
+        rules = self.decide(year, state.built)
+        state.rules = rules
+        state.afforested_cells = rules.afforested
+        state.ledger.note_change(state.grid.land_cover, state.blocks, rules.afforested, rules.afforested_from)
+        if rules.network_changed:
+            state.transit_km, state.transit_access, state.centre_km = network_distances(
+                state.grid, state.config.choice.transit_reach_km)
+
+    def decide(self, year: int, built: np.ndarray) -> YearRules:
         """Apply this year's policy to the grid and return the rules others follow."""
         lay = self.policy.layout
         changed = False
@@ -231,7 +250,7 @@ class Government(mesa.Agent):
             self._plan_key = key
             self._afforest_order = None
         afforested, afforested_from = self._afforest(year)
-        self._retrofit(year)
+        self._retrofit(year, built)
         return YearRules(
             year=year,
             allowed=self.allowed,
@@ -245,6 +264,3 @@ class Government(mesa.Agent):
             afforested=afforested,
             afforested_from=afforested_from,
         )
-
-    def step(self) -> None:  # mesa API: the model calls decide() with the year instead
-        self.model.rules = self.decide(self.model.year)

@@ -189,13 +189,6 @@ def test_to_row_scalar_columns():
     assert all(isinstance(v, (int, float)) for v in row.values())
 
 
-def test_declared_layers_exist():
-    from abm import carbon
-    from abm.grid import LAYERS
-
-    assert set(carbon.READS) <= set(LAYERS) and carbon.WRITES == ()
-
-
 def test_bad_inputs_refused():
     grid = LandGrid.empty(2, 2)
     with pytest.raises(ValueError, match="transit_dist_km"):
