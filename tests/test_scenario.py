@@ -22,7 +22,7 @@ def test_shipped_scenarios_load(path):
 @pytest.mark.parametrize(
     "raw, field, words",
     [
-        ({"run": {"ticks": 0}}, "run.ticks", "minimum"),
+        ({"run": {"ticks": 0}}, "run.ticks", "0 is below the minimum 1 (fix: use a value from 1 to 1000 years, e.g. ticks = 50)"),
         ({"run": {"ticks": 2.5}}, "run.ticks", "integer"),
         ({"run": {"tick": 5}}, "run.tick", "unknown field"),
         ({"policy": {"layout": {"transit": "tram"}}}, "policy.layout.transit", "not a valid choice"),
@@ -35,6 +35,14 @@ def test_shipped_scenarios_load(path):
         ({"policy": {"efficiency": {"grid_factor_kg_per_kwh": -1}}}, "carbon.grid_factor_kg_per_kwh", ""),
         ({"schema": 9}, "schema", "not supported"),
         ({"detector": {"windowz": 3}}, "detector.windowz", "unknown field"),
+        ({"run": {"tick": 5}}, "run.tick", "did you mean ticks?"),
+        ({"region": {"cell_size_m": float("nan")}}, "region.cell_size_m", "not a finite number"),
+        ({"population": {"move_rate": float("inf")}}, "population.move_rate", "not a finite number"),
+        ({"run": {"ticks": float("inf")}}, "run.ticks", "not a finite number"),
+        ({"population": {"growth_rate": {"2020": float("nan")}}}, "population.growth_rate.2020", "not finite"),
+        ({"run": {"ticks": True}}, "run.ticks", "integer"),
+        ({"name": 3}, "name", "string"),
+        ({"run": 5}, "run", "expected a table"),
     ],
 )
 def test_bad_fields_are_refused_with_the_field_named(raw, field, words):
@@ -82,7 +90,11 @@ def test_overrides_are_validated():
 def test_every_field_is_described():
     rows = describe_fields()
     assert len(rows) > 60
-    assert all(doc for _, _, doc in rows), [name for name, _, doc in rows if not doc]
+    assert all(row.doc for row in rows), [row.name for row in rows if not row.doc]
+    ticks = next(row for row in rows if row.name == "run.ticks")
+    assert (ticks.type, ticks.default, ticks.range, ticks.unit) == ("integer", "50", "1 to 1000", "years")
+    growth = next(row for row in rows if row.name == "population.growth_rate")
+    assert growth.type == "number or year path" and growth.default.startswith("{ 2020 = 0.025")
 
 
 def test_docs_scenarios_table_is_current():

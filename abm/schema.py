@@ -1,0 +1,408 @@
+"""One schema engine for every config file: declare a field once, get validation and its docs row.
+
+A config section is a frozen dataclass whose fields are declared with `setting` (a value: its type
+comes from the annotation; default, allowed range, unit and a one-line meaning from the call) or
+`section` (a nested table). `build` turns a raw TOML table into the typed dataclass and refuses an
+unknown key (naming a close match, else the valid ones), a missing required field, a wrong type, a
+choice outside a ``Literal``, a number out of range or not finite, each with one `ConfigError` line
+naming the dotted field and the fix. `reference_markdown` writes the table of every field of a schema
+root (field, type, default, range, unit, meaning) that the docs hold and their tests check.
+
+Supported field types: ``int``, ``float``, ``bool``, ``str``, ``Literal[...]``, `abm.paths.YearPath`,
+a nested dataclass (a section), ``tuple[T, ...]`` of scalars (a list), ``dict[str, Any]`` (a raw table
+another module validates) and ``dict[str, T]`` of scalars (a named map; nested tables read as dotted
+keys). A field with ``parse=`` is read by that function (for tables whose keys come from elsewhere).
+Dataclass fields declared without `setting` / `section` are not part of the file (e.g. ``source``).
+
+>>> @dataclass(frozen=True)
+... class Run:
+...     ticks: int = setting(50, lo=1, hi=1000, unit="years", doc="years to simulate")
+>>> build(Run, {"ticks": 3}, "run").ticks
+3
+>>> build(Run, {"tick": 3}, "run")
+Traceback (most recent call last):
+...
+abm.errors.ConfigError: run.tick: unknown field (fix: did you mean ticks?)
+>>> build(Run, {"ticks": 0}, "run")
+Traceback (most recent call last):
+...
+abm.errors.ConfigError: run.ticks: 0 is below the minimum 1 (fix: use a value from 1 to 1000 years, e.g. ticks = 50)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import functools
+import math
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from abm.errors import ConfigError
+from abm.paths import YearPath
+
+#: Key of the field metadata that holds a field's `Setting`.
+SCHEMA_KEY = "abm.schema"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """What a field declares beside its type: range, unit, meaning, and how to read it."""
+
+    lo: float | None = None
+    hi: float | None = None
+    unit: str = ""
+    doc: str = ""
+    required: bool = False
+    finite: bool = True              # refuse NaN and inf (float fields)
+    min_len: int = 0                 # lists, tables and text: at least this many items (text: non-blank)
+    unique: bool = False             # lists: every item once
+    example: str = ""                # a valid value, for the fix of a missing or empty field
+    source: str = ""                 # where the number comes from (carbon factors)
+    kind: str = ""                   # the docs' type cell, when the annotation does not say it well
+    shown: str = ""                  # the docs' default cell, when the default does not print well
+    parse: Callable[[Any, str], Any] | None = None  # reads the raw value itself: (value, dotted field)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of a schema dataclass: its name, resolved type, default and `Setting`."""
+
+    name: str
+    type: Any
+    default: Any
+    setting: Setting
+
+    @property
+    def is_section(self) -> bool:
+        return dataclasses.is_dataclass(self.type) and self.type is not YearPath and self.setting.parse is None
+
+
+def setting(default: Any = dataclasses.MISSING, *, lo: float | None = None, hi: float | None = None,
+            unit: str = "", doc: str = "", finite: bool = True, min_len: int = 0, unique: bool = False,
+            example: str = "", source: str = "", kind: str = "", shown: str = "",
+            parse: Callable[[Any, str], Any] | None = None) -> Any:
+    """A field of a config file; without a default it is required (declare such classes kw_only)."""
+    meta = {SCHEMA_KEY: Setting(lo=lo, hi=hi, unit=unit, doc=doc, required=default is dataclasses.MISSING,
+                                finite=finite, min_len=min_len, unique=unique, example=example, source=source,
+                                kind=kind, shown=shown, parse=parse)}
+    if isinstance(default, (dict, list)):
+        return dataclasses.field(default_factory=functools.partial(type(default), default), metadata=meta)
+    return dataclasses.field(default=default, metadata=meta)
+
+
+def section(cls: type, *, doc: str = "", required: bool = False, example: str = "") -> Any:
+    """A nested table of the file, built from its own schema dataclass `cls`."""
+    meta = {SCHEMA_KEY: Setting(doc=doc, required=required, example=example)}
+    if required:
+        return dataclasses.field(metadata=meta)
+    return dataclasses.field(default_factory=cls, metadata=meta)
+
+
+@functools.cache
+def fields_of(cls: type) -> tuple[FieldSpec, ...]:
+    """The file's fields of schema dataclass `cls`, in declaration order (pure: cached per class)."""
+    hints = typing.get_type_hints(cls)
+    out = []
+    for f in dataclasses.fields(cls):
+        if SCHEMA_KEY not in f.metadata:
+            continue
+        if f.default is not dataclasses.MISSING:
+            default = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            default = f.default_factory()
+        else:
+            default = dataclasses.MISSING
+        out.append(FieldSpec(f.name, hints[f.name], default, f.metadata[SCHEMA_KEY]))
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------------
+def build(cls: type, raw: Any, where: str = "") -> Any:
+    """Schema dataclass `cls` from the TOML table `raw`; every error names ``where.field`` and the fix."""
+    table = expect_table(raw, where)
+    specs = {spec.name: spec for spec in fields_of(cls)}
+    for key in table:
+        if key not in specs:
+            refuse_unknown(str(key), list(specs), where)
+    values = {}
+    for spec in specs.values():
+        name = dotted(where, spec.name)
+        if spec.name in table:
+            values[spec.name] = read_value(spec, table[spec.name], name)
+        elif spec.setting.required:
+            raise ConfigError(name, "is required", _missing_fix(spec))
+    return cls(**values)
+
+
+def read_value(spec: FieldSpec, value: Any, where: str) -> Any:
+    """One field's value, checked against its type and `Setting`."""
+    s, tp = spec.setting, spec.type
+    if s.parse is not None:
+        out = s.parse(value, where)
+    elif tp is YearPath:
+        out = YearPath.parse(value, where, s.lo, s.hi)
+    elif spec.is_section:
+        out = build(tp, value, where)
+    elif typing.get_origin(tp) is tuple:
+        out = _read_list(spec, value, where)
+    elif typing.get_origin(tp) is dict:
+        out = _read_table(spec, value, where)
+    else:
+        out = _read_scalar(spec, tp, value, where)
+    if s.min_len and _size(out) < s.min_len:
+        raise ConfigError(where, "is empty", s.example and f"write e.g. {_leaf(where)} = {s.example}")
+    return out
+
+
+def _read_scalar(spec: FieldSpec, tp: Any, value: Any, where: str) -> Any:
+    if typing.get_origin(tp) is Literal:
+        choices = typing.get_args(tp)
+        if isinstance(value, bool) or value not in choices:
+            raise ConfigError(where, f"{value!r} is not a valid choice", f"use one of {', '.join(map(repr, choices))}")
+        return value
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(where, f"expected true or false, got {value!r}", "write true or false")
+        return value
+    if tp is str:
+        if not isinstance(value, str):
+            example = _example(spec, '"text"')
+            raise ConfigError(where, f"expected a string, got {value!r}", f"write it in quotes, e.g. {_leaf(where)} = {example}")
+        return value
+    if tp in (int, float):
+        return _read_number(spec, tp, value, where)
+    raise TypeError(f"unsupported field type {tp!r} for {where}")  # a schema bug, not a user error
+
+
+def _read_number(spec: FieldSpec, tp: type, value: Any, where: str) -> int | float:
+    s = spec.setting
+    word = "an integer" if tp is int else "a number"
+    fix = f"write {word}, e.g. {_leaf(where)} = {_example(spec, '1')}"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(where, f"expected {word}, got {value!r}", fix)
+    if not math.isfinite(value) and (s.finite or tp is int):
+        raise ConfigError(where, f"{value} is not a finite number", fix)
+    if tp is int and value != int(value):
+        raise ConfigError(where, f"expected an integer, got {value!r}", fix)
+    value = tp(value)
+    if s.lo is not None and value < s.lo:
+        raise ConfigError(where, f"{value} is below the minimum {s.lo}", _range_fix(spec, where))
+    if s.hi is not None and value > s.hi:
+        raise ConfigError(where, f"{value} is above the maximum {s.hi}", _range_fix(spec, where))
+    return value
+
+
+def _read_list(spec: FieldSpec, value: Any, where: str) -> tuple[Any, ...]:
+    """A TOML array of scalars (a single value reads as a one-item list)."""
+    item_type = typing.get_args(spec.type)[0]
+    if not isinstance(value, list):
+        if isinstance(value, (dict, str)) or value is None:
+            raise ConfigError(where, f"expected a list, got {value!r}",
+                              f"write e.g. {_leaf(where)} = {spec.setting.example or '[...]'}")
+        value = [value]
+    item = dataclasses.replace(spec, type=item_type, default=dataclasses.MISSING)
+    out = tuple(_read_scalar(item, item_type, v, f"{where}[{i}]") for i, v in enumerate(value))
+    if spec.setting.unique and len(set(out)) != len(out):
+        twice = next(v for v in out if out.count(v) > 1)
+        raise ConfigError(where, f"lists {twice!r} twice", "list each value once")
+    return out
+
+
+def _read_table(spec: FieldSpec, value: Any, where: str) -> dict[str, Any]:
+    """``dict[str, Any]``: the raw table (validated elsewhere); ``dict[str, T]``: every value a T."""
+    table = expect_table(value, where)
+    value_type = typing.get_args(spec.type)[1]
+    if value_type is Any:
+        return dict(table)
+    item = dataclasses.replace(spec, type=value_type, default=dataclasses.MISSING)
+    return {key: _read_scalar(item, value_type, v, f"{where}.{key}") for key, v in flatten_dotted(table).items()}
+
+
+# --------------------------------------------------------------------------------------------------
+# Helpers for parse hooks and cross-field checks
+# --------------------------------------------------------------------------------------------------
+def expect_table(raw: Any, where: str) -> dict[str, Any]:
+    """`raw` if it is a table, else a ConfigError naming `where`."""
+    if not isinstance(raw, dict):
+        fix = f"write [{where}] with key = value lines" if where else "give key = value pairs"
+        raise ConfigError(where or "(top level)", f"expected a table, got {raw!r}", fix)
+    return raw
+
+
+def refuse_unknown(key: str, valid: list[str], where: str) -> typing.NoReturn:
+    """Refuse `key` (not one of `valid`) under `where`, naming close matches or else every valid key."""
+    close = difflib.get_close_matches(key, valid, n=3)
+    fix = f"did you mean {' or '.join(close)}?" if close else f"use one of: {', '.join(valid)}"
+    raise ConfigError(dotted(where, key), "unknown field", fix)
+
+
+def flatten_dotted(table: dict[str, Any], prefix: str = "",
+                   is_leaf: Callable[[dict[str, Any]], bool] = lambda value: False) -> dict[str, Any]:
+    """Nested tables as dotted keys: ``[a] b = 1`` and ``"a.b" = 1`` both give ``{"a.b": 1}``.
+
+    A table for which `is_leaf` is true stays a value (e.g. a ``{ low = 0, high = 1 }`` range).
+    """
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        name = dotted(prefix, str(key))
+        if isinstance(value, dict) and not is_leaf(value):
+            out.update(flatten_dotted(value, name, is_leaf))
+        else:
+            out[name] = value
+    return out
+
+
+def field_at(cls: type, key: str, where: str) -> FieldSpec:
+    """The field a dotted `key` names inside schema `cls` (e.g. ``"development.weight_edge"``).
+
+    An unknown part is refused at `where` with the valid names of its section; so is a section itself.
+    """
+    parts = key.split(".")
+    for i, part in enumerate(parts):
+        specs = {spec.name: spec for spec in fields_of(cls)}
+        if part not in specs:
+            inside = ".".join(parts[:i]) or "the file"
+            close = difflib.get_close_matches(part, list(specs), n=3)
+            fix = f"did you mean {' or '.join(close)}?" if close else f"use one of: {', '.join(specs)}"
+            raise ConfigError(where, f"'{part}' is not a field of {inside}", fix)
+        spec = specs[part]
+        if i == len(parts) - 1:
+            if spec.is_section:
+                raise ConfigError(where, "names a table, not a field", "name a field inside it")
+            return spec
+        if not spec.is_section:
+            raise ConfigError(where, f"'{part}' is a field, not a table", f"end the name at {'.'.join(parts[:i + 1])}")
+        cls = spec.type
+    raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+
+def dotted(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def to_plain(obj: Any) -> Any:
+    """Plain TOML-ready data: schema dataclasses as tables of their file fields, year paths as tables."""
+    if isinstance(obj, YearPath):
+        return obj.to_toml_value()
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        specs = fields_of(type(obj))
+        names = [s.name for s in specs] or [f.name for f in dataclasses.fields(obj)]
+        return {name: to_plain(getattr(obj, name)) for name in names}
+    if isinstance(obj, dict):
+        return {k: to_plain(v) for k, v in obj.items()}
+    if isinstance(obj, tuple):
+        return [to_plain(v) for v in obj]
+    return obj
+
+
+def _size(value: Any) -> int:
+    if isinstance(value, str):
+        return len(value.strip())
+    return len(value) if isinstance(value, (tuple, list, dict)) else 1
+
+
+def _leaf(where: str) -> str:
+    return where.rsplit(".", 1)[-1].split("[")[0]
+
+
+def _example(spec: FieldSpec, fallback: str) -> str:
+    if spec.setting.example:
+        return spec.setting.example
+    if spec.default is dataclasses.MISSING:
+        return fallback
+    return toml_text(spec.default)
+
+
+def _range_fix(spec: FieldSpec, where: str) -> str:
+    s = spec.setting
+    unit = f" {s.unit}" if s.unit and s.unit != "-" else ""
+    example = _example(spec, "")
+    allowed = f"from {s.lo} to {s.hi}" if s.lo is not None and s.hi is not None else _range_text(s)
+    return f"use a value {allowed}{unit}" + (f", e.g. {_leaf(where)} = {example}" if example else "")
+
+
+def _missing_fix(spec: FieldSpec) -> str:
+    if spec.is_section:
+        return f"add [{spec.name}]" + (f" with {spec.setting.example}" if spec.setting.example else "")
+    return f"write {spec.name} = {spec.setting.example}" if spec.setting.example else f"set {spec.name}"
+
+
+# --------------------------------------------------------------------------------------------------
+# Docs
+# --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FieldDoc:
+    """One row of a reference table."""
+
+    name: str
+    type: str
+    default: str
+    range: str
+    unit: str
+    doc: str
+
+
+def reference_rows(cls: type, prefix: str = "") -> list[FieldDoc]:
+    """A row for every field of schema `cls` and of its sections, depth first, with dotted names."""
+    rows: list[FieldDoc] = []
+    for spec in fields_of(cls):
+        name = dotted(prefix, spec.name)
+        if spec.is_section:
+            rows.extend(reference_rows(spec.type, name))
+            continue
+        s = spec.setting
+        shown = s.shown or ("required" if spec.default is dataclasses.MISSING else toml_text(spec.default))
+        rows.append(FieldDoc(name, s.kind or type_text(spec.type), shown, _range_text(s), s.unit, s.doc))
+    return rows
+
+
+def reference_markdown(cls: type) -> str:
+    """The Markdown table of every field of schema root `cls` (what the docs hold; tests check it)."""
+    lines = ["| field | type | default | range | unit | meaning |", "|---|---|---|---|---|---|"]
+    for row in reference_rows(cls):
+        cells = [f"`{row.name}`", row.type, f"`{row.default}`" if row.default else "", row.range, row.unit, row.doc]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def type_text(tp: Any) -> str:
+    """A field type in words: integer, number, true/false, text, one of ..., list of ..., table."""
+    if typing.get_origin(tp) is Literal:
+        return "one of " + ", ".join(f'"{a}"' if isinstance(a, str) else str(a) for a in typing.get_args(tp))
+    if typing.get_origin(tp) is tuple:
+        return "list of " + {int: "integers", float: "numbers", str: "texts"}.get(typing.get_args(tp)[0], "values")
+    if typing.get_origin(tp) is dict:
+        value = typing.get_args(tp)[1]
+        return "table" if value is Any else f"table of {type_text(value)}s"
+    names = {int: "integer", float: "number", bool: "true/false", str: "text", YearPath: "number or year path"}
+    return names.get(tp, getattr(tp, "__name__", str(tp)))
+
+
+def toml_text(value: Any) -> str:
+    """A value as it would be written in the TOML file (year paths as ``{ 2020 = 0.5, ... }``)."""
+    if isinstance(value, YearPath):
+        value = value.to_toml_value()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {toml_text(v)}" for k, v in value.items()) + " }" if value else "{}"
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(toml_text(v) for v in value) + "]"
+    return str(value)
+
+
+def _range_text(s: Setting) -> str:
+    if s.lo is not None and s.hi is not None:
+        return f"{s.lo} to {s.hi}"
+    if s.lo is not None:
+        return f">= {s.lo}"
+    if s.hi is not None:
+        return f"<= {s.hi}"
+    return ""
