@@ -13,11 +13,16 @@ import html
 import logging
 import threading
 import time
+from dataclasses import dataclass
+from typing import Callable
 
 import solara
 
-from viz import levers, render
-from viz.session import AppSession, Frame, MapView
+from viz import levers
+from viz.layers import map_layer, map_layers
+from viz.ramps import Legend
+from viz.runs import MapView
+from viz.session import AppSession, Frame
 
 log = logging.getLogger("abm.app")
 
@@ -26,7 +31,8 @@ SPEEDS: dict[str, float] = {"1 tick/s": 1.0, "2 ticks/s": 0.5, "5 ticks/s": 0.2,
 DEFAULT_SPEED = "5 ticks/s"
 MIN_GAP_S = 0.03  # even at "max" the page gets this much time to take clicks (Pause) between ticks
 
-LAYER_BY_LABEL = {spec.label: name for name, spec in render.LAYERS.items()}
+#: The map picker's buttons (layer labels) and the layers they show, in the registry's order.
+LAYER_BY_LABEL = {spec.label(): spec.name for spec in map_layers()}
 
 CSS = """
 .abm-map-image, .abm-map-image img { image-rendering: pixelated; width: 100%; height: auto; display: block; }
@@ -50,7 +56,7 @@ CSS = """
 # --------------------------------------------------------------------------------------------------
 # Pieces
 # --------------------------------------------------------------------------------------------------
-def legend_html(legend: render.Legend) -> str:
+def legend_html(legend: Legend) -> str:
     """The legend beside a map: colour swatches, or a colour ramp with its two ends and unit."""
     esc = html.escape
     parts = [f'<div class="abm-legend"><b>{esc(legend.title)}</b>'
@@ -104,31 +110,53 @@ def LeverField(session: AppSession, side: str, lever: levers.Lever, on_text):
 # --------------------------------------------------------------------------------------------------
 # The page
 # --------------------------------------------------------------------------------------------------
-@solara.component
-def Page():
-    # One session per browser session: use_memo keeps it for this page's lifetime only.
-    session: AppSession = solara.use_memo(AppSession, [])
-    version, set_version = solara.use_state(0)
-    playing, set_playing = solara.use_state(False)
-    speed, set_speed = solara.use_state(DEFAULT_SPEED)
-    editing, set_editing = solara.use_state("A")
-    frame: Frame = session.frame
+@dataclass(frozen=True)
+class Handlers:
+    """What the page's controls call: each change stops play first (but Step and layers), and none
+    ever shows a traceback (see `guarded`)."""
 
-    def refresh() -> None:
-        set_version(session.frame.version if session.frame else version + 1)
+    step: Callable[[], None]
+    reset: Callable[[], None]
+    text: Callable[[str, str, str], None]         # (side, lever key, typed text)
+    scenario: Callable[[str, str], None]          # (side, scenario file)
+    compare: Callable[[bool], None]
+    layer: Callable[[str], None]                  # the layer's label in the picker
 
-    def guarded(fn):
-        """Event handlers never show a traceback: errors become one line on the page."""
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            try:
-                fn(*args, **kwargs)
-            except Exception as err:
-                log.exception("handler %s failed", fn.__name__)
-                session.error = f"Something went wrong: {type(err).__name__}: {err}"
-            refresh()
-        return wrapper
 
+def guarded(session: AppSession, refresh: Callable[[], None], fn: Callable) -> Callable:
+    """`fn` as an event handler: an error becomes one line on the page, then the page refreshes."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            fn(*args, **kwargs)
+        except Exception as err:
+            log.exception("handler %s failed", fn.__name__)
+            session.error = f"Something went wrong: {type(err).__name__}: {err}"
+        refresh()
+    return wrapper
+
+
+def page_handlers(session: AppSession, refresh: Callable[[], None], set_playing, set_editing) -> Handlers:
+    def stopped(change: Callable) -> Callable:
+        def handler(*args):
+            set_playing(False)
+            change(*args)
+        handler.__name__ = change.__name__
+        return guarded(session, refresh, handler)
+
+    def set_compare(on: bool) -> None:
+        session.set_compare(on)
+        if not on:
+            set_editing("A")
+
+    return Handlers(step=guarded(session, refresh, session.step), reset=stopped(session.reset),
+                    text=stopped(session.set_field), scenario=stopped(session.set_scenario),
+                    compare=stopped(set_compare),
+                    layer=guarded(session, refresh, lambda label: session.set_layer(LAYER_BY_LABEL[label])))
+
+
+def use_play_loop(session: AppSession, playing: bool, set_playing, speed: str, refresh: Callable[[], None]) -> None:
+    """While `playing`, step the session in a thread at `speed`, leaving the page time to take a Pause."""
     def play_loop(cancel: threading.Event) -> None:
         if not playing:
             return
@@ -153,67 +181,58 @@ def Page():
 
     solara.use_thread(play_loop, dependencies=[playing, speed], intrusive_cancel=False)
 
-    @guarded
-    def on_step():
-        session.step()
 
-    @guarded
-    def on_reset():
-        set_playing(False)
-        session.reset()
+@solara.component
+def Toolbar(session: AppSession, playing: bool, set_playing, speed: str, set_speed, handlers: Handlers):
+    """Play, Pause, Step, Reset, the speed and the year."""
+    at_end = session.at_end
+    frame = session.frame
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}, gap="8px"):
+        solara.Text("abm: urban form and carbon", style={"font-size": "20px", "margin-right": "16px"})
+        solara.Button("Play", icon_name="mdi-play", color="primary", disabled=playing or at_end,
+                      on_click=lambda: set_playing(True), classes=["abm-play"])
+        solara.Button("Pause", icon_name="mdi-pause", color="primary", disabled=not playing,
+                      on_click=lambda: set_playing(False), classes=["abm-pause"])
+        solara.Button("Step", icon_name="mdi-skip-next", color="primary", disabled=playing or at_end,
+                      on_click=handlers.step, classes=["abm-step"])
+        solara.Button("Reset", icon_name="mdi-restart", outlined=True, on_click=handlers.reset, classes=["abm-reset"])
+        with solara.Div(style={"width": "130px"}):
+            solara.Select(label="speed", values=list(SPEEDS), value=speed, on_value=set_speed, dense=True,
+                          classes=["abm-speed"])
+        solara.Text(frame.tick_label if frame else "", classes=["abm-tick"])
+        if playing:
+            solara.Text("playing", classes=["abm-playing"], style={"color": "#1976d2"})
 
-    @guarded
-    def on_text(side: str, key: str, text: str):
-        set_playing(False)
-        session.set_field(side, key, text)
 
-    @guarded
-    def on_scenario(side: str, file: str):
-        set_playing(False)
-        session.set_scenario(side, file)
+@solara.component
+def Page():
+    # One session per browser session: use_memo keeps it for this page's lifetime only.
+    session: AppSession = solara.use_memo(AppSession, [])
+    version, set_version = solara.use_state(0)
+    playing, set_playing = solara.use_state(False)
+    speed, set_speed = solara.use_state(DEFAULT_SPEED)
+    editing, set_editing = solara.use_state("A")
 
-    @guarded
-    def on_compare(on: bool):
-        set_playing(False)
-        session.set_compare(on)
-        if not on:
-            set_editing("A")
+    def refresh() -> None:
+        set_version(session.frame.version if session.frame else version + 1)
 
-    @guarded
-    def on_layer(label: str):
-        session.set_layer(LAYER_BY_LABEL[label])
-
+    use_play_loop(session, playing, set_playing, speed, refresh)
+    handlers = page_handlers(session, refresh, set_playing, set_editing)
     solara.Title("abm: urban form and carbon")
     solara.Style(CSS)
-    at_end = session.at_end
     with solara.Column(style={"padding": "8px 16px"}, gap="8px"):
-        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}, gap="8px"):
-            solara.Text("abm: urban form and carbon", style={"font-size": "20px", "margin-right": "16px"})
-            solara.Button("Play", icon_name="mdi-play", color="primary", disabled=playing or at_end,
-                          on_click=lambda: set_playing(True), classes=["abm-play"])
-            solara.Button("Pause", icon_name="mdi-pause", color="primary", disabled=not playing,
-                          on_click=lambda: set_playing(False), classes=["abm-pause"])
-            solara.Button("Step", icon_name="mdi-skip-next", color="primary", disabled=playing or at_end,
-                          on_click=on_step, classes=["abm-step"])
-            solara.Button("Reset", icon_name="mdi-restart", outlined=True, on_click=on_reset, classes=["abm-reset"])
-            with solara.Div(style={"width": "130px"}):
-                solara.Select(label="speed", values=list(SPEEDS), value=speed, on_value=set_speed, dense=True,
-                              classes=["abm-speed"])
-            solara.Text(frame.tick_label if frame else "", classes=["abm-tick"])
-            if playing:
-                solara.Text("playing", classes=["abm-playing"], style={"color": "#1976d2"})
+        Toolbar(session, playing, set_playing, speed, set_speed, handlers)
         if session.error:
             solara.Error(session.error, classes=["abm-error"])
         with solara.Columns([1, 3], gutters_dense=True):
             with solara.Column(gap="4px", classes=["abm-controls"]):
-                Controls(session, editing, set_editing, on_text, on_scenario, on_compare)
+                Controls(session, editing, set_editing, handlers.text, handlers.scenario, handlers.compare)
                 Exports(session)
             with solara.Column(gap="8px"):
-                solara.ToggleButtonsSingle(value=render.LAYERS[session.layer].label,
-                                           values=[spec.label for spec in render.LAYERS.values()],
-                                           on_value=on_layer, dense=True, classes=["abm-layers"])
-                if frame:
-                    Results(frame)
+                solara.ToggleButtonsSingle(value=map_layer(session.layer).label(), values=list(LAYER_BY_LABEL),
+                                           on_value=handlers.layer, dense=True, classes=["abm-layers"])
+                if session.frame:
+                    Results(session.frame)
 
 
 def _charts(frame: Frame, ids: list[str]) -> None:

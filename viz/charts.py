@@ -2,7 +2,8 @@
 
 Why not matplotlib in the live app: drawing two figures costs about 100 ms a tick on the 2-core
 machine, half the Step budget; writing the SVG for a 50-year series costs well under 1 ms and the
-browser draws it sharp at any size. (The PNG export uses matplotlib: abm.plots.draw_emissions.)
+browser draws it sharp at any size. (The PNG export uses matplotlib: abm.plots.draw_emissions.) The carbon charts built on this are
+in viz.carbon_charts.
 
 >>> svg = line_chart([2020, 2021, 2022], [Series("total", [1.0, 2.0, 1.5], "#000")], title="t", chart_id="x")
 >>> svg.startswith("<svg") and 'class="abm-chart abm-chart-x"' in svg
@@ -24,11 +25,6 @@ TAB = {"tab:blue": "#1f77b4", "tab:orange": "#ff7f0e", "tab:green": "#2ca02c", "
        "tab:purple": "#9467bd", "tab:brown": "#8c564b", "tab:pink": "#e377c2", "tab:gray": "#7f7f7f",
        "tab:olive": "#bcbd22", "tab:cyan": "#17becf"}
 
-#: Emission sources as stacked in the chart: (time-series column, label, colour).
-SOURCES = (("emissions_buildings_t", "buildings", "#1f77b4"), ("emissions_commute_t", "commute", "#ff7f0e"),
-           ("emissions_industry_t", "industry", "#8c564b"), ("emissions_conversion_t", "land conversion", "#bcbd22"))
-
-
 @dataclass
 class Series:
     label: str
@@ -49,7 +45,9 @@ class Marker:
 
 
 @dataclass
-class _Frame:
+class PlotArea:
+    """Data ranges and where the plot sits in the SVG (pixels); maps data to pixel coordinates."""
+
     x0: float
     x1: float
     y0: float
@@ -101,7 +99,7 @@ def _finite(values) -> list[float]:
     return [float(v) for v in values if v is not None and math.isfinite(float(v))]
 
 
-def _path(xs: Sequence[float], ys: Sequence[float], f: _Frame) -> list[str]:
+def _path(xs: Sequence[float], ys: Sequence[float], f: PlotArea) -> list[str]:
     """Polyline point lists, broken where y is missing (NaN)."""
     parts, cur = [], []
     for x, y in zip(xs, ys):
@@ -136,26 +134,22 @@ def _symbol(point: int, x: float, y: float, r: float = 5.5) -> str:
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" {style}/>'
 
 
-def line_chart(x: Sequence[float], series: Sequence[Series], *, areas: Sequence[Series] = (), markers: Sequence[Marker] = (),
-               title: str = "", y_label: str = "", chart_id: str = "chart", x_domain: tuple[float, float] | None = None,
-               width: int = 500, height: int = 240) -> str:
-    """An SVG chart: stacked `areas` (from 0 up), `series` as lines, inflection `markers`, a legend on top."""
-    esc = html.escape
-    xs = [float(v) for v in x]
-    x0, x1 = x_domain if x_domain else ((min(xs), max(xs)) if xs else (0.0, 1.0))
-    if x1 <= x0:
-        x1 = x0 + 1.0
+LegendEntry = tuple[float, str, str, str, str]  # (x offset, label, colour, "area" or "line", dash)
+
+
+def stack(areas: Sequence[Series], n: int) -> list[list[float]]:
+    """The top edge of each stacked area (missing values count as 0)."""
     stacked: list[list[float]] = []
-    base = [0.0] * len(xs)
+    base = [0.0] * n
     for a in areas:
         top = [b + (float(v) if v is not None and math.isfinite(float(v)) else 0.0) for b, v in zip(base, a.y)]
         stacked.append(top)
         base = top
-    values = _finite([v for s in series for v in s.y]) + _finite([v for t in stacked for v in t]) + [0.0]
-    values += _finite([m.y for m in markers])
-    lo, hi = min(values), max(values)
-    yticks = nice_ticks(lo, hi if hi > lo else lo + 1.0)
-    # legend entries laid out in rows above the plot
+    return stacked
+
+
+def legend_rows(areas: Sequence[Series], series: Sequence[Series], width: int) -> list[list[LegendEntry]]:
+    """Legend entries (areas first, then lines) laid out in rows that fit above the plot."""
     entries = [(a.label, a.colour, "area", "") for a in areas] + [(s.label, s.colour, "line", s.dash) for s in series]
     rows, row, used = [], [], 0.0
     for label, colour, kind, dash in entries:
@@ -167,11 +161,11 @@ def line_chart(x: Sequence[float], series: Sequence[Series], *, areas: Sequence[
         used += w
     if row:
         rows.append(row)
-    top = 22 + 15 * len(rows) + 6
-    f = _Frame(x0, x1, yticks[0], yticks[-1], 60.0, float(top), width - 72.0, height - top - 28.0, yticks)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="abm-chart abm-chart-{esc(chart_id)}" '
-           f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width * 1.4:.0f}px;font-family:sans-serif">',
-           f'<text x="8" y="15" font-size="13" font-weight="bold">{esc(title)}</text>']
+    return rows
+
+
+def legend_svg(rows: list[list[LegendEntry]]) -> list[str]:
+    out = []
     for r, items in enumerate(rows):
         y = 22 + 15 * r + 8
         for offset, label, colour, kind, dash in items:
@@ -181,24 +175,35 @@ def line_chart(x: Sequence[float], series: Sequence[Series], *, areas: Sequence[
             else:
                 d = f' stroke-dasharray="{dash}"' if dash else ""
                 out.append(f'<line x1="{lx:.0f}" y1="{y - 4}" x2="{lx + 16:.0f}" y2="{y - 4}" stroke="{colour}" stroke-width="2"{d}/>')
-            out.append(f'<text x="{lx + 20:.0f}" y="{y}" font-size="10.5">{esc(label)}</text>')
-    # axes and grid
-    for t in yticks:
+            out.append(f'<text x="{lx + 20:.0f}" y="{y}" font-size="10.5">{html.escape(label)}</text>')
+    return out
+
+
+def axes_svg(f: PlotArea, y_label: str) -> list[str]:
+    """Grid lines and y ticks, the zero line, x ticks, the frame and the y-axis label."""
+    out = []
+    for t in f.yticks:
         y = f.py(t)
         out.append(f'<line x1="{f.left}" y1="{y:.1f}" x2="{f.left + f.width}" y2="{y:.1f}" stroke="#ddd" stroke-width="0.8"/>')
         out.append(f'<text x="{f.left - 5}" y="{y + 3.5:.1f}" font-size="10" text-anchor="end">{_fmt(t)}</text>')
     if f.y0 < 0 < f.y1:
         out.append(f'<line x1="{f.left}" y1="{f.py(0):.1f}" x2="{f.left + f.width}" y2="{f.py(0):.1f}" stroke="#555" stroke-width="0.9"/>')
-    for t in nice_ticks(x0, x1, 6):
-        if x0 - 1e-9 <= t <= x1 + 1e-9:
+    for t in nice_ticks(f.x0, f.x1, 6):
+        if f.x0 - 1e-9 <= t <= f.x1 + 1e-9:
             px = f.px(t)
             out.append(f'<line x1="{px:.1f}" y1="{f.top + f.height}" x2="{px:.1f}" y2="{f.top + f.height + 4}" stroke="#555"/>')
             out.append(f'<text x="{px:.1f}" y="{f.top + f.height + 15}" font-size="10" text-anchor="middle">{t:g}</text>')
     out.append(f'<rect x="{f.left}" y="{f.top}" width="{f.width}" height="{f.height}" fill="none" stroke="#999" stroke-width="0.8"/>')
     if y_label:
         cy = f.top + f.height / 2
-        out.append(f'<text x="12" y="{cy:.0f}" font-size="10" text-anchor="middle" transform="rotate(-90 12 {cy:.0f})">{esc(y_label)}</text>')
-    # data
+        out.append(f'<text x="12" y="{cy:.0f}" font-size="10" text-anchor="middle" transform="rotate(-90 12 {cy:.0f})">{html.escape(y_label)}</text>')
+    return out
+
+
+def data_svg(xs: list[float], areas: Sequence[Series], stacked: list[list[float]], series: Sequence[Series],
+             f: PlotArea) -> list[str]:
+    """Stacked areas (each from the one below it), then the lines on top."""
+    out = []
     below = [0.0] * len(xs)
     for a, topv in zip(areas, stacked):
         if xs:
@@ -210,14 +215,44 @@ def line_chart(x: Sequence[float], series: Sequence[Series], *, areas: Sequence[
         d = f' stroke-dasharray="{s.dash}"' if s.dash else ""
         for pts in _path(xs, s.y, f):
             out.append(f'<polyline points="{pts}" fill="none" stroke="{s.colour}" stroke-width="{s.width}"{d}/>')
+    return out
+
+
+def markers_svg(markers: Sequence[Marker], f: PlotArea) -> list[str]:
+    """Inflection points with their number; points crossed in the same year (1 and 2 often are) sit
+    side by side, not on top of each other."""
+    out = []
     drawn = [m for m in markers if math.isfinite(m.x) and math.isfinite(m.y)]
     for m in drawn:
-        # points crossed in the same year (1 and 2 often are) sit side by side, not on top of each other
         same = [o for o in drawn if o.x == m.x]
         k = same.index(m)
         px, py = f.px(m.x) + (k - (len(same) - 1) / 2) * 12.0, f.py(m.y)
-        tip = esc(m.title or POINT_NAMES.get(m.point, ""))
+        tip = html.escape(m.title or POINT_NAMES.get(m.point, ""))
         out.append(f'<g class="abm-point abm-point-{m.point}"><title>{tip}</title>{_symbol(m.point, px, py)}'
                    f'<text x="{px:.1f}" y="{py - 8:.1f}" font-size="10" font-weight="bold" text-anchor="middle">{m.point}</text></g>')
+    return out
+
+
+def line_chart(x: Sequence[float], series: Sequence[Series], *, areas: Sequence[Series] = (), markers: Sequence[Marker] = (),
+               title: str = "", y_label: str = "", chart_id: str = "chart", x_domain: tuple[float, float] | None = None,
+               width: int = 500, height: int = 240) -> str:
+    """An SVG chart: stacked `areas` (from 0 up), `series` as lines, inflection `markers`, a legend on top."""
+    xs = [float(v) for v in x]
+    x0, x1 = x_domain if x_domain else ((min(xs), max(xs)) if xs else (0.0, 1.0))
+    if x1 <= x0:
+        x1 = x0 + 1.0
+    stacked = stack(areas, len(xs))
+    values = _finite([v for s in series for v in s.y]) + _finite([v for t in stacked for v in t]) + [0.0]
+    values += _finite([m.y for m in markers])
+    lo, hi = min(values), max(values)
+    yticks = nice_ticks(lo, hi if hi > lo else lo + 1.0)
+    rows = legend_rows(areas, series, width)
+    top = 22 + 15 * len(rows) + 6
+    f = PlotArea(x0, x1, yticks[0], yticks[-1], 60.0, float(top), width - 72.0, height - top - 28.0, yticks)
+    esc = html.escape
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="abm-chart abm-chart-{esc(chart_id)}" '
+           f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width * 1.4:.0f}px;font-family:sans-serif">',
+           f'<text x="8" y="15" font-size="13" font-weight="bold">{esc(title)}</text>']
+    out += legend_svg(rows) + axes_svg(f, y_label) + data_svg(xs, areas, stacked, series, f) + markers_svg(markers, f)
     out.append("</svg>")
     return "".join(out)

@@ -7,17 +7,14 @@ emissions panels reuse abm.plots.draw_emissions, so an exported figure matches `
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from abm.plots import draw_emissions
-
-if TYPE_CHECKING:
-    from viz.session import Run
+from viz.runs import Run, map_views
 
 
-def _map_panel(ax, view, legend_ax=None) -> None:
+def _map_panel(ax, view) -> None:
     import matplotlib.patches as mpatches
 
     img = view.image
@@ -45,8 +42,6 @@ def _map_panel(ax, view, legend_ax=None) -> None:
 def figure_png(runs: list[Run], layer: str, scales: dict[str, float]) -> bytes:
     """One PNG: maps on top (one per run), emissions of each run, carbon intensity (and A - B)."""
     from matplotlib.figure import Figure
-
-    from viz.session import map_views
 
     n = len(runs)
     if n == 0:

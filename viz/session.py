@@ -25,10 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from abm.errors import ConfigError
-from abm.inflection import CROSSED, NOT_REACHED, PASSED_AT_START, InflectionEvent
-from abm.model import UrbanModel
 from abm.scenario import Scenario, load_scenario
-from viz import charts, levers, render
+from viz import levers
+from viz.carbon_charts import difference_chart, emissions_chart, inflection_markers, intensity_chart
+from viz.export import figure_png
+from viz.layers import map_layer
+from viz.runs import MapView, Run, map_views
 
 log = logging.getLogger("abm.app")
 
@@ -86,79 +88,8 @@ class AppConfig:
 
 
 # --------------------------------------------------------------------------------------------------
-# The event log
-# --------------------------------------------------------------------------------------------------
-def describe_event(event: InflectionEvent | dict[str, Any], start_year: int) -> str:
-    """One log line, e.g. '2031: total emissions peak crossed, confirmed 2034'.
-
-    >>> describe_event(InflectionEvent(3, "total emissions peak", "crossed", 11, 2031, 14, 1e6), 2020)
-    '2031: total emissions peak crossed, confirmed 2034'
-    """
-    e = event.to_dict() if isinstance(event, InflectionEvent) else event
-    confirmed = start_year + e["confirmed_tick"] if e.get("confirmed_tick") is not None else None
-    if e["state"] == CROSSED:
-        return f"{e['year']}: {e['name']} crossed, confirmed {confirmed}"
-    if e["state"] == PASSED_AT_START:
-        return f"{e['year']}: {e['name']} already passed at the start, confirmed {confirmed}"
-    return f"{e['name']} not reached"
-
-
-class Run:
-    """One policy being simulated: the model and the lines of its event log."""
-
-    def __init__(self, side: str, scenario: Scenario) -> None:
-        self.side = side
-        self.scenario = scenario
-        self.model = UrbanModel(scenario)
-        self.log: list[tuple[int, str]] = []  # (point id, line) in the order confirmed
-        self._note(self.model.new_events)
-
-    @property
-    def label(self) -> str:
-        return f"{self.side}: {self.scenario.name}"
-
-    @property
-    def tick(self) -> int:
-        return self.model.tick
-
-    @property
-    def end_tick(self) -> int:
-        return self.scenario.run.ticks
-
-    @property
-    def start_year(self) -> int:
-        return self.scenario.run.start_year
-
-    def step(self) -> None:
-        self.model.step()
-        self._note(self.model.new_events)
-        if self.tick >= self.end_tick:
-            for e in self.model.detector.events():
-                if e.state == NOT_REACHED:
-                    self.log.append((e.id, f"{e.name} not reached by {self.model.year}"))
-
-    def _note(self, events: list[InflectionEvent]) -> None:
-        for e in events:
-            self.log.append((e.id, describe_event(e, self.start_year)))
-
-    def events(self) -> list[dict[str, Any]]:
-        return [e.to_dict() for e in self.model.detector.events()]
-
-    def column(self, name: str, scale: float = 1.0) -> list[float]:
-        return [float(r.get(name, float("nan"))) * scale for r in self.model.records]
-
-
-# --------------------------------------------------------------------------------------------------
 # What the page shows
 # --------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class MapView:
-    label: str
-    image: render.MapImage
-    scale_label: str
-    scale_share: float  # share of the map width the scale bar spans
-
-
 @dataclass(frozen=True)
 class Frame:
     """An immutable snapshot for the page: nothing in it changes after it is built."""
@@ -272,9 +203,7 @@ class AppSession:
 
     def set_layer(self, layer: str) -> None:
         with self.lock:
-            if layer not in render.LAYERS:
-                raise KeyError(layer)
-            self.layer = layer
+            self.layer = map_layer(layer).name  # a KeyError naming the valid layers if unknown
             self._render()
 
     def reset(self) -> None:
@@ -393,8 +322,6 @@ class AppSession:
             return json.dumps(out, indent=2).encode()
 
     def export_png(self) -> bytes:
-        from viz.export import figure_png
-
         with self.lock:
             return figure_png(self.runs, self.layer, dict(self._scales))
 
@@ -421,70 +348,6 @@ def _timeseries(runs: list[Run]):
 # --------------------------------------------------------------------------------------------------
 # Building a frame
 # --------------------------------------------------------------------------------------------------
-def map_views(runs: list[Run], layer: str, scales: dict[str, float]) -> tuple[MapView, ...]:
-    """The maps of every run on one shared colour scale (which only grows during a run)."""
-    values = [render.layer_values(r.model, layer) for r in runs]
-    valids = [r.model.grid.valid for r in runs]
-    scale = max(scales.get(layer, 0.0), render.layer_scale(values, valids, layer))
-    scales[layer] = scale
-    views = []
-    for run, v in zip(runs, values):
-        g = run.model.grid
-        image = render.render_map(v, layer, g.valid, vmax=scale, year_range=(run.start_year, run.model.year),
-                                  transit=g.transit)
-        label, share = render.scale_bar(g.shape[1], g.cell_size_m)
-        views.append(MapView(run.label, image, label, share))
-    return tuple(views)
-
-
-def emissions_chart(run: Run) -> str:
-    kt = 1e-3
-    years = run.column("year")
-    areas = [charts.Series(label, run.column(col, kt), colour) for col, label, colour in charts.SOURCES
-             if any(v != 0 for v in run.column(col))]
-    total = run.column("emissions_total_t", kt)
-    sink = run.column("sink_t", kt)
-    series = [charts.Series("total emissions", total, "#000000"),
-              charts.Series("sink", sink, "#2ca02c", dash="6 3"),
-              charts.Series("net", run.column("net_t", kt), "#7f7f7f", dash="2 2")]
-    markers = []
-    index = {int(y): i for i, y in enumerate(years)}
-    for e in run.model.detector.events():
-        if e.state == NOT_REACHED or e.year not in index:
-            continue
-        i = index[e.year]
-        y = sink[i] if e.id == 4 else total[i]
-        markers.append(charts.Marker(e.year, y, e.id, describe_event(e, run.start_year)))
-    end = run.start_year + run.end_tick
-    return charts.line_chart(years, series, areas=areas, markers=markers, chart_id=f"emissions-{run.side}",
-                             title=f"{run.label}: emissions by source, sink and net", y_label="ktCO2 per year",
-                             x_domain=(run.start_year, end))
-
-
-def intensity_chart(runs: list[Run]) -> str:
-    dashes = ("", "6 3")
-    series = [charts.Series(run.label, run.column("carbon_intensity_t_per_gdp"), colour, dash=d)
-              for run, colour, d in zip(runs, ("#d62728", "#1f77b4"), dashes)]
-    r = runs[0]
-    return charts.line_chart(r.column("year"), series, chart_id="intensity", title="Carbon intensity of GDP",
-                             y_label="tCO2 per 10,000 CNY", x_domain=(r.start_year, r.start_year + r.end_tick))
-
-
-def difference_chart(a: Run, b: Run) -> str:
-    kt = 1e-3
-    n = min(len(a.model.records), len(b.model.records))
-
-    def diff(col: str) -> list[float]:
-        return [x - y for x, y in zip(a.column(col, kt)[:n], b.column(col, kt)[:n])]
-
-    series = [charts.Series("total emissions A - B", diff("emissions_total_t"), "#000000"),
-              charts.Series("sink A - B", diff("sink_t"), "#2ca02c", dash="6 3"),
-              charts.Series("net A - B", diff("net_t"), "#7f7f7f", dash="2 2")]
-    return charts.line_chart(a.column("year")[:n], series, chart_id="difference",
-                             title=f"Difference {a.scenario.name} (A) - {b.scenario.name} (B)", y_label="ktCO2 per year",
-                             x_domain=(a.start_year, a.start_year + a.end_tick))
-
-
 def summary(run: Run) -> str:
     r = run.model.records[-1]
     intensity = r["carbon_intensity_t_per_gdp"]
@@ -494,12 +357,26 @@ def summary(run: Run) -> str:
             f"urban area {r['urban_area_km2']:.1f} km2")
 
 
+def run_charts(runs: list[Run]) -> list[tuple[str, str]]:
+    """(chart id, SVG) of the page: emissions of each run, carbon intensity, and A - B when comparing."""
+    series = [r.timeseries() for r in runs]
+    out = []
+    for run, ts in zip(runs, series):
+        markers = inflection_markers(ts, run.events(), run.start_year)
+        out.append((f"emissions-{run.side}",
+                    emissions_chart(ts, markers, chart_id=f"emissions-{run.side}", x_domain=run.x_domain,
+                                    title=f"{run.label}: emissions by source, sink and net")))
+    out.append(("intensity", intensity_chart([(r.label, ts) for r, ts in zip(runs, series)], runs[0].x_domain)))
+    if len(runs) == 2:
+        a, b = runs
+        out.append(("difference", difference_chart(series[0], series[1], x_domain=a.x_domain,
+                                                   title=f"Difference {a.scenario.name} (A) - {b.scenario.name} (B)")))
+    return out
+
+
 def build_frame(runs: list[Run], layer: str, scales: dict[str, float], version: int) -> Frame:
     first = runs[0]
-    chart_list = [(f"emissions-{r.side}", emissions_chart(r)) for r in runs]
-    chart_list.append(("intensity", intensity_chart(runs)))
-    if len(runs) == 2:
-        chart_list.append(("difference", difference_chart(runs[0], runs[1])))
+    chart_list = run_charts(runs)
     lines = []
     for run in runs:
         prefix = f"{run.side}: " if len(runs) > 1 else ""

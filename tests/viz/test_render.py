@@ -16,8 +16,9 @@ from PIL import Image
 
 from abm.grid import LandCover
 from abm.scenario import load_scenario, scenario_from_dict
-from viz import charts, levers, render
-from viz.session import AppConfig, AppSession, describe_event, parse_region_size
+from viz import charts, layers, levers, ramps, render
+from viz.runs import describe_event
+from viz.session import AppConfig, AppSession, parse_region_size
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = REPO / "scenarios"
@@ -44,10 +45,10 @@ def test_land_use_colours_each_cell_and_marks_outside_white():
     img = render.render_map(cover, "land_use", valid, transit=transit)
     rgb = decode(img.png)
     assert rgb.shape == (3, 4, 3) and img.size == (4, 3)
-    assert tuple(rgb[0, 0]) == render.LAND_COLOURS[LandCover.URBAN][1]
-    assert tuple(rgb[2, 3]) == render.LAND_COLOURS[LandCover.WATER][1]
-    assert tuple(rgb[1, 1]) == render.OUTSIDE
-    assert tuple(rgb[2, 0]) == render.TRANSIT_COLOUR[1]
+    assert tuple(rgb[0, 0]) == ramps.LAND_COLOURS[LandCover.URBAN][1]
+    assert tuple(rgb[2, 3]) == ramps.LAND_COLOURS[LandCover.WATER][1]
+    assert tuple(rgb[1, 1]) == ramps.OUTSIDE
+    assert tuple(rgb[2, 0]) == ramps.TRANSIT_COLOUR[1]
     labels = [label for label, _ in img.legend.items]
     assert "urban" in labels and "transit" in labels and img.legend.kind == "categorical"
 
@@ -57,8 +58,8 @@ def test_quantities_scale_from_background_to_the_top_colour(layer):
     values = np.array([[0.0, 50.0, 100.0, 400.0]])
     img = render.render_map(values, layer, np.ones_like(values, bool), vmax=100.0)
     rgb = decode(img.png)
-    table = render.lut(render.LAYERS[layer].cmap)
-    assert tuple(rgb[0, 0]) == render.BACKGROUND        # nothing there
+    table = ramps.lut(layers.map_layer(layer).colouring.cmap)
+    assert tuple(rgb[0, 0]) == ramps.BACKGROUND        # nothing there
     assert tuple(rgb[0, 2]) == tuple(table[255])       # at the scale maximum
     assert tuple(rgb[0, 3]) == tuple(table[255])       # above it: clipped, not wrapped
     assert (img.legend.vmin, img.legend.vmax) == (0.0, 100.0)
@@ -68,7 +69,7 @@ def test_sink_is_diverging_around_zero():
     values = np.array([[-5.0, 0.0, 5.0]], np.float32)
     img = render.render_map(values, "sink", np.ones((1, 3), bool), vmax=5.0)
     rgb = decode(img.png)
-    table = render.lut("BrBG")
+    table = ramps.lut("BrBG")
     assert tuple(rgb[0, 0]) == tuple(table[0]) and tuple(rgb[0, 2]) == tuple(table[255])
     assert img.legend.vmin == -5.0 and img.legend.vmax == 5.0
 
@@ -77,9 +78,9 @@ def test_development_year_separates_old_town_new_growth_and_open_land():
     years = np.array([[0, 2020, 2030, 2040]], np.int16)
     img = render.render_map(years, "urban_year", np.ones((1, 4), bool), year_range=(2020, 2040))
     rgb = decode(img.png)
-    assert tuple(rgb[0, 0]) == render.BACKGROUND
-    assert tuple(rgb[0, 1]) == render.BEFORE_START_COLOUR[1]
-    assert tuple(rgb[0, 3]) == tuple(render.lut("plasma")[255])
+    assert tuple(rgb[0, 0]) == ramps.BACKGROUND
+    assert tuple(rgb[0, 1]) == ramps.BEFORE_START_COLOUR[1]
+    assert tuple(rgb[0, 3]) == tuple(ramps.lut("plasma")[255])
 
 
 def test_large_grids_are_reduced_to_screen_size():
@@ -91,20 +92,20 @@ def test_large_grids_are_reduced_to_screen_size():
     assert img.size == (300, 567)  # factor 3 = ceil(1700 / 800)
     assert "3 x 3 cells" in img.legend.note
     rgb = decode(img.png)
-    assert tuple(rgb[1, 1]) == tuple(render.lut("magma_r")[255])
-    assert tuple(rgb[0, 0]) == tuple(render.lut("magma_r")[255])  # block mean over its valid cells
-    assert tuple(rgb[0, 1]) == render.OUTSIDE
+    assert tuple(rgb[1, 1]) == tuple(ramps.lut("magma_r")[255])
+    assert tuple(rgb[0, 0]) == tuple(ramps.lut("magma_r")[255])  # block mean over its valid cells
+    assert tuple(rgb[0, 1]) == ramps.OUTSIDE
 
 
 def test_every_layer_renders_from_a_model(session):
     model = session.runs[0].model
-    for layer in render.LAYERS:
+    for layer in layers.map_layers():
         values = render.layer_values(model, layer)
         assert values.shape == model.grid.shape
         scale = render.layer_scale([values], [model.grid.valid], layer)
         img = render.render_map(values, layer, model.grid.valid, vmax=scale, year_range=(2020, 2025))
         assert decode(img.png).shape == (40, 40, 3)
-    with pytest.raises(KeyError, match="unknown layer"):
+    with pytest.raises(KeyError, match="no map layer 'rainfall'; choose from land_use, households"):
         render.layer_values(model, "rainfall")
 
 
@@ -113,7 +114,7 @@ def test_scale_bar_and_nice_numbers():
     label, share = render.scale_bar(80, 100.0)
     assert label == "2 km" and share == pytest.approx(0.25)
     assert render.scale_bar(30, 10.0)[0] == "50 m"
-    assert [render.nice_ceil(x) for x in (0.7, 3.0, 180.0, 0.0)] == [1.0, 5.0, 200.0, 1.0]
+    assert [ramps.nice_ceil(x) for x in (0.7, 3.0, 180.0, 0.0)] == [1.0, 5.0, 200.0, 1.0]
 
 
 # ---- charts ------------------------------------------------------------------------------------------

@@ -1,0 +1,89 @@
+"""The app's carbon charts, drawn from a time series: emissions by source (one stacked band per
+source of the registry abm.emissions), sink and net with the inflection points; carbon intensity;
+and the difference between two policies.
+
+A time series is anything with ``name in ts`` and ``ts[name]`` giving a column of values: a
+pandas DataFrame or the {column: values} of `viz.runs.Run.timeseries`. A source whose column is
+absent, or zero throughout, gets no band.
+
+>>> ts = {"year": [2020, 2021], "emissions_buildings_t": [1e3, 2e3], "emissions_total_t": [1e3, 2e3],
+...       "sink_t": [0.0, 0.0], "net_t": [1e3, 2e3]}
+>>> svg = emissions_chart(ts, title="demo")
+>>> "buildings" in svg and "commute" not in svg
+True
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterable, Sequence
+
+from abm.emissions import emission_sources
+from abm.inflection import NOT_REACHED
+from viz.charts import Marker, Series, line_chart
+from viz.runs import describe_event
+
+KT = 1e-3  # the charts show ktCO2
+
+
+def column(ts, name: str, scale: float = 1.0) -> list[float]:
+    """A column as floats times `scale`; NaN throughout when the time series has no such column."""
+    if name not in ts:
+        return [math.nan] * len(ts["year"])
+    return [float(v) * scale for v in ts[name]]
+
+
+def source_bands(ts, lang: str = "en") -> list[Series]:
+    """One stacked band (ktCO2) per registered emission source present in `ts` and not all zero."""
+    bands = []
+    for source in emission_sources():
+        name = source.column()
+        if name in ts and any(float(v) != 0 for v in ts[name]):
+            bands.append(Series(source.label(lang), column(ts, name, KT), source.colour))
+    return bands
+
+
+def inflection_markers(ts, events: Iterable[dict[str, Any]], start_year: int) -> list[Marker]:
+    """The points reached within `ts`: on the sink line (point 4) or the total emissions line (the rest)."""
+    index = {int(y): i for i, y in enumerate(ts["year"])}
+    total, sink = column(ts, "emissions_total_t", KT), column(ts, "sink_t", KT)
+    markers = []
+    for e in events:
+        if e["state"] == NOT_REACHED or e["year"] not in index:
+            continue
+        i = index[e["year"]]
+        markers.append(Marker(e["year"], sink[i] if e["id"] == 4 else total[i], e["id"], describe_event(e, start_year)))
+    return markers
+
+
+def emissions_chart(ts, markers: Sequence[Marker] = (), *, title: str, chart_id: str = "emissions",
+                    x_domain: tuple[float, float] | None = None, lang: str = "en") -> str:
+    """Emissions by source (stacked), total, sink and net in ktCO2 per year, with the inflection points."""
+    series = [Series("total emissions", column(ts, "emissions_total_t", KT), "#000000"),
+              Series("sink", column(ts, "sink_t", KT), "#2ca02c", dash="6 3"),
+              Series("net", column(ts, "net_t", KT), "#7f7f7f", dash="2 2")]
+    return line_chart(ts["year"], series, areas=source_bands(ts, lang), markers=markers, chart_id=chart_id,
+                      title=title, y_label="ktCO2 per year", x_domain=x_domain)
+
+
+def intensity_chart(labelled: Sequence[tuple[str, Any]], x_domain: tuple[float, float] | None = None) -> str:
+    """Carbon intensity of GDP of one or two policies, given as (label, time series)."""
+    styles = (("#d62728", ""), ("#1f77b4", "6 3"))
+    series = [Series(label, column(ts, "carbon_intensity_t_per_gdp"), colour, dash=dash)
+              for (label, ts), (colour, dash) in zip(labelled, styles)]
+    return line_chart(labelled[0][1]["year"], series, chart_id="intensity", title="Carbon intensity of GDP",
+                      y_label="tCO2 per 10,000 CNY", x_domain=x_domain)
+
+
+def difference_chart(a, b, title: str, x_domain: tuple[float, float] | None = None) -> str:
+    """Total emissions, sink and net of policy A minus policy B, over the years both have run."""
+    n = min(len(a["year"]), len(b["year"]))
+
+    def diff(name: str) -> list[float]:
+        return [x - y for x, y in zip(column(a, name, KT)[:n], column(b, name, KT)[:n])]
+
+    series = [Series("total emissions A - B", diff("emissions_total_t"), "#000000"),
+              Series("sink A - B", diff("sink_t"), "#2ca02c", dash="6 3"),
+              Series("net A - B", diff("net_t"), "#7f7f7f", dash="2 2")]
+    return line_chart(list(a["year"])[:n], series, chart_id="difference", title=title, y_label="ktCO2 per year",
+                      x_domain=x_domain)
