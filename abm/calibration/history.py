@@ -15,11 +15,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from abm.errors import ConfigError
+from abm.errors import ConfigError, DataError
 from abm.io.sleuth import SleuthSet
+
+if TYPE_CHECKING:
+    from abm.calibration.config import CalibrationConfig
 
 
 @dataclass
@@ -140,3 +144,31 @@ def build_history(sset: SleuthSet, fit_years: tuple[int, ...], holdout_years: tu
         holdout_years=tuple(sorted(holdout_years)), totals=totals, observed_totals=observed_totals,
         quota=quota_path(totals, interpolation), roads=schedule, totals_source=source,
     )
+
+
+def load_map_set(path: Path, prefix: str = "") -> SleuthSet:
+    """A SLEUTH GIF folder or a GeoTIFF folder (urban_<year>.tif) as a SleuthSet."""
+    if not path.is_dir():
+        raise ConfigError("data.path", f"'{path}' is not a folder", "give the folder holding the map files")
+    names = [p.suffix.lower() for p in path.iterdir()]
+    if ".gif" in names:
+        from abm.io.sleuth import load_sleuth_set
+
+        return load_sleuth_set(path, prefix or None)
+    if ".tif" in names or ".tiff" in names:
+        from abm.io.geotiff import read_geotiff_stack
+
+        return read_geotiff_stack(path)
+    raise DataError(f"{path}: holds neither SLEUTH GIFs nor GeoTIFFs (fix: give a folder with "
+                    "<prefix>.urban.<year>.gif or urban_<year>.tif files)")
+
+
+def load_history(config: CalibrationConfig, sset: SleuthSet | None = None) -> History:
+    """The observed history of `config` (maps read from data.path unless `sset` is given)."""
+    from abm.regions import resolve_data_path
+
+    d = config.data
+    if sset is None:
+        sset = load_map_set(resolve_data_path(d.path, config.source, "data.path"), d.prefix)
+    return build_history(sset, d.fit_years, d.holdout_years, d.start_year, d.holdout_totals, d.roads,
+                         d.interpolation, name=config.name)

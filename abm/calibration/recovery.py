@@ -76,8 +76,8 @@ def synthetic_history(config: CalibrationConfig, truth: dict[str, Any], seed: in
     The run follows the observed totals (as every calibration run does) and the roads schedule; held-out
     totals are those the calibration itself would use, so a perfect fit is possible in principle.
     """
-    from abm.calibration.pipeline import build_inputs, load_history
-    from abm.calibration.simulate import run_model
+    from abm.calibration.history import load_history
+    from abm.calibration.simulate import build_inputs, run_model
 
     history = load_history(config, sset)
     inputs = build_inputs(config, history, history.fit_years)

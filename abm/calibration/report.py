@@ -31,12 +31,10 @@ def mc_summary(values: list[float], interval: float) -> dict[str, Any]:
 
 
 def observed_stats(inputs, history, years: tuple[int, ...]) -> dict[int, dict[str, float]]:
-    from abm.calibration.simulate import roads_year_at
-
+    """SLEUTH statistics of the observed maps, with the roads in force each year (the regression's truth)."""
     out = {}
     for y in years:
-        roads = inputs.roads_maps.get(roads_year_at(inputs, y))
-        out[y] = sleuth_stats(history.observed(y), inputs.grid.slope, inputs.valid, roads=roads,
+        out[y] = sleuth_stats(history.observed(y), inputs.grid.slope, inputs.valid, roads=inputs.roads_at(y),
                               excluded=inputs.excluded_raw)
     return out
 

@@ -14,14 +14,16 @@ read the land but never feed back into it, so the maps are those of `abm run`.
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from abm.access import distance_km
+from abm.calibration.history import History, load_history
 from abm.grid import LandGrid
 from abm.metrics import (
     figure_of_merit,
@@ -32,6 +34,9 @@ from abm.metrics import (
     sleuth_stats,
 )
 from abm.model import UrbanModel
+
+if TYPE_CHECKING:
+    from abm.calibration.config import CalibrationConfig
 
 #: The map statistics of SLEUTH reported for every simulated map (abm.metrics.sleuth_stats).
 STAT_KEYS = ("area", "edges", "clusters", "cluster_size", "xmean", "ymean", "rad", "slope", "percent_urban")
@@ -81,6 +86,89 @@ class Inputs:
         g = self.grid
         return g.valid & ~g.excluded & ~g.red_line
 
+    def roads_year(self, year: int) -> int | None:
+        """Year of the roads map in force in `year`: the start roads until the schedule switches them."""
+        current = self.start_roads_year
+        for switch in sorted(self.schedule):
+            if switch <= year:
+                current = self.schedule[switch]
+        return current
+
+    def roads_at(self, year: int) -> np.ndarray | None:
+        """The roads map in force in `year` (None when the region has no roads map for it)."""
+        return self.roads_maps.get(self.roads_year(year))
+
+
+# ------------------------------------------------------------------------------------------- inputs
+def base_scenario_raw(config: CalibrationConfig, history: History, kind: str = "sleuth",
+                      region_path: str | None = None) -> dict[str, Any]:
+    """The scenario every trial starts from: the file's [scenario] plus the observed history.
+
+    Region and start year from [data]; ticks to the last compared year; the quota path of the totals
+    with `convert_full_quota`; unless the file sets it, household growth follows the urban area's.
+    """
+    raw = copy.deepcopy(config.scenario)
+    raw.setdefault("name", f"{config.name}-calibrated")
+    region = raw.setdefault("region", {})
+    region.update(kind=kind, path=region_path or config.data.path, year=history.start_year)
+    run = raw.setdefault("run", {})
+    run.update(start_year=history.start_year, ticks=history.last_year - history.start_year)
+    raw.setdefault("policy", {}).setdefault("quantity", {})["land_quota_cells"] = {
+        str(y): float(k) for y, k in sorted(history.quota.items())}
+    raw.setdefault("development", {})["convert_full_quota"] = True
+    population = raw.setdefault("population", {})
+    if "growth_rate" not in population:
+        population["growth_rate"] = _growth_rate_path(history.totals)
+    return raw
+
+
+def _growth_rate_path(totals: dict[int, int]) -> dict[str, float]:
+    """Household growth per year following the urban totals (clipped to -20 %..+50 % a year)."""
+    years = sorted(totals)
+    path: dict[str, float] = {}
+    for a, b in zip(years[:-1], years[1:]):
+        rate = (max(totals[b], 1) / max(totals[a], 1)) ** (1.0 / (b - a)) - 1.0
+        rate = float(min(max(rate, -0.2), 0.5))
+        path[str(a + 1)] = rate
+        path[str(b)] = rate
+    return path
+
+
+def map_set_kind(history: History) -> str:
+    """The region kind a scenario names for the history's maps: ``geotiff`` or ``sleuth``."""
+    return "geotiff" if getattr(history.sset, "source", "sleuth") == "geotiff" else "sleuth"
+
+
+def build_inputs(config: CalibrationConfig, history: History, years: tuple[int, ...]) -> Inputs:
+    """Worker inputs scoring `years` (the search gets the fit years only: the hold-out is never read)."""
+    from abm.regions import build_region
+    from abm.scenario import scenario_from_dict
+
+    sset = history.sset
+    raw = base_scenario_raw(config, history, map_set_kind(history))
+    scenario = scenario_from_dict(raw, source=config.source)
+    grid = build_region(scenario) if history.path.exists() else _grid_from_set(history, scenario)
+    start_roads = grid.metadata.get("roads_year")
+    if start_roads is None:  # a region without dated roads: its start roads under the start year
+        start_roads = history.start_year
+    roads_maps = {start_roads: grid.roads.copy()}
+    for ry in history.roads.values():
+        roads_maps[ry] = (sset.roads[ry] > 0) & sset.valid
+    return Inputs(start_year=history.start_year, grid=grid, scenario=scenario.to_dict(), quota=dict(history.quota),
+                  roads_maps=roads_maps, schedule=dict(history.roads), start_roads_year=start_roads,
+                  observed={y: history.observed(y) for y in years}, windows=config.report.windows,
+                  excluded_raw=sset.excluded)
+
+
+def _grid_from_set(history: History, scenario) -> LandGrid:
+    """The start grid straight from an in-memory map set (synthetic histories have no folder)."""
+    from abm.io.sleuth import region_from_set
+    from abm.regions import seed_floor_space
+
+    grid = region_from_set(history.sset, history.start_year, scenario.region.cell_size_m)
+    seed_floor_space(grid, scenario.region.initial_far, history.start_year)
+    return grid
+
 
 # ------------------------------------------------------------------------------------------ metrics
 def interval_figure_of_merit(sim: np.ndarray, obs: np.ndarray, prev_sim: np.ndarray, prev_obs: np.ndarray,
@@ -123,21 +211,13 @@ def score_maps(inputs: Inputs, maps: dict[int, np.ndarray], full: bool) -> dict[
             row.update({f"{k}_disagreement": v for k, v in qad.items()})
             for w, agree in multi_resolution_agreement(sim, obs, valid, inputs.windows).items():
                 row[f"agreement_{w}x{w}"] = agree
-            roads = inputs.roads_maps.get(roads_year_at(inputs, year))
+            roads = inputs.roads_at(year)
             stats = sleuth_stats(sim, inputs.grid.slope, valid, roads=roads, excluded=inputs.excluded_raw)
             row.update({f"stat_{k}": stats[k] for k in STAT_KEYS})
             row["urban_cells"] = float(np.count_nonzero(sim))
         out[year] = row
         prev_year = year
     return out
-
-
-def roads_year_at(inputs: Inputs, year: int) -> int | None:
-    current = inputs.start_roads_year
-    for switch in sorted(inputs.schedule):
-        if switch <= year:
-            current = inputs.schedule[switch]
-    return current
 
 
 # ---------------------------------------------------------------------------------------- the model
@@ -148,8 +228,6 @@ def scenario_for(inputs: Inputs, params: dict[str, Any]):
     key = tuple(sorted(params.items()))
     cached = inputs._scenario_cache.get(key)
     if cached is None:
-        import copy
-
         raw = copy.deepcopy(inputs.scenario)
         for dotted, value in params.items():
             set_dotted(raw, dotted, value)
@@ -269,8 +347,6 @@ class Evaluator:
     @property
     def inputs(self) -> Inputs:
         if self._inputs is None:
-            from abm.calibration.pipeline import build_inputs, load_history
-
             history = self._history if self._history is not None else load_history(self.config, self.sset)
             self._inputs = build_inputs(self.config, history, self.years)
         return self._inputs
