@@ -1,4 +1,8 @@
-"""Figures for runs and sweeps, drawn with matplotlib's Agg backend (no display needed)."""
+"""Figures for runs and sweeps, drawn with matplotlib's Agg backend (no display needed).
+
+Emissions are drawn by source from the registry (abm.emissions): a new source shows up in
+`abm run --plot`, the app's PNG export and `abm report` without an edit here.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from abm.atomic import atomic_write
+from abm.emissions import EmissionSource, emission_sources
 
 POINT_STYLE = {1: ("o", "tab:orange"), 2: ("s", "tab:purple"), 3: ("^", "tab:red"), 4: ("D", "tab:green"),
                5: ("*", "tab:blue")}
@@ -22,13 +27,20 @@ def new_figure(**kw):
     return plt.subplots(**kw)
 
 
-def draw_emissions(ax, ts: pd.DataFrame, events: list[dict[str, Any]]) -> None:
-    """Emissions by source (stacked), sink and net on `ax`, with the crossed inflection points marked."""
+def present_sources(ts: pd.DataFrame) -> list[type[EmissionSource]]:
+    """The registered emission sources whose column the time series has, in stacking order."""
+    return [source for source in emission_sources() if source.column() in ts.columns]
+
+
+def draw_emissions(ax, ts: pd.DataFrame, events: list[dict[str, Any]], lang: str = "en") -> None:
+    """Emissions by source (stacked, one band per registered source present in `ts`), sink and net
+    on `ax`, with the crossed inflection points marked. `lang` ("en" or "zh") picks the source labels."""
     years = ts["year"]
     kt = 1e-3
-    sources = [("emissions_buildings_t", "buildings"), ("emissions_commute_t", "commute"),
-               ("emissions_industry_t", "industry"), ("emissions_conversion_t", "land conversion")]
-    ax.stackplot(years, *[ts[c] * kt for c, _ in sources], labels=[n for _, n in sources], alpha=0.55)
+    sources = present_sources(ts)
+    if sources:
+        ax.stackplot(years, *[ts[s.column()] * kt for s in sources], labels=[s.label(lang) for s in sources],
+                     colors=[s.colour for s in sources], alpha=0.55)
     ax.plot(years, ts["emissions_total_t"] * kt, color="black", lw=1.5, label="total emissions")
     ax.plot(years, ts["sink_t"] * kt, color="tab:green", lw=1.5, ls="--", label="sink")
     ax.plot(years, ts["net_t"] * kt, color="tab:gray", lw=1.5, ls=":", label="net")

@@ -1,8 +1,10 @@
-"""Figures for a sweep folder: when each policy crosses the inflection points, emission fans, and
-emissions against land take. Drawn with matplotlib's Agg backend and written atomically.
+"""Figures for a sweep folder: when each policy crosses the inflection points, emission fans,
+emissions by source, and emissions against land take. Drawn with matplotlib's Agg backend and
+written atomically.
 
-The figures read only the summary (one row per run) and, for the fans, the year and emissions
-columns of one scenario at a time, so a sweep of any size draws in little memory.
+The figures read only the summary (one row per run) and, for the fans and the sources, the year and
+emissions columns of one scenario at a time, so a sweep of any size draws in little memory. The
+sources are those of the registry (abm.emissions) that the sweep's time series hold.
 
 >>> import pandas as pd, tempfile, pathlib
 >>> summary = pd.DataFrame({"scenario": ["a", "a", "b"], "status": ["ok"] * 3,
@@ -21,10 +23,11 @@ import numpy as np
 import pandas as pd
 
 from abm.atomic import atomic_write
+from abm.emissions import emission_sources
 from abm.inflection import POINT_NAMES
 from abm.plots import new_figure
 
-FIGURES = ("inflection_years.png", "emission_fans.png", "emissions_vs_urban_area.png")
+FIGURES = ("inflection_years.png", "emission_fans.png", "emissions_vs_urban_area.png", "emissions_by_source.png")
 
 
 def _colours(names: list[str]) -> dict[str, str]:
@@ -147,14 +150,29 @@ def emission_fans(out_dir: str | Path, summary: pd.DataFrame, column: str = "emi
     return pd.concat(rows, ignore_index=True)[["scenario", "year", "p05", "p50", "p95", "n_runs"]]
 
 
+def policy_panels(n: int):
+    """A figure with one panel per policy (up to three a row, shared axes): (fig, axes as a 2-D array)."""
+    ncols = min(3, max(n, 1))
+    nrows = -(-max(n, 1) // ncols)
+    return new_figure(nrows=nrows, ncols=ncols, figsize=(5.2 * ncols, 3.6 * nrows), dpi=100, sharex=True,
+                      sharey=True, squeeze=False)
+
+
+def label_panels(axes, n: int, y_label: str) -> None:
+    """Axis labels on the outer panels; panels beyond the `n` policies hidden."""
+    for ax in axes[-1]:
+        ax.set_xlabel("year")
+    for ax in axes[:, 0]:
+        ax.set_ylabel(y_label)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+
+
 def plot_emission_fans(fans: pd.DataFrame, path: str | Path, title: str = "") -> Path:
     """One panel per policy: median emissions (line) and the 90% band over its runs (shaded)."""
     names = list(dict.fromkeys(fans["scenario"]))
     colours = _colours(names)
-    ncols = min(3, max(len(names), 1))
-    nrows = -(-max(len(names), 1) // ncols)
-    fig, axes = new_figure(nrows=nrows, ncols=ncols, figsize=(5.2 * ncols, 3.6 * nrows), dpi=100, sharex=True,
-                        sharey=True, squeeze=False)
+    fig, axes = policy_panels(len(names))
     kt = 1e-3
     for ax, name in zip(axes.flat, names):
         f = fans[fans["scenario"] == name]
@@ -164,13 +182,65 @@ def plot_emission_fans(fans: pd.DataFrame, path: str | Path, title: str = "") ->
         ax.set_title(f"{name} ({int(f['n_runs'].max())} runs)", fontsize=10)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="best")
-    for ax in axes[-1]:
-        ax.set_xlabel("year")
-    for ax in axes[:, 0]:
-        ax.set_ylabel("emissions, ktCO2 per year")
-    for ax in list(axes.flat)[len(names):]:
-        ax.set_visible(False)
+    label_panels(axes, len(names), "emissions, ktCO2 per year")
     fig.suptitle(title or "Total emissions: median and 90% band over runs", fontsize=11)
+    return _save(fig, path)
+
+
+def stored_columns(out_dir: str | Path) -> set[str]:
+    """The columns of a sweep's per-run time series (its runs/ Hive dataset), read from the schema alone."""
+    runs = Path(out_dir) / "runs"
+    if not runs.is_dir() or not any(runs.rglob("*.parquet")):
+        return set()
+    import pyarrow.dataset as ds
+
+    return set(ds.dataset(runs, format="parquet", partitioning="hive").schema.names)
+
+
+def source_medians(out_dir: str | Path, summary: pd.DataFrame, scenarios: list[str] | None = None) -> pd.DataFrame:
+    """Median tCO2/yr of each emission source by year over each scenario's runs: columns scenario,
+    year, n_runs and one `emissions_<source>_t` per registered source the sweep's time series hold.
+
+    Each source's median is taken on its own, so the stacked medians need not add up to the median total.
+    """
+    from abm.batch import load_timeseries
+
+    stored = stored_columns(out_dir)
+    columns = [s.column() for s in emission_sources() if s.column() in stored]
+    if not columns:
+        return pd.DataFrame(columns=["scenario", "year", "n_runs"])
+    ok = _ok(summary)
+    rows = []
+    for name in _order(ok, scenarios):
+        ids = set(ok.loc[ok["scenario"] == name, "run_id"])
+        ts = load_timeseries(out_dir, columns=["run_id", "year", *columns], scenarios=[name])
+        ts = ts[ts["run_id"].isin(ids)]
+        if ts.empty:
+            continue
+        by_year = ts.groupby("year")
+        rows.append(by_year[columns].median().assign(n_runs=by_year["run_id"].nunique()).reset_index()
+                    .assign(scenario=name))
+    if not rows:
+        return pd.DataFrame(columns=["scenario", "year", "n_runs", *columns])
+    return pd.concat(rows, ignore_index=True)[["scenario", "year", "n_runs", *columns]]
+
+
+def plot_emissions_by_source(medians: pd.DataFrame, path: str | Path, title: str = "", lang: str = "en") -> Path:
+    """One panel per policy: the median emissions of each source over its runs, stacked in the
+    registry's order and colours (sources the table lacks are left out)."""
+    names = list(dict.fromkeys(medians["scenario"]))
+    sources = [s for s in emission_sources() if s.column() in medians.columns]
+    fig, axes = policy_panels(len(names))
+    kt = 1e-3
+    for ax, name in zip(axes.flat, names):
+        m = medians[medians["scenario"] == name]
+        ax.stackplot(m["year"], *[m[s.column()] * kt for s in sources], labels=[s.label(lang) for s in sources],
+                     colors=[s.colour for s in sources], alpha=0.7)
+        ax.set_title(f"{name} ({int(m['n_runs'].max())} runs)", fontsize=10)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="upper left")
+    label_panels(axes, len(names), "median emissions, ktCO2 per year")
+    fig.suptitle(title or "Emissions by source: median over runs, stacked", fontsize=11)
     return _save(fig, path)
 
 
@@ -196,7 +266,8 @@ def plot_emissions_vs_area(summary: pd.DataFrame, path: str | Path, scenarios: l
 def write_report(out_dir: str | Path, fig_dir: str | Path | None = None) -> list[Path]:
     """Write the sweep's figures (and inflection_years.csv) into `fig_dir` (default out_dir/report).
 
-    The fan chart needs the per-run time series (outputs.timeseries = true); without them it is skipped.
+    The fan chart and the sources chart need the per-run time series (outputs.timeseries = true);
+    without them they are skipped.
     """
     from abm.atomic import atomic_write_text
     from abm.batch import load_sweep
@@ -218,6 +289,10 @@ def write_report(out_dir: str | Path, fig_dir: str | Path | None = None) -> list
                                           f"{name}: total emissions, median and 90% band over runs"))
     written.append(plot_emissions_vs_area(summary, figs / FIGURES[2], order,
                                           f"{name}: cumulative emissions vs final urban area"))
+    medians = source_medians(out, summary, scenarios=order)
+    if not medians.empty:
+        written.append(plot_emissions_by_source(medians, figs / FIGURES[3],
+                                                f"{name}: emissions by source, median over runs (stacked)"))
     table = inflection_table(summary, order)
     atomic_write_text(figs / "inflection_years.csv", table.to_csv(index=False, float_format="%.4g"))
     written.append(figs / "inflection_years.csv")
