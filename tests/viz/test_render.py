@@ -109,6 +109,20 @@ def test_every_layer_renders_from_a_model(session):
         render.layer_values(model, "rainfall")
 
 
+def test_a_layer_is_one_entry_with_its_own_getter_labels_and_colouring(session):
+    names = [spec.name for spec in layers.map_layers()]
+    assert names == ["land_use", "households", "floor", "emissions", "sink", "urban_year"] and len(set(names)) == 6
+    assert all(spec.label("en") and spec.label("zh") != spec.label("en") for spec in layers.map_layers())
+    model = session.runs[0].model
+    roads = layers.MapLayer("roads", "road access", "道路", "share", ramps.Sequential("Greys"),
+                            lambda m: m.grid.roads.astype(float))
+    img = render.render_map(render.layer_values(model, roads), roads, model.grid.valid, vmax=1.0, lang="zh")
+    assert img.legend.title == "道路" and img.legend.ramp[-1] == ramps.hex_colour(ramps.lut("Greys")[255])
+    assert render.layer_scale([np.zeros((2, 2))], [np.ones((2, 2), bool)], "land_use") == 1.0
+    with pytest.raises(KeyError, match="choose from land_use"):
+        session.set_layer("rainfall")
+
+
 def test_scale_bar_and_nice_numbers():
     assert render.scale_bar(200, 100.0) == ("5 km", 0.25)
     label, share = render.scale_bar(80, 100.0)
