@@ -11,7 +11,7 @@ confused. Rows are ``y`` (north at row 0), columns ``x``. Cells outside the stud
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
@@ -70,45 +70,48 @@ LAYERS: dict[str, LayerInfo] = {
 }
 
 
-@dataclass
 class LandGrid:
-    """All land layers of a region, one array per layer (see `LAYERS`), plus georeferencing."""
+    """All land layers of a region, one array per layer of the `LAYERS` registry, plus georeferencing.
 
-    valid: np.ndarray
-    land_cover: np.ndarray
-    slope: np.ndarray
-    excluded: np.ndarray
-    red_line: np.ndarray
-    growth_boundary: np.ndarray
-    roads: np.ndarray
-    transit: np.ndarray
-    floor_residential: np.ndarray
-    floor_commercial: np.ndarray
-    floor_industrial: np.ndarray
-    floor_added: np.ndarray
-    vintage: np.ndarray
-    energy_factor: np.ndarray
-    retrofit: np.ndarray
-    forest_age: np.ndarray
-    rent: np.ndarray
-    urban_year: np.ndarray
-    subcentre: np.ndarray
-    cell_size_m: float = 100.0
-    crs: str | None = None
-    transform: tuple[float, ...] | None = None  # affine (a, b, c, d, e, f) as in rasterio
-    metadata: dict[str, Any] = field(default_factory=dict)
+    A layer reads as an attribute (``grid.land_cover``); the registry is the only list of layers, so a
+    new layer is one entry there. Every layer has the shape of ``valid`` and its registered dtype.
+    """
 
-    def __post_init__(self) -> None:
-        shape = self.valid.shape
-        for name, info in LAYERS.items():
-            arr = getattr(self, name)
+    def __init__(self, *, cell_size_m: float = 100.0, crs: str | None = None,
+                 transform: tuple[float, ...] | None = None, metadata: dict[str, Any] | None = None,
+                 **layers: np.ndarray) -> None:
+        unknown = sorted(set(layers) - set(LAYERS))
+        missing = sorted(set(LAYERS) - set(layers))
+        if unknown or missing:
+            raise ValueError(f"grid layers: unknown {unknown}, missing {missing}; the layers are {list(LAYERS)}")
+        if not cell_size_m > 0:
+            raise ValueError(f"cell_size_m must be > 0, got {cell_size_m}")
+        object.__setattr__(self, "layers", {})
+        self.cell_size_m = float(cell_size_m)
+        self.crs = crs
+        self.transform = transform  # affine (a, b, c, d, e, f) as in rasterio
+        self.metadata = dict(metadata or {})
+        shape = layers["valid"].shape if isinstance(layers["valid"], np.ndarray) else None
+        for name in LAYERS:
+            arr = layers[name]
             if not isinstance(arr, np.ndarray) or arr.shape != shape:
                 got = getattr(arr, "shape", type(arr).__name__)
                 raise ValueError(f"grid layer '{name}' has shape {got}; every layer must be {shape}")
-            if arr.dtype != np.dtype(info.dtype):
-                setattr(self, name, arr.astype(info.dtype))
-        if not self.cell_size_m > 0:
-            raise ValueError(f"cell_size_m must be > 0, got {self.cell_size_m}")
+            self.layers[name] = arr if arr.dtype == np.dtype(LAYERS[name].dtype) else arr.astype(LAYERS[name].dtype)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        layers = self.__dict__.get("layers")
+        if layers is not None and name in layers:
+            return layers[name]
+        raise AttributeError(f"LandGrid has no layer or attribute {name!r}; the layers are {list(LAYERS)}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in LAYERS:
+            if value.shape != self.shape:
+                raise ValueError(f"grid layer '{name}' has shape {value.shape}; every layer must be {self.shape}")
+            self.layers[name] = value
+        else:
+            object.__setattr__(self, name, value)
 
     @classmethod
     def empty(cls, rows: int, cols: int, cell_size_m: float = 100.0, **kwargs: Any) -> LandGrid:
@@ -137,7 +140,7 @@ class LandGrid:
         return self.land_cover == LandCover.URBAN
 
     def layer_names(self) -> list[str]:
-        return [f.name for f in fields(self) if f.name in LAYERS]
+        return list(self.layers)
 
     def copy(self) -> LandGrid:
         arrays = {name: getattr(self, name).copy() for name in LAYERS}
