@@ -99,39 +99,69 @@ def sleuth_stats(
     (4.0, 4.0, 1.0, 3.0, 1.5, 1.5)
     """
     valid_mask, (u,) = _maps(valid, urban=urban)
-    rows, cols = u.shape
     area = int(np.count_nonzero(u))
+    n_clusters, cluster_size = _clusters(u)
+    xmean, ymean = _centroid(u)
+    return {
+        "area": float(area),
+        "edges": float(_edge_count(u)),
+        "clusters": float(n_clusters),
+        "pop": float(area),
+        "xmean": xmean,
+        "ymean": ymean,
+        "rad": math.sqrt(area / math.pi),
+        "slope": _mean_slope(u, slope),
+        "cluster_size": float(cluster_size),
+        "percent_urban": _percent_urban(u, valid_mask, roads, excluded),
+    }
 
-    # edges: an urban cell with an in-image non-urban 4-neighbour
+
+def _edge_count(u: np.ndarray) -> int:
+    """Urban cells with an in-image non-urban 4-neighbour (SLEUTH's ``stats_edge``)."""
     nonurban_nb = np.zeros_like(u)
     nonurban_nb[1:, :] |= ~u[:-1, :]
     nonurban_nb[:-1, :] |= ~u[1:, :]
     nonurban_nb[:, 1:] |= ~u[:, :-1]
     nonurban_nb[:, :-1] |= ~u[:, 1:]
-    edges = int(np.count_nonzero(u & nonurban_nb))
+    return int(np.count_nonzero(u & nonurban_nb))
 
-    # clusters on the ring-cleared image (4-connectivity is ndimage.label's default structure)
+
+def _clusters(u: np.ndarray) -> tuple[int, int]:
+    """(clusters, cluster size) on the ring-cleared image, as SLEUTH's ``stats_cluster`` counts them.
+
+    4-connectivity is ndimage.label's default structure; the size is C integer division, 0 without clusters.
+    """
     core = u.copy()
     core[0, :] = core[-1, :] = False
     core[:, 0] = core[:, -1] = False
     _, n_clusters = ndimage.label(core)
     in_clusters = int(np.count_nonzero(core))
-    cluster_size = in_clusters // n_clusters if n_clusters else 0
+    return n_clusters, (in_clusters // n_clusters if n_clusters else 0)
 
-    if area:
-        r, c = np.nonzero(u)
-        xmean = float(c.mean())
-        ymean = float(r.mean())
-    else:
-        xmean = ymean = math.nan
-    if slope is not None and area:
-        s = np.asarray(slope)
-        if s.shape != u.shape:
-            raise ValueError(f"slope has shape {s.shape}; expected {u.shape} like the urban map")
-        mean_slope = float(s[u].astype(np.float64).mean())
-    else:
-        mean_slope = math.nan
 
+def _centroid(u: np.ndarray) -> tuple[float, float]:
+    """Mean column and mean row of the urban cells (NaN without urban cells)."""
+    if not u.any():
+        return math.nan, math.nan
+    r, c = np.nonzero(u)
+    return float(c.mean()), float(r.mean())
+
+
+def _mean_slope(u: np.ndarray, slope: np.ndarray | None) -> float:
+    """Mean slope over urban cells (NaN without a slope map or without urban cells)."""
+    if slope is None or not u.any():
+        return math.nan
+    s = np.asarray(slope)
+    if s.shape != u.shape:
+        raise ValueError(f"slope has shape {s.shape}; expected {u.shape} like the urban map")
+    return float(s[u].astype(np.float64).mean())
+
+
+def _percent_urban(u: np.ndarray, valid_mask: np.ndarray, roads: np.ndarray | None,
+                   excluded: np.ndarray | None) -> float:
+    """``100 (pop + road cells) / (cells - road cells - excluded cells)`` inside the study area (SLEUTH's
+    ``stats_CalPercentUrban``; excluded = ``excluded >= 100``, or True for a boolean map)."""
+    area = int(np.count_nonzero(u))
     n_roads = 0 if roads is None else int(np.count_nonzero(_bool("roads", roads, u.shape) & valid_mask))
     n_excl = 0
     if excluded is not None:
@@ -141,20 +171,7 @@ def sleuth_stats(
         n_excl = int(np.count_nonzero((ex >= 100) & valid_mask)) if ex.dtype != np.bool_ else int(
             np.count_nonzero(ex & valid_mask))
     denom = int(np.count_nonzero(valid_mask)) - n_roads - n_excl
-    percent_urban = 100.0 * (area + n_roads) / denom if denom > 0 else math.nan
-
-    return {
-        "area": float(area),
-        "edges": float(edges),
-        "clusters": float(n_clusters),
-        "pop": float(area),
-        "xmean": xmean,
-        "ymean": ymean,
-        "rad": math.sqrt(area / math.pi),
-        "slope": mean_slope,
-        "cluster_size": float(cluster_size),
-        "percent_urban": percent_urban,
-    }
+    return 100.0 * (area + n_roads) / denom if denom > 0 else math.nan
 
 
 # ------------------------------------------------------------------------------------ map agreement
