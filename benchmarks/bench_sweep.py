@@ -5,8 +5,8 @@
   summary, so the pool's start-up (worker imports, numba's cache load: about 1.5 s once per sweep)
   is counted; the same for a 20-run sweep, where that start-up weighs twice as much; and in steady
   state (from the runs' own times). Two comparisons: 2 workers with 2 numba threads each (the
-  oversubscription abm.batch avoids by default) and 1 worker in-process;
-- the per-task overhead of abm.batch.map_tasks for a no-op task, one task per chunk and with adaptive
+  oversubscription abm.executors avoids by default) and 1 worker in-process;
+- the per-task overhead of abm.executors.map_tasks for a no-op task, one task per chunk and with adaptive
   chunks, on a 2-worker Dask LocalCluster and on the local process pool: measured as the extra time
   of 2,000 more tasks, so pool and cluster start-up are left out.
 
@@ -27,7 +27,7 @@ TARGET_RUNS_PER_MIN = 100.0
 
 SWEEP_CHILD = r"""
 import json, statistics, sys, tempfile, time
-from abm.batch import run_sweep
+from abm.sweeps import run_sweep
 workers, runs, ticks, scenario = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 spec = {"name": "bench", "scenarios": [scenario], "seeds": runs, "ticks": ticks}
 with tempfile.TemporaryDirectory() as out:
@@ -46,7 +46,7 @@ print(json.dumps({"runs": len(summary), "wall_s": round(wall, 1), "median_run_s"
 
 OVERHEAD_CHILD = r"""
 import json, sys, time
-from abm.batch import map_tasks
+from abm.executors import map_tasks
 kind = sys.argv[1]
 def timed(n, **kw):
     t0 = time.perf_counter()
@@ -83,7 +83,7 @@ def run() -> dict:
     scenario = str(REPO / "scenarios" / "baseline.toml")
     base = {k: v for k, v in os.environ.items() if k != "NUMBA_NUM_THREADS"}
     os.environ.clear()
-    os.environ.update(base)  # let abm.batch choose numba's threads unless a case sets them
+    os.environ.update(base)  # let abm.executors choose numba's threads unless a case sets them
     two = _child(SWEEP_CHILD, "2", str(RUNS), str(TICKS), scenario)
     short = _child(SWEEP_CHILD, "2", str(SHORT_RUNS), str(TICKS), scenario)
     two_oversubscribed = _child(SWEEP_CHILD, "2", "10", str(TICKS), scenario, env={"NUMBA_NUM_THREADS": "2"})

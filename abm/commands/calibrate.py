@@ -37,7 +37,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--report-replicates", type=int, metavar="N",
                         help="replicates of the final evaluation (default: the file's report.replicates)")
     parser.add_argument("--out", metavar="DIR", help="output folder (default: out/calibration/<name>)")
-    from abm.batch import add_executor_arguments
+    from abm.executors import add_executor_arguments
 
     add_executor_arguments(parser, "worker processes (default: the file's search.workers; 0 = every core)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -51,7 +51,7 @@ def main(args: argparse.Namespace) -> int:
                              ("--replicates", args.replicates, 1), ("--report-replicates", args.report_replicates, 1)):
         if value is not None and value < low:
             raise UserFacingError(f"{flag}: must be >= {low} (fix: e.g. {flag} {max(low, 2)})")
-    from abm.batch import check_executor_arguments
+    from abm.executors import check_executor_arguments
 
     check_executor_arguments(args.workers, args.scheduler, min_workers=0)
     from abm.calibration import calibrate, load_calibration_config

@@ -29,7 +29,7 @@ HELP = "run policies x parameters x seeds in parallel (local processes or Dask),
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("sweep", metavar="SWEEP.toml", help="sweep file (see sweeps/ and docs/sweeps.md)")
     parser.add_argument("--out", metavar="DIR", help="output folder (default: out/<sweep name>)")
-    from abm.batch import add_executor_arguments
+    from abm.executors import add_executor_arguments
 
     add_executor_arguments(parser, "local worker processes (default: all cores; 1 = in this process)")
     parser.add_argument("--retry-failed", action="store_true", help="run again the runs that failed last time")
@@ -40,13 +40,13 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     from abm.cli import UserFacingError
     from abm.errors import ConfigError
+    from abm.executors import WorkerLost, check_executor_arguments
+    from abm.sweeps import load_sweep_spec, run_sweep
 
-    from abm import batch
-
-    batch.check_executor_arguments(args.workers, args.scheduler)
+    check_executor_arguments(args.workers, args.scheduler)
 
     try:
-        spec = batch.load_sweep_spec(args.sweep)
+        spec = load_sweep_spec(args.sweep)
     except ConfigError as err:
         prefix = "" if err.field == str(Path(args.sweep)) else f"{args.sweep}: "
         raise UserFacingError(f"{prefix}{err}") from None
@@ -56,13 +56,13 @@ def main(args: argparse.Namespace) -> int:
         return 0
     start = time.perf_counter()
     try:
-        summary = batch.run_sweep(spec, out, workers=args.workers, scheduler=args.scheduler,
-                                  retry_failed=args.retry_failed, progress=not args.quiet)
+        summary = run_sweep(spec, out, workers=args.workers, scheduler=args.scheduler,
+                            retry_failed=args.retry_failed, progress=not args.quiet)
     except ConfigError as err:
         flag = f"--{err.field}" if err.field in ("workers", "scheduler") else ""
         raise UserFacingError(f"{flag}{': ' if flag else ''}{err.problem if flag else err}"
                               + (f" (fix: {err.fix})" if flag and err.fix else "")) from None
-    except batch.WorkerLost as err:
+    except WorkerLost as err:
         print(f"abm sweep: {err}. Finished runs are saved in {out}/: run the same command again to resume.",
               file=sys.stderr)
         return 1
@@ -71,12 +71,12 @@ def main(args: argparse.Namespace) -> int:
 
 
 def dry_run(spec, out: Path) -> str:
-    from abm import batch
+    from abm.sweeps import finished_runs, plan_runs
 
-    plan = batch.plan_runs(spec)
+    plan = plan_runs(spec)
     unique = {run.run_id: run for run in plan}
     invalid = sum(1 for run in unique.values() if run.resolved is None)
-    done = batch.finished_runs(out.resolve(), spec, list(unique.values()), retry_failed=False) if out.is_dir() else set()
+    done = finished_runs(out.resolve(), spec, list(unique.values()), retry_failed=False) if out.is_dir() else set()
     lines = [f"Sweep {spec.name!r}: {len(spec.scenarios)} scenario(s) x {len(spec.points())} parameter point(s) "
              f"x {len(spec.seeds)} seed(s) = {len(plan)} runs ({len(unique)} distinct)",
              f"  sampling {spec.method}; axes: {', '.join(a.key for a in spec.axes) or 'none'}",
