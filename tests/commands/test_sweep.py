@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from abm.batch import load_sweep_spec
+from abm.sweeps import load_sweep_spec
 from abm.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
