@@ -18,6 +18,7 @@ import math
 import os
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -155,8 +156,37 @@ def read_geotiff_stack(
     Raises `DataError` naming the file and the fix for a missing folder, no urban map, an unreadable
     raster, or rasters that differ in shape, transform or CRS.
     """
+    root, layers = _stack_layers(source, slope=slope, excluded=excluded, roads=roads, landuse=landuse)
+    urban_files = {y: f for y, f in layers.get("urban", {}).items() if y is not None}
+    if not urban_files:
+        raise DataError(f"{root}: no urban maps named urban_<year>.tif (fix: add at least one, e.g. "
+                        "urban_1990.tif, or pass a {year: path} mapping)")
+    reader = _StackReader()
+    raw = _read_layers(reader, layers, urban_files)
+    return _stack_set(raw, reader, layers, root, name)
+
+
+#: Files of a stack by layer and year (None: a static layer, or a yearly one standing for the first year).
+Layers = dict[str, dict[int | None, Path]]
+
+
+@dataclass
+class RawLayers:
+    """The rasters of a stack as read, before the study area is applied (None: the layer is absent)."""
+
+    urban: dict[int, np.ndarray]
+    roads: dict[int, np.ndarray]
+    landuse: dict[int, np.ndarray]
+    slope: np.ndarray | None
+    excluded: np.ndarray | None
+
+
+def _stack_layers(source: PathLike | Mapping[int, PathLike], *, slope: PathLike | None,
+                  excluded: PathLike | None, roads: PathLike | Mapping[int, PathLike] | None,
+                  landuse: PathLike | Mapping[int, PathLike] | None) -> tuple[Path, Layers]:
+    """(root folder, files by layer and year): the folder's GeoTIFFs or the urban mapping, then the keyword layers."""
     if isinstance(source, Mapping):
-        layers: dict[str, dict[int | None, Path]] = {"urban": {int(y): Path(p) for y, p in source.items()}}
+        layers: Layers = {"urban": {int(y): Path(p) for y, p in source.items()}}
         root = Path(os.path.commonpath([str(Path(p).resolve().parent) for p in source.values()])) if source \
             else Path(".")
     else:
@@ -175,53 +205,56 @@ def read_geotiff_stack(
             layers[layer] = {int(y): Path(p) for y, p in value.items()}
         elif value is not None:
             layers[layer] = {None: Path(value)}
-    urban_files = {y: f for y, f in layers.get("urban", {}).items() if y is not None}
-    if not urban_files:
-        raise DataError(f"{root}: no urban maps named urban_<year>.tif (fix: add at least one, e.g. "
-                        "urban_1990.tif, or pass a {year: path} mapping)")
+    return root, layers
+
+
+def _read_layers(reader: _StackReader, layers: Layers, urban_files: dict[int, Path]) -> RawLayers:
+    """Read every layer through one reader (urban maps first: the first one sets the grid the rest must match)."""
     first_year = min(urban_files)
+    urban = {y: reader.read(f) for y, f in sorted(urban_files.items())}
+    roads = _read_yearly(reader, layers, "roads", first_year)
+    landuse = _read_yearly(reader, layers, "landuse", first_year)
+    return RawLayers(urban, roads, landuse, _read_static(reader, layers, "slope"),
+                     _read_static(reader, layers, "excluded"))
 
-    reader = _StackReader()
-    urban_raw = {y: reader.read(f) for y, f in sorted(urban_files.items())}
 
-    def yearly(layer: str) -> dict[int, np.ndarray]:
-        # a map without a year stands for the first urban year
-        by_year = {(first_year if y is None else y): f for y, f in layers.get(layer, {}).items()}
-        return {y: _as_uint8(reader.read(f)) for y, f in sorted(by_year.items())}
+def _read_yearly(reader: _StackReader, layers: Layers, layer: str, first_year: int) -> dict[int, np.ndarray]:
+    """A yearly layer as uint8 by year; a map without a year stands for the first urban year."""
+    by_year = {(first_year if y is None else y): f for y, f in layers.get(layer, {}).items()}
+    return {y: _as_uint8(reader.read(f)) for y, f in sorted(by_year.items())}
 
-    def static(layer: str) -> np.ndarray | None:
-        files = layers.get(layer, {})
-        if not files:
-            return None
-        f = files.get(None, next(iter(files.values())))
-        return reader.read(f)
 
-    roads_maps = yearly("roads")
-    landuse_maps = yearly("landuse")
-    slope_raw = static("slope")
-    excluded_raw = static("excluded")
+def _read_static(reader: _StackReader, layers: Layers, layer: str) -> np.ndarray | None:
+    """A static layer's raster (its undated file, else its first), None without one."""
+    files = layers.get(layer, {})
+    if not files:
+        return None
+    f = files.get(None, next(iter(files.values())))
+    return reader.read(f)
+
+
+def _stack_set(raw: RawLayers, reader: _StackReader, layers: Layers, root: Path, name: str | None) -> SleuthSet:
+    """The SleuthSet: cells nodata in any band are outside (never urban, slope 0); what is missing is named."""
     shape = reader.shape
     assert shape is not None and reader.outside is not None
     valid = ~reader.outside
-    missing = [layer for layer, arr in (("slope", slope_raw), ("excluded", excluded_raw)) if arr is None]
+    missing = [layer for layer, arr in (("slope", raw.slope), ("excluded", raw.excluded)) if arr is None]
     missing += [layer for layer in ("roads", "landuse") if not layers.get(layer)]
-
-    slope_arr = (np.zeros(shape, np.float32) if slope_raw is None
-                 else np.nan_to_num(slope_raw.astype(np.float32), nan=0.0))
+    slope_arr = (np.zeros(shape, np.float32) if raw.slope is None
+                 else np.nan_to_num(raw.slope.astype(np.float32), nan=0.0))
     slope_arr[~valid] = 0.0
-    excluded_arr = np.zeros(shape, np.uint8) if excluded_raw is None else _as_uint8(excluded_raw)
-    urban = {y: (np.nan_to_num(u) != 0) & valid for y, u in urban_raw.items()}
-
+    excluded_arr = np.zeros(shape, np.uint8) if raw.excluded is None else _as_uint8(raw.excluded)
+    urban = {y: (np.nan_to_num(u) != 0) & valid for y, u in raw.urban.items()}
     files = {f"{layer}.{y}" if y is not None else layer: str(f)
              for layer, by_year in layers.items() for y, f in by_year.items()}
     return SleuthSet(
         name=name or (root.resolve().name if root != Path(".") else "geotiff"),
         path=root,
         urban=urban,
-        roads=roads_maps,
+        roads=raw.roads,
         slope=slope_arr,
         excluded=excluded_arr,
-        landuse=landuse_maps,
+        landuse=raw.landuse,
         valid=valid,
         prefix="",
         crs=_crs_string(reader.crs),
