@@ -2,8 +2,9 @@
 
 Writes into DIR/report (or --out): inflection_years.png (the year each policy crosses each of the
 five carbon inflection points, over its runs), emission_fans.png (total emissions per policy: median
-and 90% band over its runs), emissions_vs_urban_area.png (cumulative emissions against final urban
-area, one dot per run) and inflection_years.csv (the numbers behind the first figure).
+and 90% band over its runs), emissions_by_source.png (median emissions of each source per policy,
+stacked, for every registered emission source), emissions_vs_urban_area.png (cumulative emissions
+against final urban area, one dot per run) and inflection_years.csv (the numbers behind the first figure).
 
 examples:
   abm sweep sweeps/urban_form.toml --out out/sweep
@@ -16,7 +17,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-HELP = "draw figures of a sweep: inflection years, emission fans, emissions vs urban area"
+HELP = "draw figures of a sweep: inflection years, emission fans, emissions by source, emissions vs urban area"
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
