@@ -323,7 +323,7 @@ def _notes(history: History) -> list[str]:
 
 
 def _evaluate(fn, tasks: list[dict], workers, scheduler, progress: bool, name: str) -> list[tuple[dict, dict]]:
-    from abm.batch import map_tasks
+    from abm.executors import map_tasks
 
     bar = _bar(len(tasks), f"evaluate {name}", "run", progress)
     out = []
@@ -344,7 +344,7 @@ def _bar(total: int, desc: str, unit: str, enabled: bool):
 
 
 def _cores() -> int:
-    from abm.batch import cpu_count
+    from abm.executors import cpu_count
 
     return cpu_count()
 

@@ -1,4 +1,4 @@
-"""Seeded TPE search (optuna) over Monte Carlo replicates, evaluated in parallel on `abm.batch.map_tasks`.
+"""Seeded TPE search (optuna) over Monte Carlo replicates, evaluated in parallel on `abm.executors.map_tasks`.
 
 Several studies (the model and the neighbourhood null) share one stream of tasks: each round asks
 every unfinished study for `batch` trials, runs all their replicates on the workers, then tells the
@@ -94,7 +94,7 @@ class _Pending:
 def run_search(fn: Callable[[dict], Any], studies: list[Study], batch: int = 4, workers: int | None = None,
                scheduler: Any = None, progress: Callable[[Study, dict], None] | None = None) -> None:
     """Run every study to its trial budget; records land in ``study.records`` (trial order)."""
-    from abm.batch import map_tasks
+    from abm.executors import map_tasks
 
     rounds = _Rounds(studies, batch)
     for task, result in map_tasks(fn, rounds.tasks(), workers=workers, scheduler=scheduler, chunk=1):
@@ -177,7 +177,7 @@ def refine(fn: Callable[[dict], Any], study: Study, top: int, seeds: tuple[int, 
     more replicates for the few leading trials makes the choice rest on the parameters. Records get
     ``refined_value`` (mean over the search's and the new replicates); returns the chosen record.
     """
-    from abm.batch import map_tasks
+    from abm.executors import map_tasks
 
     done = sorted((r for r in study.records if math.isfinite(r["value"])), key=lambda r: (-r["value"], r["number"]))
     leaders = done[:top]

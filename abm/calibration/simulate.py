@@ -1,7 +1,7 @@
 """Simulated histories and their scores: the model, the two null models, and map metrics per year.
 
 Everything a worker needs travels in one `Inputs` object (shipped once per worker process by
-`abm.batch.map_tasks`); a task is a small dict naming what to simulate (``model``, ``neighbourhood``
+`abm.executors.map_tasks`); a task is a small dict naming what to simulate (``model``, ``neighbourhood``
 or ``persistence``), its parameters and its seed, and the result is a small dict of scores per year
 (plus packed maps in the final evaluation). A task depends on nothing else, so results are the same
 for any number of workers.

@@ -146,7 +146,8 @@ def _settlements(rng: np.random.Generator, params: SyntheticRegion, grid: LandGr
     town = (dist <= radius_cells * (1 + 0.25 * edge_noise)) & ~water
     plain = ~water & ~forest & (grid.slope < 8) & (dist > 2.5 * radius_cells)
     candidates = np.flatnonzero(plain)
-    village_cells = rng.choice(candidates, size=min(params.villages, len(candidates)), replace=False) if len(candidates) else []
+    village_cells = (rng.choice(candidates, size=min(params.villages, len(candidates)), replace=False)
+                     if len(candidates) else [])
     village_radius = max(1.0, radius_cells / 5)
     villages = np.zeros_like(town)
     for flat in village_cells:
