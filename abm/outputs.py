@@ -55,7 +55,8 @@ class SnapshotRecorder:
     def maybe_record(self, model: UrbanModel, final: bool = False) -> None:
         if model.tick in self.ticks or (model.tick % self.every and not final):
             return
-        ds = model.grid.to_xarray(list(SNAPSHOT_LAYERS))
+        # a deep copy: the layers are the model's live arrays, which the next ticks change in place
+        ds = model.grid.to_xarray(list(SNAPSHOT_LAYERS)).copy(deep=True)
         hh = np.bincount(model.households.home, minlength=model.grid.valid.size).reshape(model.grid.shape)
         ds["households"] = (("y", "x"), hh.astype(np.int32), {"units": "households"})
         carbon = getattr(model, "carbon", None)

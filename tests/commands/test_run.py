@@ -50,6 +50,12 @@ def test_run_writes_every_output(scenario_file, tmp_path, capsys):
     grids = xr.open_dataset(out / "grids.nc", engine="h5netcdf")
     assert list(grids["tick"].values) == [0, 2, 4]
     assert grids["land_cover"].dims == ("tick", "y", "x")
+    # each snapshot is its own year, not a view of the live grid: floor and urban years grow between them
+    floor = grids["floor_residential"].values
+    assert (floor[-1] >= floor[0]).all() and (floor[-1] > floor[0]).any()
+    assert (grids["urban_year"].values[0] <= 2020).all() and (grids["urban_year"].values[-1] > 2020).any()
+    last = pd.read_parquet(out / "timeseries.parquet").iloc[-1]
+    assert float(floor[0].sum()) < last["floor_area_residential_m2"] == pytest.approx(float(floor[-1].sum()), rel=1e-5)
     with rasterio.open(out / "final.tif") as src:
         assert src.read(1).shape == (50, 50)
     manifest = json.loads((out / "manifest.json").read_text())
