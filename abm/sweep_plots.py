@@ -131,7 +131,7 @@ def emission_fans(out_dir: str | Path, summary: pd.DataFrame, column: str = "emi
 
     Reads one scenario's year and `column` at a time from the sweep's runs/ dataset.
     """
-    from abm.batch import load_timeseries
+    from abm.sweeps import load_timeseries
 
     ok = _ok(summary)
     rows = []
@@ -203,7 +203,7 @@ def source_medians(out_dir: str | Path, summary: pd.DataFrame, scenarios: list[s
 
     Each source's median is taken on its own, so the stacked medians need not add up to the median total.
     """
-    from abm.batch import load_timeseries
+    from abm.sweeps import load_timeseries
 
     stored = stored_columns(out_dir)
     columns = [s.column() for s in emission_sources() if s.column() in stored]
@@ -270,7 +270,7 @@ def write_report(out_dir: str | Path, fig_dir: str | Path | None = None) -> list
     without them they are skipped.
     """
     from abm.atomic import atomic_write_text
-    from abm.batch import load_sweep
+    from abm.sweeps import load_sweep
     from abm.errors import ConfigError
 
     out = Path(out_dir)
