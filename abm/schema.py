@@ -135,7 +135,7 @@ def build(cls: type, raw: Any, where: str = "") -> Any:
         if spec.name in table:
             values[spec.name] = read_value(spec, table[spec.name], name)
         elif spec.setting.required:
-            raise ConfigError(name, "is required", _missing_fix(spec))
+            raise ConfigError(name, "is required", _missing_fix(spec, name))
     return cls(**values)
 
 
@@ -257,16 +257,17 @@ def flatten_dotted(table: dict[str, Any], prefix: str = "",
     return out
 
 
-def field_at(cls: type, key: str, where: str) -> FieldSpec:
+def field_at(cls: type, key: str, where: str, what: str = "the file") -> FieldSpec:
     """The field a dotted `key` names inside schema `cls` (e.g. ``"development.weight_edge"``).
 
-    An unknown part is refused at `where` with the valid names of its section; so is a section itself.
+    An unknown part is refused at `where` with the valid names of its section (`what` names the
+    root in that message); so is a key that names a section rather than a field.
     """
     parts = key.split(".")
     for i, part in enumerate(parts):
         specs = {spec.name: spec for spec in fields_of(cls)}
         if part not in specs:
-            inside = ".".join(parts[:i]) or "the file"
+            inside = ".".join(parts[:i]) or what
             close = difflib.get_close_matches(part, list(specs), n=3)
             fix = f"did you mean {' or '.join(close)}?" if close else f"use one of: {', '.join(specs)}"
             raise ConfigError(where, f"'{part}' is not a field of {inside}", fix)
@@ -326,10 +327,11 @@ def _range_fix(spec: FieldSpec, where: str) -> str:
     return f"use a value {allowed}{unit}" + (f", e.g. {_leaf(where)} = {example}" if example else "")
 
 
-def _missing_fix(spec: FieldSpec) -> str:
+def _missing_fix(spec: FieldSpec, where: str) -> str:
+    example = spec.setting.example
     if spec.is_section:
-        return f"add [{spec.name}]" + (f" with {spec.setting.example}" if spec.setting.example else "")
-    return f"write {spec.name} = {spec.setting.example}" if spec.setting.example else f"set {spec.name}"
+        return f"add [{where}]" + (f" with {example}" if example else "")
+    return f"write {spec.name} = {example}" if example else f"set {where}"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -341,7 +343,7 @@ class FieldDoc:
 
     name: str
     type: str
-    default: str
+    default: str                     # as written in the file; empty for a required field
     range: str
     unit: str
     doc: str
@@ -356,7 +358,7 @@ def reference_rows(cls: type, prefix: str = "") -> list[FieldDoc]:
             rows.extend(reference_rows(spec.type, name))
             continue
         s = spec.setting
-        shown = s.shown or ("required" if spec.default is dataclasses.MISSING else toml_text(spec.default))
+        shown = s.shown or ("" if spec.default is dataclasses.MISSING else toml_text(spec.default))
         rows.append(FieldDoc(name, s.kind or type_text(spec.type), shown, _range_text(s), s.unit, s.doc))
     return rows
 
@@ -365,7 +367,8 @@ def reference_markdown(cls: type) -> str:
     """The Markdown table of every field of schema root `cls` (what the docs hold; tests check it)."""
     lines = ["| field | type | default | range | unit | meaning |", "|---|---|---|---|---|---|"]
     for row in reference_rows(cls):
-        cells = [f"`{row.name}`", row.type, f"`{row.default}`" if row.default else "", row.range, row.unit, row.doc]
+        cells = [f"`{row.name}`", row.type, f"`{row.default}`" if row.default else "*required*", row.range, row.unit,
+                 row.doc]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"
 

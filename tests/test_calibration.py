@@ -74,13 +74,68 @@ def one_line(err: Exception) -> str:
     ({"scenario.development.weight_road": -2.0}, "scenario.development.weight_road"),
     ({"scenario.development.colour": 1}, "scenario.development.colour"),
     ({"null.space": {"radius_cells": [0, 3]}}, "null.space.radius_cells"),
+    ({"null.space": {"radius": [1, 3]}}, "null.space.radius"),
     ({"report.interval": 1.5}, "report.interval"),
+    ({"report.interval": float("nan")}, "report.interval"),
+    ({"report.windows": [1, 2, 2]}, "report.windows"),
+    ({"data.fit_years": [2010, 2010]}, "data.fit_years"),
+    ({"data.fit_years": [2010.5]}, "data.fit_years[0]"),
+    ({"data.start_year": 2015}, "data.start_year"),
+    ({"data.roads": "none"}, "data.roads"),
+    ({"search.space": {"development.weight_road": {"low": 0.0}}}, "search.space.development.weight_road.high"),
+    ({"search.space": {"development.weight_road": [0.0, float("inf")]}}, "search.space.development.weight_road.high"),
+    ({"search.space": {"development": [0, 1]}}, "search.space.development"),
+    ({"search.space": {}}, "search.space"),
+    ({"search.start": {"development.weight_road": 1.0}}, "search.start"),
+    ({"search": None}, "search"),
+    ({"name": "  "}, "name"),
 ])
 def test_bad_configs_are_refused_with_one_line_naming_the_field(changes, field):
     with pytest.raises(ConfigError) as err:
         calibration_from_dict(toy(**changes), check_path=False)
     assert err.value.field == field
     assert "fix:" in one_line(err.value)
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"search.space": {"development.weight_rood": [0, 1]}},
+     "search.space.development.weight_rood: 'weight_rood' is not a field of development (fix: did you mean weight_road"),
+    ({"search.tirals": 3}, "search.tirals: unknown field (fix: did you mean trials?)"),
+    ({"search.trials": 0}, "search.trials: 0 is below the minimum 1 (fix: use a value from 1 to 100000, e.g. trials = 100)"),
+    ({"data.fit_years": None}, "data.fit_years: is required (fix: write fit_years = [1950, 1970])"),
+    ({"search.space": {"development.weight_road": [5.0, 1.0]}},
+     "search.space.development.weight_road: low 5 is not below high 1 (fix: give low < high)"),
+])
+def test_refusals_name_a_close_match_or_the_fix(changes, message):
+    with pytest.raises(ConfigError) as err:
+        calibration_from_dict(toy(**changes), check_path=False)
+    assert one_line(err.value).startswith(message)
+
+
+def test_the_file_reads_into_typed_sections():
+    cfg = calibration_from_dict(toy(**{"data.fit_years": [2020, 2010], "report.windows": [4, 1],
+                                       "search.space": {"development": {"local_radius_cells": [1, 4],
+                                                                        "weight_road": {"low": 0.1, "high": 6.0,
+                                                                                        "log": True}}},
+                                       "search.start": {"development.local_radius_cells": 2.0,
+                                                        "development.weight_road": 1}}), check_path=False)
+    assert cfg.data.fit_years == (2010, 2020) and cfg.report.windows == (1, 4)
+    assert cfg.search.space[0].key == "development.local_radius_cells" and cfg.search.space[0].integer
+    assert (cfg.search.space[1].low, cfg.search.space[1].log) == (0.1, True)
+    assert dict(cfg.search.start) == {"development.local_radius_cells": 2, "development.weight_road": 1.0}
+    assert isinstance(dict(cfg.search.start)["development.local_radius_cells"], int)
+    assert [p.key for p in cfg.null.space] == ["radius_cells", "weight_road", "road_decay_cells", "weight_slope", "noise"]
+    assert cfg.data.holdout_totals == "extrapolated" and cfg.search.objective == "lee_sallee"
+
+
+def test_docs_calibration_config_table_is_current():
+    from abm.calibration.config import calibration_reference_markdown
+
+    text = (REPO / "docs" / "calibration-config.md").read_text()
+    assert calibration_reference_markdown() in text, \
+        "docs/calibration-config.md is stale: regenerate from calibration_reference_markdown()"
+    for name in ("data.fit_years", "search.space", "search.refine_replicates", "report.windows", "radius_cells"):
+        assert f"| `{name}` |" in text
 
 
 def test_a_missing_data_path_is_refused(tmp_path):
