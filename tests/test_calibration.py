@@ -12,7 +12,8 @@ import pytest
 
 from abm.calibration import build_history, calibrate, calibration_from_dict, load_calibration_config, quota_path
 from abm.calibration.recovery import recover, toy_map_set
-from abm.calibration.simulate import Evaluator, run_neighbourhood_null, run_persistence
+from abm.calibration.history import load_history
+from abm.calibration.simulate import Evaluator, build_inputs, run_neighbourhood_null, run_persistence
 from abm.errors import ConfigError, DataError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -194,6 +195,18 @@ def test_holdout_totals_and_roads_use_only_the_fit_years():
     assert h.roads == {2021: 2020}  # the 2030 roads map is hold-out data: never switched in
     observed = build_history(sset, (2010, 2020), (2030,), holdout_totals="observed")
     assert observed.totals[2030] == n[2030]
+
+
+def test_the_roads_in_force_switch_the_year_after_their_map():
+    """Scores and the observed statistics read the roads a year had: the start roads until a later
+    map is switched in, the year after its date."""
+    sset = toy_map_set(32)
+    sset.roads[2010] = np.zeros_like(sset.roads[2000])
+    cfg = calibration_from_dict(toy(), check_path=False)
+    inputs = build_inputs(cfg, load_history(cfg, sset), (2010, 2020))
+    assert inputs.schedule == {2011: 2010} and inputs.start_roads_year == 2000
+    assert [inputs.roads_year(y) for y in (2000, 2010, 2011, 2030)] == [2000, 2000, 2010, 2010]
+    assert inputs.roads_at(2010).any() and not inputs.roads_at(2011).any()
 
 
 def test_the_model_converts_exactly_the_quota_each_year():
