@@ -1,9 +1,10 @@
 """Carbon factors: every number the carbon kernels use, with its unit, range and source.
 
 DESIGN.md section 4 gives the starting values; a scenario overrides any of them under ``[carbon]``
-(numbers, or ``{year = value}`` tables for the ones that change by year). `PARAMETERS` is the one
-table of name -> default, units, allowed range and source; the dataclass, `from_dict` checks and
-``docs/parameters.md`` (see `parameters_markdown`) all follow it, so a factor cannot exist undocumented.
+(numbers, or ``{year = value}`` tables for the ones that change by year). Each factor is declared once,
+as a field of `CarbonParameters` (`abm.schema.setting`: default, unit, allowed range, meaning, source);
+`from_dict` checks and ``docs/parameters.md`` (see `parameters_markdown`) both read those
+declarations, so a factor cannot exist undocumented.
 
 Units: energy in kgce (kg of standard coal equivalent, 29.3 MJ), emissions in kgCO2 or tCO2, areas
 in m2 of floor or ha of land, passenger-km (pkm) for commuting, CNY for value added.
@@ -17,26 +18,13 @@ in m2 of floor or ha of land, passenger-km (pkm) for commuting, CNY for value ad
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, ClassVar
 
-from abm.errors import ConfigError
 from abm.grid import LandCover
 from abm.paths import YearPath
 from abm.population import SECTORS
-
-
-@dataclass(frozen=True)
-class ParamInfo:
-    """One row of the parameter table: default (float, bool or YearPath), units, range, source."""
-
-    default: Any
-    units: str
-    lo: float | None
-    hi: float | None
-    source: str
-    doc: str
+from abm.schema import build, fields_of, setting
 
 
 def _path(table: dict[int, float]) -> YearPath:
@@ -45,166 +33,6 @@ def _path(table: dict[int, float]) -> YearPath:
 
 
 _C = YearPath.constant
-
-#: name -> default, units, range, source and meaning. Order is the order of `docs/parameters.md`.
-PARAMETERS: dict[str, ParamInfo] = {
-    # --- buildings: energy intensity -------------------------------------------------------------
-    "energy_residential_kgce_m2": ParamInfo(
-        12.9, "kgce/m2/yr", 0.0, 500.0, "CABEE 2017 report (2015 data)",
-        "urban residential building energy, northern heating excluded"),
-    "energy_commercial_kgce_m2": ParamInfo(
-        30.2, "kgce/m2/yr", 0.0, 500.0, "CABEE 2017 report (2015 data): public buildings",
-        "commercial / office (public building) energy, northern heating excluded"),
-    "energy_industrial_kgce_m2": ParamInfo(
-        30.2, "kgce/m2/yr", 0.0, 500.0,
-        "assumption: the CABEE public-building figure (CABEE excludes industrial buildings)",
-        "building services of industrial floor; process energy is the industry_* factors"),
-    "heating_kgce_m2": ParamInfo(
-        14.9, "kgce/m2/yr", 0.0, 500.0, "CABEE 2017 report (2015 data): northern urban heating",
-        "district heating energy of residential and commercial floor in the heating zone"),
-    "heating_zone_share": ParamInfo(
-        0.0, "share", 0.0, 1.0, "scenario: 1 north of the Qinling-Huaihe line, 0 south of it",
-        "share of the region's floor inside the central-heating zone (heating counted as fossil)"),
-    "retrofit_saving": ParamInfo(
-        0.30, "share", 0.0, 1.0, "assumption: typical saving of an energy retrofit of existing stock",
-        "energy saved on retrofitted floor (cell energy x (1 - saving x retrofit share))"),
-    "new_build_factor_residential": ParamInfo(
-        _path({2021: 1.0, 2022: 0.70}), "x 2016 level", 0.0, 2.0,
-        "GB 55015-2021 (in force 2022): residential -30% vs 2016 standards",
-        "energy intensity of residential floor built in that year relative to the 2016 standard"),
-    "new_build_factor_public": ParamInfo(
-        _path({2021: 1.0, 2022: 0.80}), "x 2016 level", 0.0, 2.0,
-        "GB 55015-2021 (in force 2022): public buildings -20% vs 2016 standards",
-        "same for commercial and industrial floor (public-building standard)"),
-    # --- energy carriers ------------------------------------------------------------------------
-    "electric_share_residential": ParamInfo(
-        _path({2022: 0.45, 2030: 0.55, 2060: 0.85}), "share", 0.0, 1.0,
-        "assumption: electrification trend (CABEE 2022: about half of building CO2 from electricity)",
-        "electricity share of residential energy (kgce basis); the rest is fossil"),
-    "electric_share_public": ParamInfo(
-        _path({2022: 0.65, 2030: 0.75, 2060: 0.95}), "share", 0.0, 1.0,
-        "assumption: electrification trend of public buildings",
-        "electricity share of commercial and industrial floor energy (kgce basis)"),
-    "grid_factor_kg_per_kwh": ParamInfo(
-        _path({2022: 0.5366, 2030: 0.40, 2050: 0.08, 2060: 0.0}), "kgCO2/kWh", 0.0, 2.0,
-        "MEE 2024 (national grid average 2022) + scenario path to ~0 in 2060",
-        "grid electricity emission factor"),
-    "renewables_share": ParamInfo(
-        _C(0.0), "share", 0.0, 1.0, "scenario lever (0 = grid mix only)",
-        "share of building electricity from local zero-carbon supply beyond the grid mix"),
-    "kwh_kgce": ParamInfo(
-        0.3055, "kgce/kWh", 0.01, 1.0,
-        "CEC: average coal use of thermal power supply 305.5 gce/kWh (2020); CABEE counts building "
-        "electricity on this power-generation-coal basis (0.1229 = calorific equivalent, GB/T 2589-2020)",
-        "converts electricity kWh to kgce: electricity kgCO2/kgce = grid factor / kwh_kgce"),
-    "fossil_kgco2_per_kgce": ParamInfo(
-        2.3, "kgCO2/kgce", 0.0, 4.0,
-        "derived: 0.6 coal heat x 2.74 + 0.4 gas x 1.63 (NDRC ERI 0.7476 / 0.4435 tC/tce x 44/12)",
-        "non-electric building energy (district heat, gas); DESIGN range 2.0-2.7"),
-    # --- industry -------------------------------------------------------------------------------
-    "industry_enabled": ParamInfo(
-        False, "bool", None, None, "scenario switch (DESIGN.md 3: industry is optional)",
-        "count firms' process energy (sector intensity x value added)"),
-    "industry_tce_per_10k_cny": ParamInfo(
-        _path({2020: 1.0, 2030: 0.75, 2060: 0.33}), "tce/10k CNY", 0.0, 50.0,
-        "derived: China Statistical Yearbook 2021 (industry ~3.3 Gtce / value added 31.3 trn CNY in "
-        "2020), falling ~2.9%/yr (14th Five-Year Plan: -13.5% per 5 years)",
-        "process energy per value added of 'industry' firms"),
-    "services_tce_per_10k_cny": ParamInfo(
-        _C(0.0), "tce/10k CNY", 0.0, 50.0, "assumption: services' energy is their floor (buildings)",
-        "energy per value added of 'services' firms beyond their buildings"),
-    "industry_electric_share": ParamInfo(
-        _path({2022: 0.27, 2060: 0.60}), "share", 0.0, 1.0,
-        "assumption: electricity about a quarter of industrial final energy in 2020 (kgce basis)",
-        "electricity share of industry process energy"),
-    "industry_fossil_kgco2_per_kgce": ParamInfo(
-        2.6, "kgCO2/kgce", 0.0, 4.0, "derived: 0.8 coal 2.74 + 0.2 oil 2.14 (NDRC ERI factors)",
-        "non-electric industrial energy"),
-    # --- commuting: emission factors --------------------------------------------------------------
-    "ef_car_g_pkm": ParamInfo(
-        _C(129.0), "gCO2/pkm", 0.0, 2000.0, "Scottish Transport Statistics 30 (occupancy 1.6)",
-        "car commute"),
-    "ef_bus_g_pkm": ParamInfo(
-        _C(56.0), "gCO2/pkm", 0.0, 2000.0, "Zheng et al. 2023, Sust. Cities Soc. 99 (Beijing)", "bus"),
-    "ef_metro_g_pkm": ParamInfo(
-        _C(65.0), "gCO2/pkm", 0.0, 2000.0, "DEFRA 2007; STS 30 (53-77, midpoint)", "metro / rail"),
-    "ef_ebike_g_pkm": ParamInfo(
-        _C(6.0), "gCO2/pkm", 0.0, 2000.0, "derived (about 6 gCO2/km)", "electric bike"),
-    "ef_walk_cycle_g_pkm": ParamInfo(
-        _C(0.0), "gCO2/pkm", 0.0, 2000.0, "DESIGN.md 4", "walking and cycling"),
-    # --- commuting: trips -----------------------------------------------------------------------
-    "workdays_per_year": ParamInfo(
-        250.0, "days/yr", 0.0, 366.0, "China: 365 - 104 weekend days - 11 public holidays",
-        "commuting days; each makes 2 trips"),
-    "commuters_per_person": ParamInfo(
-        0.52, "share", 0.0, 1.0, "NBS 2022: 733 M employed / 1412 M residents",
-        "commuters per household member (all go to the household's workplace)"),
-    "circuity": ParamInfo(
-        1.3, "-", 1.0, 5.0, "assumption: road circuity factors are typically 1.2-1.4",
-        "network distance / straight-line distance"),
-    # --- commuting: deterministic mode split (multinomial logit expected shares) ----------------
-    "speed_walk_cycle_kmh": ParamInfo(10.0, "km/h", 0.1, 200.0, "assumption: walking 4.5 and cycling 12-15 mixed", "walk / cycle door to door"),
-    "speed_ebike_kmh": ParamInfo(18.0, "km/h", 0.1, 200.0, "assumption (GB 17761-2018 caps e-bikes at 25 km/h)", "e-bike door to door"),
-    "speed_bus_kmh": ParamInfo(15.0, "km/h", 0.1, 200.0, "assumption: Chinese urban bus operating speed ~15 km/h", "bus in vehicle, off roads"),
-    "speed_metro_kmh": ParamInfo(35.0, "km/h", 0.1, 200.0, "assumption: metro schedule speed ~35 km/h", "metro / rail in vehicle"),
-    "speed_car_kmh": ParamInfo(25.0, "km/h", 0.1, 200.0, "assumption: peak-hour urban car speed ~25 km/h", "car in vehicle, off roads"),
-    "road_speedup": ParamInfo(
-        0.25, "share", 0.0, 5.0, "assumption",
-        "car and bus speed x (1 + road_speedup x share of the trip's two ends on a road cell)"),
-    "access_walk_kmh": ParamInfo(4.5, "km/h", 0.1, 50.0, "assumption: walking speed", "walking to and from transit"),
-    "bus_stop_km": ParamInfo(
-        0.5, "km", 0.0, 50.0, "assumption: 500 m bus-stop coverage radius (urban road planning norms)",
-        "longest walk to a bus stop (bus access = min(transit_dist_km, bus_stop_km))"),
-    "wait_bus_min": ParamInfo(6.0, "min", 0.0, 120.0, "assumption: half a 12-minute headway", "bus wait"),
-    "wait_metro_min": ParamInfo(4.0, "min", 0.0, 120.0, "assumption: half an 8-minute headway", "metro wait"),
-    "car_terminal_min": ParamInfo(5.0, "min", 0.0, 120.0, "assumption: parking and walking to the car", "car time at the ends"),
-    "mode_beta_per_min": ParamInfo(
-        0.08, "1/min", 0.0, 10.0, "assumption: commute time coefficients are typically 0.03-0.1 per min",
-        "utility lost per minute of door-to-door time"),
-    "asc_walk_cycle": ParamInfo(0.0, "utils", -20.0, 20.0, "calibration: the reference mode", "mode constant"),
-    "asc_ebike": ParamInfo(-0.6, "utils", -20.0, 20.0, "calibration: dense core ~75% green commuting (Beijing 2020: 73%), see docs/parameters.md", "mode constant"),
-    "asc_bus": ParamInfo(0.1, "utils", -20.0, 20.0, "calibration: dense core ~75% green commuting (Beijing 2020: 73%), see docs/parameters.md", "mode constant"),
-    "asc_metro": ParamInfo(0.2, "utils", -20.0, 20.0, "calibration: dense core ~75% green commuting (Beijing 2020: 73%), see docs/parameters.md", "mode constant"),
-    "asc_car": ParamInfo(1.4, "utils", -20.0, 20.0, "calibration: dense core ~75% green commuting (Beijing 2020: 73%), see docs/parameters.md", "mode constant (car owners only)"),
-    "density_ref_hh_ha": ParamInfo(
-        50.0, "households/ha", 0.01, 10000.0, "assumption", "density scale: effects grow with ln(1 + density / ref)"),
-    "density_effect_car": ParamInfo(
-        -0.8, "utils", -20.0, 20.0, "calibration: parking and congestion in dense areas",
-        "car utility per unit of ln(1 + density / ref) at home"),
-    "density_effect_walk_cycle": ParamInfo(
-        0.7, "utils", -20.0, 20.0, "calibration: mixed, walkable dense areas",
-        "walk / cycle utility per unit of ln(1 + density / ref) at home"),
-    # --- sinks ----------------------------------------------------------------------------------
-    "forest_bmax_mgc_ha": ParamInfo(
-        100.0, "MgC/ha", 0.01, 1000.0,
-        "assumption: mature-stand biomass carbon, about twice the 45.8 MgC/ha national average (Yang 2022)",
-        "asymptote of the logistic biomass curve B(a)"),
-    "forest_growth_rate_per_yr": ParamInfo(
-        0.0425, "1/yr", 0.0001, 10.0,
-        "calibration: peak removal r x Bmax / 4 x 44/12 = 3.9 tCO2/ha/yr; ages 24-66 in 3.2-3.9 "
-        "(Yang 2022 Biogeosciences; Lyu 2023)", "logistic rate r"),
-    "forest_half_age_yr": ParamInfo(
-        45.0, "yr", 0.0, 1000.0, "calibration: B = 45.8 MgC/ha (the national average) at about age 41",
-        "age of the fastest growth, B(a) = Bmax / 2"),
-    "sink_wetland_t_ha": ParamInfo(0.6, "tCO2/ha/yr", -100.0, 100.0, "Lyu 2023, Acta Geographica Sinica 78(3)", "wetland removal"),
-    "sink_grassland_t_ha": ParamInfo(0.2, "tCO2/ha/yr", -100.0, 100.0, "Lyu 2023", "grassland removal"),
-    "sink_cropland_t_ha": ParamInfo(-0.1, "tCO2/ha/yr", -100.0, 100.0, "Lyu 2023 (cropland is a small source)", "cropland removal"),
-    "sink_water_t_ha": ParamInfo(0.0, "tCO2/ha/yr", -100.0, 100.0, "assumption", "open water removal"),
-    "sink_barren_t_ha": ParamInfo(0.0, "tCO2/ha/yr", -100.0, 100.0, "assumption", "barren land removal"),
-    "sink_urban_t_ha": ParamInfo(0.0, "tCO2/ha/yr", -100.0, 100.0, "assumption", "urban land removal"),
-    # --- land conversion (one-off loss when a cell is urbanised) ------------------------------------
-    "conversion_forest_t_ha": ParamInfo(49.0, "tCO2/ha", 0.0, 5000.0, "Lyu 2023 (forest to built land about -49 tCO2/ha)", "biomass + soil carbon lost"),
-    "conversion_wetland_t_ha": ParamInfo(30.0, "tCO2/ha", 0.0, 5000.0, "assumption: below forest, above grassland; override per region", "biomass + soil carbon lost"),
-    "conversion_grassland_t_ha": ParamInfo(15.0, "tCO2/ha", 0.0, 5000.0, "assumption; override per region", "biomass + soil carbon lost"),
-    "conversion_cropland_t_ha": ParamInfo(10.0, "tCO2/ha", 0.0, 5000.0, "assumption; override per region", "biomass + soil carbon lost"),
-    "conversion_barren_t_ha": ParamInfo(0.0, "tCO2/ha", 0.0, 5000.0, "assumption", "biomass + soil carbon lost"),
-    "conversion_water_t_ha": ParamInfo(0.0, "tCO2/ha", 0.0, 5000.0, "assumption", "biomass + soil carbon lost"),
-}
-
-
-def _d(name: str) -> Any:
-    return PARAMETERS[name].default
-
 
 #: Commute modes in kernel order.
 MODES: tuple[str, ...] = ("walk_cycle", "ebike", "bus", "metro", "car")
@@ -250,89 +78,276 @@ class CarbonYear:
 
 @dataclass(frozen=True)
 class CarbonParameters:
-    """Every carbon factor, defaulting to DESIGN.md section 4 (see `PARAMETERS` for units and sources)."""
+    """Every carbon factor, defaulting to DESIGN.md section 4, each with its unit, range and source."""
 
-    energy_residential_kgce_m2: float = _d("energy_residential_kgce_m2")
-    energy_commercial_kgce_m2: float = _d("energy_commercial_kgce_m2")
-    energy_industrial_kgce_m2: float = _d("energy_industrial_kgce_m2")
-    heating_kgce_m2: float = _d("heating_kgce_m2")
-    heating_zone_share: float = _d("heating_zone_share")
-    retrofit_saving: float = _d("retrofit_saving")
-    new_build_factor_residential: YearPath = _d("new_build_factor_residential")
-    new_build_factor_public: YearPath = _d("new_build_factor_public")
-    electric_share_residential: YearPath = _d("electric_share_residential")
-    electric_share_public: YearPath = _d("electric_share_public")
-    grid_factor_kg_per_kwh: YearPath = _d("grid_factor_kg_per_kwh")
-    renewables_share: YearPath = _d("renewables_share")
-    kwh_kgce: float = _d("kwh_kgce")
-    fossil_kgco2_per_kgce: float = _d("fossil_kgco2_per_kgce")
-    industry_enabled: bool = _d("industry_enabled")
-    industry_tce_per_10k_cny: YearPath = _d("industry_tce_per_10k_cny")
-    services_tce_per_10k_cny: YearPath = _d("services_tce_per_10k_cny")
-    industry_electric_share: YearPath = _d("industry_electric_share")
-    industry_fossil_kgco2_per_kgce: float = _d("industry_fossil_kgco2_per_kgce")
-    ef_car_g_pkm: YearPath = _d("ef_car_g_pkm")
-    ef_bus_g_pkm: YearPath = _d("ef_bus_g_pkm")
-    ef_metro_g_pkm: YearPath = _d("ef_metro_g_pkm")
-    ef_ebike_g_pkm: YearPath = _d("ef_ebike_g_pkm")
-    ef_walk_cycle_g_pkm: YearPath = _d("ef_walk_cycle_g_pkm")
-    workdays_per_year: float = _d("workdays_per_year")
-    commuters_per_person: float = _d("commuters_per_person")
-    circuity: float = _d("circuity")
-    speed_walk_cycle_kmh: float = _d("speed_walk_cycle_kmh")
-    speed_ebike_kmh: float = _d("speed_ebike_kmh")
-    speed_bus_kmh: float = _d("speed_bus_kmh")
-    speed_metro_kmh: float = _d("speed_metro_kmh")
-    speed_car_kmh: float = _d("speed_car_kmh")
-    road_speedup: float = _d("road_speedup")
-    access_walk_kmh: float = _d("access_walk_kmh")
-    bus_stop_km: float = _d("bus_stop_km")
-    wait_bus_min: float = _d("wait_bus_min")
-    wait_metro_min: float = _d("wait_metro_min")
-    car_terminal_min: float = _d("car_terminal_min")
-    mode_beta_per_min: float = _d("mode_beta_per_min")
-    asc_walk_cycle: float = _d("asc_walk_cycle")
-    asc_ebike: float = _d("asc_ebike")
-    asc_bus: float = _d("asc_bus")
-    asc_metro: float = _d("asc_metro")
-    asc_car: float = _d("asc_car")
-    density_ref_hh_ha: float = _d("density_ref_hh_ha")
-    density_effect_car: float = _d("density_effect_car")
-    density_effect_walk_cycle: float = _d("density_effect_walk_cycle")
-    forest_bmax_mgc_ha: float = _d("forest_bmax_mgc_ha")
-    forest_growth_rate_per_yr: float = _d("forest_growth_rate_per_yr")
-    forest_half_age_yr: float = _d("forest_half_age_yr")
-    sink_wetland_t_ha: float = _d("sink_wetland_t_ha")
-    sink_grassland_t_ha: float = _d("sink_grassland_t_ha")
-    sink_cropland_t_ha: float = _d("sink_cropland_t_ha")
-    sink_water_t_ha: float = _d("sink_water_t_ha")
-    sink_barren_t_ha: float = _d("sink_barren_t_ha")
-    sink_urban_t_ha: float = _d("sink_urban_t_ha")
-    conversion_forest_t_ha: float = _d("conversion_forest_t_ha")
-    conversion_wetland_t_ha: float = _d("conversion_wetland_t_ha")
-    conversion_grassland_t_ha: float = _d("conversion_grassland_t_ha")
-    conversion_cropland_t_ha: float = _d("conversion_cropland_t_ha")
-    conversion_barren_t_ha: float = _d("conversion_barren_t_ha")
-    conversion_water_t_ha: float = _d("conversion_water_t_ha")
+    REFERENCE: ClassVar[str] = "docs/parameters.md"  # where the fix for an unknown name points
+
+    # --- buildings: energy intensity -------------------------------------------------------------
+    energy_residential_kgce_m2: float = setting(
+        12.9, lo=0.0, hi=500.0, unit="kgce/m2/yr",
+        doc="urban residential building energy, northern heating excluded",
+        source="CABEE 2017 report (2015 data)")
+    energy_commercial_kgce_m2: float = setting(
+        30.2, lo=0.0, hi=500.0, unit="kgce/m2/yr",
+        doc="commercial / office (public building) energy, northern heating excluded",
+        source="CABEE 2017 report (2015 data): public buildings")
+    energy_industrial_kgce_m2: float = setting(
+        30.2, lo=0.0, hi=500.0, unit="kgce/m2/yr",
+        doc="building services of industrial floor; process energy is the industry_* factors",
+        source="assumption: the CABEE public-building figure (CABEE excludes industrial buildings)")
+    heating_kgce_m2: float = setting(
+        14.9, lo=0.0, hi=500.0, unit="kgce/m2/yr",
+        doc="district heating energy of residential and commercial floor in the heating zone",
+        source="CABEE 2017 report (2015 data): northern urban heating")
+    heating_zone_share: float = setting(
+        0.0, lo=0.0, hi=1.0, unit="share",
+        doc="share of the region's floor inside the central-heating zone (heating counted as fossil)",
+        source="scenario: 1 north of the Qinling-Huaihe line, 0 south of it")
+    retrofit_saving: float = setting(
+        0.30, lo=0.0, hi=1.0, unit="share",
+        doc="energy saved on retrofitted floor (cell energy x (1 - saving x retrofit share))",
+        source="assumption: typical saving of an energy retrofit of existing stock")
+    new_build_factor_residential: YearPath = setting(
+        _path({2021: 1.0, 2022: 0.70}), lo=0.0, hi=2.0, unit="x 2016 level",
+        doc="energy intensity of residential floor built in that year relative to the 2016 standard",
+        source="GB 55015-2021 (in force 2022): residential -30% vs 2016 standards")
+    new_build_factor_public: YearPath = setting(
+        _path({2021: 1.0, 2022: 0.80}), lo=0.0, hi=2.0, unit="x 2016 level",
+        doc="same for commercial and industrial floor (public-building standard)",
+        source="GB 55015-2021 (in force 2022): public buildings -20% vs 2016 standards")
+    # --- energy carriers ------------------------------------------------------------------------
+    electric_share_residential: YearPath = setting(
+        _path({2022: 0.45, 2030: 0.55, 2060: 0.85}), lo=0.0, hi=1.0, unit="share",
+        doc="electricity share of residential energy (kgce basis); the rest is fossil",
+        source="assumption: electrification trend (CABEE 2022: about half of building CO2 from electricity)")
+    electric_share_public: YearPath = setting(
+        _path({2022: 0.65, 2030: 0.75, 2060: 0.95}), lo=0.0, hi=1.0, unit="share",
+        doc="electricity share of commercial and industrial floor energy (kgce basis)",
+        source="assumption: electrification trend of public buildings")
+    grid_factor_kg_per_kwh: YearPath = setting(
+        _path({2022: 0.5366, 2030: 0.40, 2050: 0.08, 2060: 0.0}), lo=0.0, hi=2.0, unit="kgCO2/kWh",
+        doc="grid electricity emission factor",
+        source="MEE 2024 (national grid average 2022) + scenario path to ~0 in 2060")
+    renewables_share: YearPath = setting(
+        _C(0.0), lo=0.0, hi=1.0, unit="share",
+        doc="share of building electricity from local zero-carbon supply beyond the grid mix",
+        source="scenario lever (0 = grid mix only)")
+    kwh_kgce: float = setting(
+        0.3055, lo=0.01, hi=1.0, unit="kgce/kWh",
+        doc="converts electricity kWh to kgce: electricity kgCO2/kgce = grid factor / kwh_kgce",
+        source="CEC: average coal use of thermal power supply 305.5 gce/kWh (2020); CABEE counts building "
+        "electricity on this power-generation-coal basis (0.1229 = calorific equivalent, GB/T 2589-2020)")
+    fossil_kgco2_per_kgce: float = setting(
+        2.3, lo=0.0, hi=4.0, unit="kgCO2/kgce",
+        doc="non-electric building energy (district heat, gas); DESIGN range 2.0-2.7",
+        source="derived: 0.6 coal heat x 2.74 + 0.4 gas x 1.63 (NDRC ERI 0.7476 / 0.4435 tC/tce x 44/12)")
+    # --- industry -------------------------------------------------------------------------------
+    industry_enabled: bool = setting(
+        False, unit="bool",
+        doc="count firms' process energy (sector intensity x value added)",
+        source="scenario switch (DESIGN.md 3: industry is optional)")
+    industry_tce_per_10k_cny: YearPath = setting(
+        _path({2020: 1.0, 2030: 0.75, 2060: 0.33}), lo=0.0, hi=50.0, unit="tce/10k CNY",
+        doc="process energy per value added of 'industry' firms",
+        source="derived: China Statistical Yearbook 2021 (industry ~3.3 Gtce / value added 31.3 trn CNY in "
+        "2020), falling ~2.9%/yr (14th Five-Year Plan: -13.5% per 5 years)")
+    services_tce_per_10k_cny: YearPath = setting(
+        _C(0.0), lo=0.0, hi=50.0, unit="tce/10k CNY",
+        doc="energy per value added of 'services' firms beyond their buildings",
+        source="assumption: services' energy is their floor (buildings)")
+    industry_electric_share: YearPath = setting(
+        _path({2022: 0.27, 2060: 0.60}), lo=0.0, hi=1.0, unit="share",
+        doc="electricity share of industry process energy",
+        source="assumption: electricity about a quarter of industrial final energy in 2020 (kgce basis)")
+    industry_fossil_kgco2_per_kgce: float = setting(
+        2.6, lo=0.0, hi=4.0, unit="kgCO2/kgce",
+        doc="non-electric industrial energy",
+        source="derived: 0.8 coal 2.74 + 0.2 oil 2.14 (NDRC ERI factors)")
+    # --- commuting: emission factors --------------------------------------------------------------
+    ef_car_g_pkm: YearPath = setting(
+        _C(129.0), lo=0.0, hi=2000.0, unit="gCO2/pkm",
+        doc="car commute",
+        source="Scottish Transport Statistics 30 (occupancy 1.6)")
+    ef_bus_g_pkm: YearPath = setting(
+        _C(56.0), lo=0.0, hi=2000.0, unit="gCO2/pkm",
+        doc="bus",
+        source="Zheng et al. 2023, Sust. Cities Soc. 99 (Beijing)")
+    ef_metro_g_pkm: YearPath = setting(
+        _C(65.0), lo=0.0, hi=2000.0, unit="gCO2/pkm",
+        doc="metro / rail",
+        source="DEFRA 2007; STS 30 (53-77, midpoint)")
+    ef_ebike_g_pkm: YearPath = setting(
+        _C(6.0), lo=0.0, hi=2000.0, unit="gCO2/pkm",
+        doc="electric bike",
+        source="derived (about 6 gCO2/km)")
+    ef_walk_cycle_g_pkm: YearPath = setting(
+        _C(0.0), lo=0.0, hi=2000.0, unit="gCO2/pkm",
+        doc="walking and cycling",
+        source="DESIGN.md 4")
+    # --- commuting: trips -----------------------------------------------------------------------
+    workdays_per_year: float = setting(
+        250.0, lo=0.0, hi=366.0, unit="days/yr",
+        doc="commuting days; each makes 2 trips",
+        source="China: 365 - 104 weekend days - 11 public holidays")
+    commuters_per_person: float = setting(
+        0.52, lo=0.0, hi=1.0, unit="share",
+        doc="commuters per household member (all go to the household's workplace)",
+        source="NBS 2022: 733 M employed / 1412 M residents")
+    circuity: float = setting(
+        1.3, lo=1.0, hi=5.0, unit="-",
+        doc="network distance / straight-line distance",
+        source="assumption: road circuity factors are typically 1.2-1.4")
+    # --- commuting: deterministic mode split (multinomial logit expected shares) ----------------
+    speed_walk_cycle_kmh: float = setting(
+        10.0, lo=0.1, hi=200.0, unit="km/h",
+        doc="walk / cycle door to door",
+        source="assumption: walking 4.5 and cycling 12-15 mixed")
+    speed_ebike_kmh: float = setting(
+        18.0, lo=0.1, hi=200.0, unit="km/h",
+        doc="e-bike door to door",
+        source="assumption (GB 17761-2018 caps e-bikes at 25 km/h)")
+    speed_bus_kmh: float = setting(
+        15.0, lo=0.1, hi=200.0, unit="km/h",
+        doc="bus in vehicle, off roads",
+        source="assumption: Chinese urban bus operating speed ~15 km/h")
+    speed_metro_kmh: float = setting(
+        35.0, lo=0.1, hi=200.0, unit="km/h",
+        doc="metro / rail in vehicle",
+        source="assumption: metro schedule speed ~35 km/h")
+    speed_car_kmh: float = setting(
+        25.0, lo=0.1, hi=200.0, unit="km/h",
+        doc="car in vehicle, off roads",
+        source="assumption: peak-hour urban car speed ~25 km/h")
+    road_speedup: float = setting(
+        0.25, lo=0.0, hi=5.0, unit="share",
+        doc="car and bus speed x (1 + road_speedup x share of the trip's two ends on a road cell)",
+        source="assumption")
+    access_walk_kmh: float = setting(
+        4.5, lo=0.1, hi=50.0, unit="km/h",
+        doc="walking to and from transit",
+        source="assumption: walking speed")
+    bus_stop_km: float = setting(
+        0.5, lo=0.0, hi=50.0, unit="km",
+        doc="longest walk to a bus stop (bus access = min(transit_dist_km, bus_stop_km))",
+        source="assumption: 500 m bus-stop coverage radius (urban road planning norms)")
+    wait_bus_min: float = setting(
+        6.0, lo=0.0, hi=120.0, unit="min",
+        doc="bus wait",
+        source="assumption: half a 12-minute headway")
+    wait_metro_min: float = setting(
+        4.0, lo=0.0, hi=120.0, unit="min",
+        doc="metro wait",
+        source="assumption: half an 8-minute headway")
+    car_terminal_min: float = setting(
+        5.0, lo=0.0, hi=120.0, unit="min",
+        doc="car time at the ends",
+        source="assumption: parking and walking to the car")
+    mode_beta_per_min: float = setting(
+        0.08, lo=0.0, hi=10.0, unit="1/min",
+        doc="utility lost per minute of door-to-door time",
+        source="assumption: commute time coefficients are typically 0.03-0.1 per min")
+    asc_walk_cycle: float = setting(
+        0.0, lo=-20.0, hi=20.0, unit="utils",
+        doc="mode constant",
+        source="calibration: the reference mode")
+    asc_ebike: float = setting(
+        -0.6, lo=-20.0, hi=20.0, unit="utils",
+        doc="mode constant",
+        source="calibration: dense core ~75% green commuting (Beijing 2020: 73%), see docs/parameters.md")
+    asc_bus: float = setting(
+        0.1, lo=-20.0, hi=20.0, unit="utils",
+        doc="mode constant",
+        source="calibration: dense core ~75% green commuting (Beijing 2020: 73%), see docs/parameters.md")
+    asc_metro: float = setting(
+        0.2, lo=-20.0, hi=20.0, unit="utils",
+        doc="mode constant",
+        source="calibration: dense core ~75% green commuting (Beijing 2020: 73%), see docs/parameters.md")
+    asc_car: float = setting(
+        1.4, lo=-20.0, hi=20.0, unit="utils",
+        doc="mode constant (car owners only)",
+        source="calibration: dense core ~75% green commuting (Beijing 2020: 73%), see docs/parameters.md")
+    density_ref_hh_ha: float = setting(
+        50.0, lo=0.01, hi=10000.0, unit="households/ha",
+        doc="density scale: effects grow with ln(1 + density / ref)",
+        source="assumption")
+    density_effect_car: float = setting(
+        -0.8, lo=-20.0, hi=20.0, unit="utils",
+        doc="car utility per unit of ln(1 + density / ref) at home",
+        source="calibration: parking and congestion in dense areas")
+    density_effect_walk_cycle: float = setting(
+        0.7, lo=-20.0, hi=20.0, unit="utils",
+        doc="walk / cycle utility per unit of ln(1 + density / ref) at home",
+        source="calibration: mixed, walkable dense areas")
+    # --- sinks ----------------------------------------------------------------------------------
+    forest_bmax_mgc_ha: float = setting(
+        100.0, lo=0.01, hi=1000.0, unit="MgC/ha",
+        doc="asymptote of the logistic biomass curve B(a)",
+        source="assumption: mature-stand biomass carbon, about twice the 45.8 MgC/ha national average (Yang 2022)")
+    forest_growth_rate_per_yr: float = setting(
+        0.0425, lo=0.0001, hi=10.0, unit="1/yr",
+        doc="logistic rate r",
+        source="calibration: peak removal r x Bmax / 4 x 44/12 = 3.9 tCO2/ha/yr; ages 24-66 in 3.2-3.9 "
+        "(Yang 2022 Biogeosciences; Lyu 2023)")
+    forest_half_age_yr: float = setting(
+        45.0, lo=0.0, hi=1000.0, unit="yr",
+        doc="age of the fastest growth, B(a) = Bmax / 2",
+        source="calibration: B = 45.8 MgC/ha (the national average) at about age 41")
+    sink_wetland_t_ha: float = setting(
+        0.6, lo=-100.0, hi=100.0, unit="tCO2/ha/yr",
+        doc="wetland removal",
+        source="Lyu 2023, Acta Geographica Sinica 78(3)")
+    sink_grassland_t_ha: float = setting(
+        0.2, lo=-100.0, hi=100.0, unit="tCO2/ha/yr",
+        doc="grassland removal",
+        source="Lyu 2023")
+    sink_cropland_t_ha: float = setting(
+        -0.1, lo=-100.0, hi=100.0, unit="tCO2/ha/yr",
+        doc="cropland removal",
+        source="Lyu 2023 (cropland is a small source)")
+    sink_water_t_ha: float = setting(
+        0.0, lo=-100.0, hi=100.0, unit="tCO2/ha/yr",
+        doc="open water removal",
+        source="assumption")
+    sink_barren_t_ha: float = setting(
+        0.0, lo=-100.0, hi=100.0, unit="tCO2/ha/yr",
+        doc="barren land removal",
+        source="assumption")
+    sink_urban_t_ha: float = setting(
+        0.0, lo=-100.0, hi=100.0, unit="tCO2/ha/yr",
+        doc="urban land removal",
+        source="assumption")
+    # --- land conversion (one-off loss when a cell is urbanised) ------------------------------------
+    conversion_forest_t_ha: float = setting(
+        49.0, lo=0.0, hi=5000.0, unit="tCO2/ha",
+        doc="biomass + soil carbon lost",
+        source="Lyu 2023 (forest to built land about -49 tCO2/ha)")
+    conversion_wetland_t_ha: float = setting(
+        30.0, lo=0.0, hi=5000.0, unit="tCO2/ha",
+        doc="biomass + soil carbon lost",
+        source="assumption: below forest, above grassland; override per region")
+    conversion_grassland_t_ha: float = setting(
+        15.0, lo=0.0, hi=5000.0, unit="tCO2/ha",
+        doc="biomass + soil carbon lost",
+        source="assumption; override per region")
+    conversion_cropland_t_ha: float = setting(
+        10.0, lo=0.0, hi=5000.0, unit="tCO2/ha",
+        doc="biomass + soil carbon lost",
+        source="assumption; override per region")
+    conversion_barren_t_ha: float = setting(
+        0.0, lo=0.0, hi=5000.0, unit="tCO2/ha",
+        doc="biomass + soil carbon lost",
+        source="assumption")
+    conversion_water_t_ha: float = setting(
+        0.0, lo=0.0, hi=5000.0, unit="tCO2/ha",
+        doc="biomass + soil carbon lost",
+        source="assumption")
 
     # --- scenario data ------------------------------------------------------------------------------
 
     @classmethod
     def from_dict(cls, raw: dict, field: str = "carbon") -> CarbonParameters:
         """Defaults overridden by ``raw`` (any subset); a bad entry raises ConfigError naming ``field.name``."""
-        if not isinstance(raw, dict):
-            raise ConfigError(field, f"expected a table of carbon parameters, got {raw!r}",
-                              "write e.g. [carbon] with ef_car_g_pkm = 120")
-        values: dict[str, Any] = {}
-        for key, value in raw.items():
-            where = f"{field}.{key}"
-            info = PARAMETERS.get(key)
-            if info is None:
-                close = difflib.get_close_matches(str(key), PARAMETERS, n=3)
-                hint = f"did you mean {', '.join(close)}?" if close else "see docs/parameters.md for the names"
-                raise ConfigError(where, "unknown carbon parameter", hint)
-            values[key] = _parse_value(info, value, where)
-        return cls(**values)
+        return build(cls, raw, field)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain numbers, booleans and {year: value} tables; `from_dict` reads it back unchanged."""
@@ -364,6 +379,29 @@ class CarbonParameters:
     def at_year(self, year: int) -> CarbonYear:
         """The scalars the kernels need in ``year`` (paths evaluated, carriers blended per use)."""
         elec = self.electricity_kgco2_per_kgce(year)
+        intensity, building_co2 = self._buildings(year, elec)
+        e_ind = self.industry_electric_share.at(year)
+        return CarbonYear(
+            year=int(year),
+            intensity_kgce_m2=intensity,
+            building_kgco2_per_kgce=building_co2,
+            retrofit_saving=self.retrofit_saving,
+            electricity_kgco2_per_kgce=elec,
+            new_build_residential=self.new_build_factor_residential.at(year),
+            new_build_public=self.new_build_factor_public.at(year),
+            industry_enabled=bool(self.industry_enabled),
+            industry_kgce_per_cny=self._industry_by_sector(year),
+            industry_kgco2_per_kgce=e_ind * elec + (1.0 - e_ind) * self.industry_fossil_kgco2_per_kgce,
+            **self._commute(year),
+            sink_t_ha=self._sinks_by_cover(),
+            forest_bmax_mgc_ha=self.forest_bmax_mgc_ha,
+            forest_growth_rate_per_yr=self.forest_growth_rate_per_yr,
+            forest_half_age_yr=self.forest_half_age_yr,
+            conversion_t_ha=self._conversion_by_cover(),
+        )
+
+    def _buildings(self, year: int, elec: float) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
+        """Energy intensity per floor use (heating included) and its kgCO2 per kgce (carriers blended)."""
         fossil = self.fossil_kgco2_per_kgce
         heat = self.heating_kgce_m2 * self.heating_zone_share
         base = (self.energy_residential_kgce_m2, self.energy_commercial_kgce_m2, self.energy_industrial_kgce_m2)
@@ -377,35 +415,18 @@ class CarbonParameters:
             # heating is district heat (fossil); the rest splits into electricity and fossil
             kg = b * (e * elec + (1.0 - e) * fossil) + h * fossil
             co2.append(kg / total if total > 0 else e * elec + (1.0 - e) * fossil)
+        return intensity, tuple(co2)  # type: ignore[return-value]
+
+    def _industry_by_sector(self, year: int) -> tuple[float, ...]:
+        """Process energy per CNY of value added, by sector code (tce/1e4 CNY -> kgce/CNY)."""
         industry = [0.0] * (max(SECTORS.values()) + 1)
-        industry[SECTORS["industry"]] = self.industry_tce_per_10k_cny.at(year) * 0.1  # tce/1e4 CNY -> kgce/CNY
+        industry[SECTORS["industry"]] = self.industry_tce_per_10k_cny.at(year) * 0.1
         industry[SECTORS["services"]] = self.services_tce_per_10k_cny.at(year) * 0.1
-        e_ind = self.industry_electric_share.at(year)
-        sink = [0.0] * (max(LandCover) + 1)
-        sink[LandCover.WETLAND] = self.sink_wetland_t_ha
-        sink[LandCover.GRASSLAND] = self.sink_grassland_t_ha
-        sink[LandCover.AGRICULTURE] = self.sink_cropland_t_ha
-        sink[LandCover.WATER] = self.sink_water_t_ha
-        sink[LandCover.BARREN] = self.sink_barren_t_ha
-        sink[LandCover.URBAN] = self.sink_urban_t_ha
-        conv = [0.0] * (max(LandCover) + 1)
-        conv[LandCover.FOREST] = self.conversion_forest_t_ha
-        conv[LandCover.WETLAND] = self.conversion_wetland_t_ha
-        conv[LandCover.GRASSLAND] = self.conversion_grassland_t_ha
-        conv[LandCover.AGRICULTURE] = self.conversion_cropland_t_ha
-        conv[LandCover.BARREN] = self.conversion_barren_t_ha
-        conv[LandCover.WATER] = self.conversion_water_t_ha
-        return CarbonYear(
-            year=int(year),
-            intensity_kgce_m2=intensity,  # type: ignore[arg-type]
-            building_kgco2_per_kgce=tuple(co2),  # type: ignore[arg-type]
-            retrofit_saving=self.retrofit_saving,
-            electricity_kgco2_per_kgce=elec,
-            new_build_residential=self.new_build_factor_residential.at(year),
-            new_build_public=self.new_build_factor_public.at(year),
-            industry_enabled=bool(self.industry_enabled),
-            industry_kgce_per_cny=tuple(industry),
-            industry_kgco2_per_kgce=e_ind * elec + (1.0 - e_ind) * self.industry_fossil_kgco2_per_kgce,
+        return tuple(industry)
+
+    def _commute(self, year: int) -> dict[str, Any]:
+        """The commute factors of `CarbonYear`, per mode in `MODES` order where they differ by mode."""
+        return dict(
             ef_g_pkm=(self.ef_walk_cycle_g_pkm.at(year), self.ef_ebike_g_pkm.at(year), self.ef_bus_g_pkm.at(year),
                       self.ef_metro_g_pkm.at(year), self.ef_car_g_pkm.at(year)),
             speed_kmh=(self.speed_walk_cycle_kmh, self.speed_ebike_kmh, self.speed_bus_kmh,
@@ -421,32 +442,29 @@ class CarbonParameters:
             circuity=self.circuity,
             workdays_per_year=self.workdays_per_year,
             commuters_per_person=self.commuters_per_person,
-            sink_t_ha=tuple(sink),
-            forest_bmax_mgc_ha=self.forest_bmax_mgc_ha,
-            forest_growth_rate_per_yr=self.forest_growth_rate_per_yr,
-            forest_half_age_yr=self.forest_half_age_yr,
-            conversion_t_ha=tuple(conv),
         )
 
+    def _sinks_by_cover(self) -> tuple[float, ...]:
+        """Fixed removal rates by LandCover code (forest follows its growth curve instead)."""
+        sink = [0.0] * (max(LandCover) + 1)
+        sink[LandCover.WETLAND] = self.sink_wetland_t_ha
+        sink[LandCover.GRASSLAND] = self.sink_grassland_t_ha
+        sink[LandCover.AGRICULTURE] = self.sink_cropland_t_ha
+        sink[LandCover.WATER] = self.sink_water_t_ha
+        sink[LandCover.BARREN] = self.sink_barren_t_ha
+        sink[LandCover.URBAN] = self.sink_urban_t_ha
+        return tuple(sink)
 
-def _parse_value(info: ParamInfo, value: Any, where: str) -> Any:
-    if isinstance(info.default, bool):
-        if not isinstance(value, bool):
-            raise ConfigError(where, f"expected true or false, got {value!r}", "write true or false")
-        return value
-    if isinstance(info.default, YearPath):
-        return YearPath.parse(value, where, info.lo, info.hi)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(where, f"expected a number in {info.units}, got {value!r}",
-                          f"give a number between {info.lo} and {info.hi}")
-    value = float(value)
-    if not value == value or value in (float("inf"), float("-inf")):
-        raise ConfigError(where, f"value {value} is not finite", "give a finite number")
-    if info.lo is not None and value < info.lo:
-        raise ConfigError(where, f"value {value} is below the minimum {info.lo} {info.units}", f"use a value >= {info.lo}")
-    if info.hi is not None and value > info.hi:
-        raise ConfigError(where, f"value {value} is above the maximum {info.hi} {info.units}", f"use a value <= {info.hi}")
-    return value
+    def _conversion_by_cover(self) -> tuple[float, ...]:
+        """One-off loss when a cell of each LandCover code is urbanised."""
+        conv = [0.0] * (max(LandCover) + 1)
+        conv[LandCover.FOREST] = self.conversion_forest_t_ha
+        conv[LandCover.WETLAND] = self.conversion_wetland_t_ha
+        conv[LandCover.GRASSLAND] = self.conversion_grassland_t_ha
+        conv[LandCover.AGRICULTURE] = self.conversion_cropland_t_ha
+        conv[LandCover.BARREN] = self.conversion_barren_t_ha
+        conv[LandCover.WATER] = self.conversion_water_t_ha
+        return tuple(conv)
 
 
 def _format_default(value: Any) -> str:
@@ -465,7 +483,8 @@ def parameters_markdown() -> str:
         "| name | default | units | range | meaning | source |",
         "|---|---|---|---|---|---|",
     ]
-    for name, info in PARAMETERS.items():
-        rng = "-" if info.lo is None else f"{info.lo:g} to {info.hi:g}"
-        lines.append(f"| `{name}` | {_format_default(info.default)} | {info.units} | {rng} | {info.doc} | {info.source} |")
+    for spec in fields_of(CarbonParameters):
+        s = spec.setting
+        rng = "-" if s.lo is None else f"{s.lo:g} to {s.hi:g}"
+        lines.append(f"| `{spec.name}` | {_format_default(spec.default)} | {s.unit} | {rng} | {s.doc} | {s.source} |")
     return "\n".join(lines) + "\n"

@@ -9,24 +9,30 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from abm.carbon_params import PARAMETERS, CarbonParameters, parameters_markdown
+from abm.carbon_params import CarbonParameters, parameters_markdown
 from abm.errors import ConfigError
+from abm.grid import LandCover
 from abm.paths import YearPath
+from abm.schema import fields_of
+
+#: name -> declaration (default, unit, range, meaning, source) of every carbon factor.
+SPECS = {spec.name: spec for spec in fields_of(CarbonParameters)}
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "parameters.md"
 
 
-def test_fields_are_the_table():
-    assert [f.name for f in fields(CarbonParameters)] == list(PARAMETERS)
+def test_every_field_is_declared_with_unit_range_and_source():
+    assert [f.name for f in fields(CarbonParameters)] == list(SPECS)
     p = CarbonParameters()
-    for name, info in PARAMETERS.items():
-        assert getattr(p, name) == info.default
-        assert info.units and info.source and info.doc
+    for name, spec in SPECS.items():
+        assert getattr(p, name) == spec.default
+        assert spec.setting.unit and spec.setting.source and spec.setting.doc, name
+        assert spec.type is bool or (spec.setting.lo is not None and spec.setting.hi is not None), name
 
 
 def test_every_field_documented():
     text = DOCS.read_text()
-    for name in PARAMETERS:
+    for name in SPECS:
         assert f"`{name}`" in text, f"{name} missing from docs/parameters.md"
     assert parameters_markdown() in text, "docs/parameters.md table is stale: regenerate with parameters_markdown()"
 
@@ -49,6 +55,21 @@ def test_design_defaults():
     assert (p.sink_wetland_t_ha, p.sink_grassland_t_ha, p.sink_cropland_t_ha) == (0.6, 0.2, -0.1)
     assert p.conversion_forest_t_ha == 49.0
     assert 2.0 <= p.fossil_kgco2_per_kgce <= 2.7
+
+
+def test_at_year_assembles_every_step():
+    """Buildings, industry, commuting, sinks and conversion each land in their CarbonYear slots."""
+    p = CarbonParameters.from_dict({"industry_enabled": True, "heating_zone_share": 0.5, "renewables_share": 0.2})
+    y = p.at_year(2035)
+    assert y.year == 2035 and y.industry_enabled
+    assert y.electricity_kgco2_per_kgce == pytest.approx(0.32 / 0.3055 * 0.8)
+    assert y.intensity_kgce_m2 == (12.9 + 14.9 * 0.5, 30.2 + 14.9 * 0.5, 30.2)
+    assert y.industry_kgce_per_cny == pytest.approx((0.0, 0.068))  # by SECTORS code: services 0, industry 1
+    assert y.sink_t_ha[LandCover.WETLAND] == 0.6 and y.sink_t_ha[LandCover.FOREST] == 0.0
+    assert y.conversion_t_ha[LandCover.FOREST] == 49.0 and y.conversion_t_ha[LandCover.URBAN] == 0.0
+    assert y.ef_g_pkm == (0.0, 6.0, 56.0, 65.0, 129.0) and y.speed_kmh == (10.0, 18.0, 15.0, 35.0, 25.0)
+    assert y.wait_min == (0.0, 0.0, 6.0, 4.0, 5.0) and y.density_effect == (0.7, 0.0, 0.0, 0.0, -0.8)
+    assert (y.circuity, y.workdays_per_year, y.commuters_per_person) == (1.3, 250.0, 0.52)
 
 
 def test_at_year_carriers():
@@ -76,15 +97,15 @@ def test_round_trip_defaults_and_overrides():
 @settings(max_examples=50, deadline=None)
 @given(st.data())
 def test_round_trip_random_overrides(data):
-    names = data.draw(st.lists(st.sampled_from(list(PARAMETERS)), unique=True, max_size=8))
+    names = data.draw(st.lists(st.sampled_from(list(SPECS)), unique=True, max_size=8))
     raw = {}
     for name in names:
-        info = PARAMETERS[name]
-        if isinstance(info.default, bool):
+        spec = SPECS[name]
+        if spec.type is bool:
             raw[name] = data.draw(st.booleans())
             continue
-        value = st.floats(info.lo, info.hi, allow_nan=False)
-        if isinstance(info.default, YearPath):
+        value = st.floats(spec.setting.lo, spec.setting.hi, allow_nan=False)
+        if spec.type is YearPath:
             raw[name] = data.draw(value | st.dictionaries(st.integers(1990, 2100).map(str), value, min_size=1,
                                                           max_size=4))
         else:
@@ -97,7 +118,9 @@ def test_unknown_field_named_with_suggestion():
     with pytest.raises(ConfigError) as err:
         CarbonParameters.from_dict({"ef_carr_g_pkm": 100}, field="scenario.carbon")
     assert err.value.field == "scenario.carbon.ef_carr_g_pkm"
-    assert "ef_car_g_pkm" in str(err.value)
+    assert "did you mean ef_car_g_pkm" in str(err.value)
+    with pytest.raises(ConfigError, match=r"carbon.zzz: unknown field \(fix: see docs/parameters.md for the names\)"):
+        CarbonParameters.from_dict({"zzz": 1})
 
 
 @pytest.mark.parametrize("raw, field", [
@@ -107,6 +130,7 @@ def test_unknown_field_named_with_suggestion():
     ({"industry_enabled": 1}, "carbon.industry_enabled"),
     ({"retrofit_saving": 1.5}, "carbon.retrofit_saving"),
     ({"workdays_per_year": float("nan")}, "carbon.workdays_per_year"),
+    ({"ef_car_g_pkm": float("inf")}, "carbon.ef_car_g_pkm"),
     ({"grid_factor_kg_per_kwh": {"2030": -0.1, "2040": 0.1}}, "carbon.grid_factor_kg_per_kwh.2030"),
     ({"grid_factor_kg_per_kwh": "low"}, "carbon.grid_factor_kg_per_kwh"),
     ({"renewables_share": {"next year": 0.5}}, "carbon.renewables_share"),
