@@ -45,6 +45,9 @@ from abm.paths import YearPath
 
 #: Key of the field metadata that holds a field's `Setting`.
 SCHEMA_KEY = "abm.schema"
+#: An unknown key's fix lists the valid ones up to this many; a schema with more names its ``REFERENCE``
+#: document (a class attribute) instead, so that the line stays readable.
+MAX_LISTED = 20
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,7 @@ def build(cls: type, raw: Any, where: str = "") -> Any:
     specs = {spec.name: spec for spec in fields_of(cls)}
     for key in table:
         if key not in specs:
-            refuse_unknown(str(key), list(specs), where)
+            refuse_unknown(str(key), list(specs), where, getattr(cls, "REFERENCE", ""))
     values = {}
     for spec in specs.values():
         name = dotted(where, spec.name)
@@ -172,7 +175,8 @@ def _read_scalar(spec: FieldSpec, tp: Any, value: Any, where: str) -> Any:
     if tp is str:
         if not isinstance(value, str):
             example = _example(spec, '"text"')
-            raise ConfigError(where, f"expected a string, got {value!r}", f"write it in quotes, e.g. {_leaf(where)} = {example}")
+            raise ConfigError(where, f"expected a string, got {value!r}",
+                              f"write it in quotes, e.g. {_leaf(where)} = {example}")
         return value
     if tp in (int, float):
         return _read_number(spec, tp, value, where)
@@ -234,11 +238,20 @@ def expect_table(raw: Any, where: str) -> dict[str, Any]:
     return raw
 
 
-def refuse_unknown(key: str, valid: list[str], where: str) -> typing.NoReturn:
-    """Refuse `key` (not one of `valid`) under `where`, naming close matches or else every valid key."""
-    close = difflib.get_close_matches(key, valid, n=3)
-    fix = f"did you mean {' or '.join(close)}?" if close else f"use one of: {', '.join(valid)}"
-    raise ConfigError(dotted(where, key), "unknown field", fix)
+def refuse_unknown(key: str, valid: list[str], where: str, reference: str = "") -> typing.NoReturn:
+    """Refuse `key` (not one of `valid`) under `where`: naming close matches, else the valid keys (or,
+    when there are many, the `reference` document that lists them)."""
+    raise ConfigError(dotted(where, key), "unknown field", _name_fix(key, valid, reference))
+
+
+def _name_fix(name: str, valid: list[str], reference: str = "") -> str:
+    close = difflib.get_close_matches(name, valid, n=3)
+    if close:
+        names = close[0] if len(close) == 1 else f"{', '.join(close[:-1])} or {close[-1]}"
+        return f"did you mean {names}?"
+    if reference and len(valid) > MAX_LISTED:
+        return f"see {reference} for the names"
+    return f"use one of: {', '.join(valid)}"
 
 
 def flatten_dotted(table: dict[str, Any], prefix: str = "",
@@ -268,9 +281,7 @@ def field_at(cls: type, key: str, where: str, what: str = "the file") -> FieldSp
         specs = {spec.name: spec for spec in fields_of(cls)}
         if part not in specs:
             inside = ".".join(parts[:i]) or what
-            close = difflib.get_close_matches(part, list(specs), n=3)
-            fix = f"did you mean {' or '.join(close)}?" if close else f"use one of: {', '.join(specs)}"
-            raise ConfigError(where, f"'{part}' is not a field of {inside}", fix)
+            raise ConfigError(where, f"'{part}' is not a field of {inside}", _name_fix(part, list(specs)))
         spec = specs[part]
         if i == len(parts) - 1:
             if spec.is_section:
@@ -343,10 +354,11 @@ class FieldDoc:
 
     name: str
     type: str
-    default: str                     # as written in the file; empty for a required field
+    default: str                     # as written in the file; empty for a section or a required field
     range: str
     unit: str
     doc: str
+    required: bool = False
 
 
 def reference_rows(cls: type, prefix: str = "") -> list[FieldDoc]:
@@ -355,11 +367,12 @@ def reference_rows(cls: type, prefix: str = "") -> list[FieldDoc]:
     for spec in fields_of(cls):
         name = dotted(prefix, spec.name)
         if spec.is_section:
+            rows.append(FieldDoc(name, "section", "", "", "", spec.setting.doc, spec.setting.required))
             rows.extend(reference_rows(spec.type, name))
             continue
         s = spec.setting
-        shown = s.shown or ("" if spec.default is dataclasses.MISSING else toml_text(spec.default))
-        rows.append(FieldDoc(name, s.kind or type_text(spec.type), shown, _range_text(s), s.unit, s.doc))
+        shown = s.shown or ("" if s.required else toml_text(spec.default))
+        rows.append(FieldDoc(name, s.kind or type_text(spec.type), shown, _range_text(s), s.unit, s.doc, s.required))
     return rows
 
 
@@ -367,8 +380,8 @@ def reference_markdown(cls: type) -> str:
     """The Markdown table of every field of schema root `cls` (what the docs hold; tests check it)."""
     lines = ["| field | type | default | range | unit | meaning |", "|---|---|---|---|---|---|"]
     for row in reference_rows(cls):
-        cells = [f"`{row.name}`", row.type, f"`{row.default}`" if row.default else "*required*", row.range, row.unit,
-                 row.doc]
+        default = f"`{row.default}`" if row.default else ("*required*" if row.required else "")
+        cells = [f"`{row.name}`", row.type, default, row.range, row.unit, row.doc]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"
 

@@ -207,7 +207,8 @@ class SearchConfig:
     start: dict[str, float] = setting({}, kind="table of field = number",
                                       doc="a warm start tried first: a value for every searched field")
     refine_top: int = setting(5, lo=1, hi=1000, doc="leading trials re-run with more replicates before choosing")
-    refine_replicates: int = setting(8, lo=0, hi=1000, doc="extra replicates for each of them (0 = choose the single best)")
+    refine_replicates: int = setting(8, lo=0, hi=1000,
+                                     doc="extra replicates for each of them (0 = choose the single best)")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -222,8 +223,10 @@ class NullConfig:
 
 @dataclass(frozen=True, kw_only=True)
 class ReportConfig:
-    replicates: int = setting(12, lo=1, hi=10_000, doc="fresh Monte Carlo replicates of the chosen parameters, every year")
-    interval: float = setting(0.9, lo=0.5, hi=0.99, unit="share", doc="central Monte Carlo interval reported (0.9 = 5th to 95th percentile)")
+    replicates: int = setting(12, lo=1, hi=10_000,
+                              doc="fresh Monte Carlo replicates of the chosen parameters, every year")
+    interval: float = setting(0.9, lo=0.5, hi=0.99, unit="share",
+                              doc="central Monte Carlo interval reported (0.9 = 5th to 95th percentile)")
     windows: tuple[int, ...] = setting((1, 2, 4, 8, 16), lo=1, hi=1000, unit="cells", min_len=1, unique=True,
                                        example="[1, 2, 4, 8, 16]", doc="window sizes of the multi-resolution agreement")
 
@@ -235,13 +238,16 @@ class CalibrationConfig:
     name: str = setting("calibration", min_len=1, example='"my-city"',
                         doc="short name: the default output folder out/calibration/<name> (default: the file's name)")
     description: str = setting("", doc="one line on what is calibrated")
-    data: DataConfig = section(DataConfig, required=True, example='path = "sleuth/demo200" and fit_years = [...]')
+    data: DataConfig = section(DataConfig, required=True, example='path = "sleuth/demo200" and fit_years = [...]',
+                               doc="the observed maps: which folder, which years are fitted and held out")
     scenario: dict[str, Any] = setting({}, parse=_base_scenario, kind="table",
-                                       doc="the base scenario: any scenario tables ([scenario.development], ...) except "
-                                           "region kind/path/year, run start_year/ticks, the land quota and convert_full_quota")
-    search: SearchConfig = section(SearchConfig, required=True, example="a [search.space] of scenario fields to fit")
-    null: NullConfig = section(NullConfig)
-    report: ReportConfig = section(ReportConfig)
+                                       doc="the base scenario: any scenario tables ([scenario.development], ...) "
+                                           "except region kind/path/year, run start_year/ticks, the land quota and "
+                                           "convert_full_quota")
+    search: SearchConfig = section(SearchConfig, required=True, example="a [search.space] of scenario fields to fit",
+                                   doc="the parameter search (optuna TPE over Monte Carlo replicates)")
+    null: NullConfig = section(NullConfig, doc="the neighbourhood null model's search, fitted like the model")
+    report: ReportConfig = section(ReportConfig, doc="the final evaluation of model and nulls on fresh seeds")
     source: str = ""                    # the file it was read from (not part of the file)
 
     @property
@@ -316,7 +322,8 @@ def _checked_param(key: str, rng: SearchRange, spec: FieldSpec, where: str) -> P
     if rng.log and low <= 0:
         raise ConfigError(where, f"a log range needs low > 0, got {low:g}", "raise low or drop log = true")
     if integer and (low != int(low) or high != int(high)):
-        raise ConfigError(where, f"is an integer field; bounds {low:g}, {high:g} are not integers", "give integer bounds")
+        raise ConfigError(where, f"is an integer field; bounds {low:g}, {high:g} are not integers",
+                          "give integer bounds")
     lo, hi = spec.setting.lo, spec.setting.hi
     if lo is not None and low < lo:
         raise ConfigError(where, f"low {low:g} is below the field's minimum {lo}", f"use low >= {lo}")
