@@ -39,7 +39,7 @@ class Module:
     """One parsed source file."""
 
     name: str           # dotted: abm.calibration.pipeline (a package: abm.calibration)
-    path: Path          # relative to the root
+    path: str           # relative to the root, with forward slashes
     tree: ast.Module
     lines: int
     is_package: bool
@@ -91,7 +91,7 @@ def read_house(root: Path, packages: tuple[str, ...]) -> House:
             is_package = path.name == "__init__.py"
             parts = rel.with_suffix("").parts[:-1] if is_package else rel.with_suffix("").parts
             source = path.read_text(encoding="utf-8")
-            modules[".".join(parts)] = Module(".".join(parts), rel, ast.parse(source, str(rel)),
+            modules[".".join(parts)] = Module(".".join(parts), rel.as_posix(), ast.parse(source, str(rel)),
                                               len(source.splitlines()), is_package)
     imports = tuple(imp for m in modules.values() for imp in _imports_of(m, modules))
     return House(modules, imports)
@@ -153,7 +153,7 @@ def import_cycles(house: House) -> list[Problem]:
         if len(group) > 1:
             cycle = _cycle_through(min(group), graph, group)
             others = sorted(group - set(cycle))
-            problems.append(Problem(tuple(sorted(str(house.modules[m].path) for m in group)),
+            problems.append(Problem(tuple(sorted(house.modules[m].path for m in group)),
                                     "import cycle: " + " -> ".join(cycle)
                                     + (f" (tangled with {', '.join(others)})" if others else "")))
     return problems
@@ -229,7 +229,7 @@ def private_imports(house: House) -> list[Problem]:
         source = house.ours(imp.target)
         if private and source is not None and source != imp.module:
             path = house.modules[imp.module].path
-            problems.append(Problem((str(path),), f"{path}:{imp.line} imports {name} from {source}"))
+            problems.append(Problem((path,), f"{path}:{imp.line} imports {name} from {source}"))
     return problems
 
 
@@ -245,14 +245,14 @@ def long_functions(house: House) -> list[Problem]:
                         and isinstance(first.value.value, str)):
                     length -= first.end_lineno - first.lineno + 1
                 if length > MAX_FUNCTION_LINES:
-                    problems.append(Problem((str(module.path),), f"{module.path}:{node.lineno} {node.name} "
+                    problems.append(Problem((module.path,), f"{module.path}:{node.lineno} {node.name} "
                                             f"is {length} lines (at most {MAX_FUNCTION_LINES})"))
     return problems
 
 
 def big_modules(house: House) -> list[Problem]:
     """Modules over MAX_MODULE_LINES lines."""
-    return [Problem((str(m.path),), f"{m.path} is {m.lines} lines (at most {MAX_MODULE_LINES})")
+    return [Problem((m.path,), f"{m.path} is {m.lines} lines (at most {MAX_MODULE_LINES})")
             for m in house.modules.values() if m.lines > MAX_MODULE_LINES]
 
 
@@ -264,7 +264,7 @@ def ui_imports(house: House, *, in_functions: bool) -> list[Problem]:
             continue
         if imp.target.split(".")[0] in UI and (in_functions or not imp.in_function):
             path = house.modules[imp.module].path
-            problems.append(Problem((str(path),), f"{path}:{imp.line} imports {imp.target}"))
+            problems.append(Problem((path,), f"{path}:{imp.line} imports {imp.target}"))
     return list(dict.fromkeys(problems))  # one per statement, not one per imported name
 
 
@@ -274,13 +274,9 @@ def all_problems(house: House) -> list[Problem]:
 
 
 # ------------------------------------------------------------------------------------ the real tree
-#: Files outside this change that still break a rule (issue 10): abm/carbon_params.py is being split
-#: by other work in progress; abm/commands/app.py is left to decide. Their checks are strict xfails, so
-#: a fix turns them into failures that say to remove the mark; every other file is checked now.
-PENDING = {
-    "long functions": ("abm/carbon_params.py",),
-    "library imports the app": ("abm/commands/app.py",),
-}
+#: The one file outside this change that still breaks a rule (issue 10), left to decide: its check is a
+#: strict xfail, so a fix turns it into a failure that says to remove the mark; other files are checked now.
+PENDING_UI_IMPORTS = ("abm/commands/app.py",)
 
 
 @pytest.fixture(scope="module")
@@ -320,14 +316,8 @@ def test_no_module_over_700_lines(house):
     assert not problems, report(problems)
 
 
-def test_no_function_over_60_lines_outside_pending_work(house):
-    problems = outside(long_functions(house), PENDING["long functions"])
-    assert not problems, report(problems)
-
-
-@pytest.mark.xfail(strict=True, reason="abm/carbon_params.py: at_year is 65 lines; its split is in progress")
-def test_no_function_over_60_lines_in_pending_work(house):
-    problems = inside(long_functions(house), PENDING["long functions"])
+def test_no_function_over_60_lines(house):
+    problems = long_functions(house)
     assert not problems, report(problems)
 
 
@@ -338,14 +328,14 @@ def test_the_library_imports_no_ui_when_imported(house):
 
 
 def test_the_library_imports_no_ui_outside_pending_work(house):
-    problems = outside(ui_imports(house, in_functions=True), PENDING["library imports the app"])
+    problems = outside(ui_imports(house, in_functions=True), PENDING_UI_IMPORTS)
     assert not problems, report(problems)
 
 
 @pytest.mark.xfail(strict=True, reason="abm/commands/app.py imports viz.session (inside app_environment) and "
                    "solara (inside main); `abm app` should start viz without the library depending on it")
 def test_the_library_imports_no_ui_in_pending_work(house):
-    problems = inside(ui_imports(house, in_functions=True), PENDING["library imports the app"])
+    problems = inside(ui_imports(house, in_functions=True), PENDING_UI_IMPORTS)
     assert not problems, report(problems)
 
 
@@ -371,7 +361,7 @@ def test_a_two_module_cycle_is_reported_by_name(tmp_path, back):
     house = write_tree(tmp_path, {"abm/a.py": "from abm.b import g\ndef f(): ...\n", "abm/b.py": back + "\n"})
     problems = import_cycles(house)
     assert [p.message for p in problems] == ["import cycle: abm.a -> abm.b -> abm.a"]
-    assert problems[0].files == (str(Path("abm/a.py")), str(Path("abm/b.py")))
+    assert problems[0].files == ("abm/a.py", "abm/b.py")
     assert not all_problems(write_tree(tmp_path, {"abm/b.py": "def g(): ...\n"}))  # break it: all clear
 
 
@@ -403,7 +393,7 @@ def test_private_names_from_other_modules_are_reported(tmp_path):
         "viz/app.py": "from abm import _impl\n",
     })
     assert sorted(p.message for p in private_imports(house)) == [
-        f"{Path('abm/b.py')}:4 imports _helper from abm.a", f"{Path('viz/app.py')}:1 imports _impl from abm._impl"]
+        "abm/b.py:4 imports _helper from abm.a", "viz/app.py:1 imports _impl from abm._impl"]
 
 
 def test_long_functions_count_without_their_docstring(tmp_path):
@@ -413,20 +403,20 @@ def test_long_functions_count_without_their_docstring(tmp_path):
     house = write_tree(tmp_path, {"viz/f.py": f"def fits():\n{docstring}{body}\n"
                                               f"class K:\n    def too_long(self):\n{method_body}"})
     assert [p.message for p in long_functions(house)] == [
-        f"{Path('viz/f.py')}:{MAX_FUNCTION_LINES + 7} too_long is {MAX_FUNCTION_LINES + 1} lines "
+        f"viz/f.py:{MAX_FUNCTION_LINES + 7} too_long is {MAX_FUNCTION_LINES + 1} lines "
         f"(at most {MAX_FUNCTION_LINES})"]
 
 
 def test_big_modules_are_reported(tmp_path):
     house = write_tree(tmp_path, {"abm/fits.py": "x = 1\n" * MAX_MODULE_LINES,
                                   "abm/big.py": "x = 1\n" * (MAX_MODULE_LINES + 1)})
-    assert [p.files for p in big_modules(house)] == [(str(Path("abm/big.py")),)]
+    assert [p.files for p in big_modules(house)] == [("abm/big.py",)]
 
 
 def test_the_library_importing_the_app_is_reported(tmp_path):
     house = write_tree(tmp_path, {"abm/run.py": "import viz.app\ndef serve():\n    from solara.server import app\n",
                                   "viz/app.py": "import solara\nimport abm.run\n"})
-    run = Path("abm/run.py")
+    run = "abm/run.py"
     assert [p.message for p in ui_imports(house, in_functions=False)] == [f"{run}:1 imports viz.app"]
     assert [p.message for p in ui_imports(house, in_functions=True)] == [
         f"{run}:1 imports viz.app", f"{run}:3 imports solara.server"]

@@ -14,7 +14,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,6 +23,10 @@ from abm.calibration.history import History, load_history
 from abm.calibration.report import headline, observed_stats, plot_search, plot_year, skill, summarise, write_json
 from abm.calibration.search import Study, refine, run_search
 from abm.calibration.simulate import Evaluator, Inputs, base_scenario_raw, map_set_kind
+
+if TYPE_CHECKING:
+    from abm.io.sleuth import SleuthSet
+    from abm.scenario import Scenario
 
 #: Seeds of the final evaluation start here: replicates independent of those the search selected on.
 REPORT_SEED_OFFSET = 1_000_003
@@ -35,7 +39,7 @@ class CalibrationResult:
     best_params: dict[str, Any]
     null_params: dict[str, Any]
     report: dict[str, Any]
-    scenario: Any
+    scenario: Scenario
     out_dir: Path | None
     files: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -80,7 +84,8 @@ SIMULATORS = ("model", "null_neighbourhood", "null_persistence")
 
 # ---------------------------------------------------------------------------------------------- run
 def calibrate(config: CalibrationConfig, out_dir: str | Path | None = None, *, workers: int | None = None,
-              scheduler: Any = None, progress: bool = True, sset=None, write: bool = True) -> CalibrationResult:
+              scheduler: Any = None, progress: bool = True, sset: SleuthSet | None = None,
+              write: bool = True) -> CalibrationResult:
     """Fit the model (and the neighbourhood null) on the fit years, evaluate on every year, write the report.
 
     Writes into `out_dir`: ``scenario.toml`` (the best parameters, loadable by ``abm run``), ``fit.json``
@@ -130,7 +135,8 @@ def make_studies(config: CalibrationConfig, history: History) -> list[Study]:
                   history.fit_years, metrics, s.seed + 1)]
 
 
-def search_parameters(config: CalibrationConfig, history: History, sset, execution: Execution) -> SearchOutcome:
+def search_parameters(config: CalibrationConfig, history: History, sset: SleuthSet | None,
+                      execution: Execution) -> SearchOutcome:
     """Search both studies, then choose: the leading trials of each re-run on fresh seeds (fit years still),
     best pooled mean. Only the fit years are scored: the hold-out never enters the choice."""
     fit_fn = Evaluator(config, history.fit_years, sset, history)
@@ -179,7 +185,7 @@ def evaluation_tasks(history: History, outcome: SearchOutcome, replicates: int) 
     return tasks
 
 
-def evaluate_chosen(config: CalibrationConfig, history: History, sset, outcome: SearchOutcome,
+def evaluate_chosen(config: CalibrationConfig, history: History, sset: SleuthSet | None, outcome: SearchOutcome,
                     execution: Execution) -> Evaluation:
     """Run the chosen parameters and the persistence null on every year; summarise each with MC intervals."""
     all_fn = Evaluator(config, history.years, sset, history)
@@ -205,7 +211,7 @@ def evaluate_chosen(config: CalibrationConfig, history: History, sset, outcome: 
 
 
 def calibrated_scenario(config: CalibrationConfig, history: History, params: dict[str, Any],
-                        model_summary: dict[str, Any]):
+                        model_summary: dict[str, Any]) -> Scenario:
     """The base scenario (its region path as `abm run` resolves it) with the chosen parameters set."""
     from abm.scenario import scenario_from_dict, set_dotted
 
@@ -271,7 +277,7 @@ def search_summary(outcome: SearchOutcome) -> dict[str, Any]:
                                      ("null_neighbourhood", outcome.studies[1], outcome.null_best))}
 
 
-def write_outputs(out: Path, scenario, history: History, outcome: SearchOutcome, evaluation: Evaluation,
+def write_outputs(out: Path, scenario: Scenario, history: History, outcome: SearchOutcome, evaluation: Evaluation,
                   report: dict[str, Any], t0: float) -> list[str]:
     """scenario.toml, a map PNG per year, search.png, trials.csv and fit.json (last: it lists the others)."""
     from abm.scenario import save_scenario
