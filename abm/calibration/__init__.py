@@ -4,7 +4,7 @@ The model is started from the first observed map (urban cells seeded with househ
 floor, roads, slope, exclusion: a ``sleuth`` or ``geotiff`` region), its growth is driven by the
 observed totals (each year converts the quota interpolated between the observed urban areas:
 ``development.convert_full_quota``) and optuna's seeded TPE searches the parameters named in the
-calibration file over Monte Carlo replicates, in parallel on `abm.batch.map_tasks`. The fit uses
+calibration file over Monte Carlo replicates, in parallel on `abm.executors.map_tasks`. The fit uses
 the fit years only; held-out years are scored once, at the end. Two null models are reported beside
 the model, on every metric and year: persistence (no change) and a demand-driven neighbourhood
 allocation calibrated the same way.
@@ -24,8 +24,8 @@ from abm.calibration.config import (
     calibration_from_dict,
     load_calibration_config,
 )
-from abm.calibration.history import History, build_history, quota_path
-from abm.calibration.pipeline import CalibrationResult, calibrate, load_history
+from abm.calibration.history import History, build_history, load_history, quota_path
+from abm.calibration.pipeline import CalibrationResult, calibrate
 
 __all__ = [
     "CalibrationConfig",
