@@ -20,8 +20,8 @@ from typing import Any, Literal
 
 from abm.errors import ConfigError
 from abm.paths import YearPath
-from abm.schema import (FieldDoc, build, expect_table, reference_markdown, reference_rows, refuse_unknown, section,
-                        setting, to_plain, toml_text)
+from abm.schema import (FieldDoc, build, expect_table, is_year_table, reference_markdown, reference_rows,
+                        refuse_unknown, section, setting, to_plain, toml_text)
 from abm.tomlio import read_toml
 
 SCHEMA_VERSION = 1
@@ -300,15 +300,11 @@ def set_dotted(raw: dict[str, Any], dotted: str, value: Any) -> None:
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict) and not _is_year_table(value):
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and not is_year_table(value):
             out[key] = _merge(out[key], value)
         else:
             out[key] = value
     return out
-
-
-def _is_year_table(value: dict[str, Any]) -> bool:
-    return bool(value) and all(str(k).lstrip("-").isdigit() for k in value)
 
 
 def scenario_from_dict(raw: dict[str, Any], source: str = "") -> Scenario:
@@ -385,7 +381,7 @@ def dumps_toml(data: dict[str, Any]) -> str:
     def emit(table: dict[str, Any], prefix: str) -> None:
         subtables = []
         for key, value in table.items():
-            if isinstance(value, dict) and not _is_year_table(value) and (value or prefix == ""):
+            if isinstance(value, dict) and not is_year_table(value) and (value or prefix == ""):
                 subtables.append((key, value))
             else:
                 lines.append(f"{key} = {toml_text(value)}")

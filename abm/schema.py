@@ -35,6 +35,7 @@ import dataclasses
 import difflib
 import functools
 import math
+import types
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -144,7 +145,9 @@ def build(cls: type, raw: Any, where: str = "") -> Any:
 
 def read_value(spec: FieldSpec, value: Any, where: str) -> Any:
     """One field's value, checked against its type and `Setting`."""
-    s, tp = spec.setting, spec.type
+    s, tp = spec.setting, _unless_none(spec.type)
+    if tp is not spec.type:
+        spec = dataclasses.replace(spec, type=tp)
     if s.parse is not None:
         out = s.parse(value, where)
     elif tp is YearPath:
@@ -227,9 +230,29 @@ def _read_table(spec: FieldSpec, value: Any, where: str) -> dict[str, Any]:
     return {key: _read_scalar(item, value_type, v, f"{where}.{key}") for key, v in flatten_dotted(table).items()}
 
 
+def _unless_none(tp: Any) -> Any:
+    """``X | None`` reads as X: TOML has no null, so None can only be the default (meaning "not given")."""
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return tp
+
+
 # --------------------------------------------------------------------------------------------------
 # Helpers for parse hooks and cross-field checks
 # --------------------------------------------------------------------------------------------------
+def read_as(tp: Any, value: Any, where: str, **declared: Any) -> Any:
+    """Read `value` as type `tp` with a `Setting` made of `declared` (lo, hi, min_len, example, ...):
+    for a parse hook whose field may be written in several forms (e.g. a count or a list)."""
+    return read_value(FieldSpec(_leaf(where), tp, dataclasses.MISSING, Setting(**declared)), value, where)
+
+
+def is_year_table(value: dict[str, Any]) -> bool:
+    """A ``{ 2020 = 0.5, 2030 = 0.3 }`` year path (all keys years), not a nested table of fields."""
+    return bool(value) and all(str(k).lstrip("-").isdigit() for k in value)
+
+
 def expect_table(raw: Any, where: str) -> dict[str, Any]:
     """`raw` if it is a table, else a ConfigError naming `where`."""
     if not isinstance(raw, dict):
@@ -327,7 +350,7 @@ def _example(spec: FieldSpec, fallback: str) -> str:
         return spec.setting.example
     if spec.default is dataclasses.MISSING:
         return fallback
-    return toml_text(spec.default)
+    return toml_text(spec.default) or fallback
 
 
 def _range_fix(spec: FieldSpec, where: str) -> str:
@@ -354,11 +377,12 @@ class FieldDoc:
 
     name: str
     type: str
-    default: str                     # as written in the file; empty for a section or a required field
+    default: str                     # as written in the file (or the schema's `shown` words); may be empty
     range: str
     unit: str
     doc: str
     required: bool = False
+    literal: bool = True             # `default` is TOML text (set in code in the docs), not words
 
 
 def reference_rows(cls: type, prefix: str = "") -> list[FieldDoc]:
@@ -367,12 +391,13 @@ def reference_rows(cls: type, prefix: str = "") -> list[FieldDoc]:
     for spec in fields_of(cls):
         name = dotted(prefix, spec.name)
         if spec.is_section:
-            rows.append(FieldDoc(name, "section", "", "", "", spec.setting.doc, spec.setting.required))
+            rows.append(FieldDoc(name, "section", "", "", "", spec.setting.doc, spec.setting.required, False))
             rows.extend(reference_rows(spec.type, name))
             continue
         s = spec.setting
         shown = s.shown or ("" if s.required else toml_text(spec.default))
-        rows.append(FieldDoc(name, s.kind or type_text(spec.type), shown, _range_text(s), s.unit, s.doc, s.required))
+        rows.append(FieldDoc(name, s.kind or type_text(spec.type), shown, _range_text(s), s.unit, s.doc, s.required,
+                             not s.shown))
     return rows
 
 
@@ -380,7 +405,8 @@ def reference_markdown(cls: type) -> str:
     """The Markdown table of every field of schema root `cls` (what the docs hold; tests check it)."""
     lines = ["| field | type | default | range | unit | meaning |", "|---|---|---|---|---|---|"]
     for row in reference_rows(cls):
-        default = f"`{row.default}`" if row.default else ("*required*" if row.required else "")
+        default = (f"`{row.default}`" if row.literal else row.default) if row.default else (
+            "*required*" if row.required else "")
         cells = [f"`{row.name}`", row.type, default, row.range, row.unit, row.doc]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"
@@ -388,6 +414,7 @@ def reference_markdown(cls: type) -> str:
 
 def type_text(tp: Any) -> str:
     """A field type in words: integer, number, true/false, text, one of ..., list of ..., table."""
+    tp = _unless_none(tp)
     if typing.get_origin(tp) is Literal:
         return "one of " + ", ".join(f'"{a}"' if isinstance(a, str) else str(a) for a in typing.get_args(tp))
     if typing.get_origin(tp) is tuple:
@@ -403,6 +430,8 @@ def toml_text(value: Any) -> str:
     """A value as it would be written in the TOML file (year paths as ``{ 2020 = 0.5, ... }``)."""
     if isinstance(value, YearPath):
         value = value.to_toml_value()
+    if value is None:
+        return ""  # TOML has no null: a None default means "not written"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):

@@ -102,7 +102,7 @@ class SearchRange:
 
 
 def _null_default(key: str) -> str:
-    return Param(key, *NULL_SPACE_DEFAULTS[key]).to_toml()
+    return f"`{Param(key, *NULL_SPACE_DEFAULTS[key]).to_toml()}`"
 
 
 @dataclass(frozen=True, kw_only=True)
