@@ -5,6 +5,13 @@ sampled as a full grid, a Latin hypercube or a Sobol sequence (SALib), seeds, an
 override and the outputs to keep. Every mistake is refused before anything runs, as a ConfigError
 naming the field, so that a planner's typo costs one line rather than a thousand failed runs.
 
+The file's fields are declared once, as `abm.schema` sections (`SweepFile`, `SamplingConfig`,
+`OutputsConfig`, `SeedRange`, `AxisRange`): the engine checks each field on its own and writes the
+field table of docs/sweeps.md (`sweep_reference_markdown`). What relates fields (the sampling method
+against the sample size and the axes, axis keys against the scenarios, snapshot names and seeds
+against the sweep's own) is checked here, grouped, while `sweep_from_dict` resolves the file into a
+`SweepSpec` (scenario files read, overrides applied, seeds listed).
+
 >>> from abm.scenario import scenario_from_dict
 >>> tiny = scenario_from_dict({"name": "tiny", "region": {"rows": 40, "cols": 40, "town_radius_km": 0.5}})
 >>> spec = sweep_from_dict({"scenarios": [tiny], "seeds": 3, "axes": {"policy.layout.far_cap_core": [2.0, 3.0]}})
@@ -17,24 +24,22 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-from collections.abc import Iterator
+import typing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from abm.errors import ConfigError
 from abm.scenario import EFFICIENCY_CARBON_KEYS, Scenario, load_scenario
+from abm.schema import (build, expect_table, fields_of, flatten_dotted, is_year_table, read_as, reference_markdown,
+                        section, setting)
 
-__all__ = ["load_sweep_spec", "sweep_from_dict", "as_sweep_spec", "SweepSpec", "Axis", "is_int", "is_number",
-           "SAMPLING_METHODS", "TOP_KEYS", "AXIS_KEYS", "SAMPLING_KEYS", "OUTPUT_KEYS", "RESERVED_KEYS"]
+__all__ = ["load_sweep_spec", "sweep_from_dict", "as_sweep_spec", "SweepSpec", "SweepFile", "Axis", "is_int",
+           "is_number", "sweep_reference_markdown", "SAMPLING_METHODS", "TOP_KEYS", "AXIS_KEYS", "SAMPLING_KEYS",
+           "OUTPUT_KEYS", "RESERVED_KEYS"]
 
-SAMPLING_METHODS = ("grid", "lhs", "sobol")
-TOP_KEYS = ("name", "description", "scenarios", "seeds", "ticks", "overrides", "axes", "sampling", "outputs")
-AXIS_KEYS = ("values", "min", "max", "num", "integer", "log")
-SAMPLING_KEYS = ("method", "samples", "seed", "second_order")
-OUTPUT_KEYS = ("timeseries", "snapshots", "snapshot_seeds")
 #: Axes may not vary these: the run's identity is set by the sweep itself.
 RESERVED_KEYS = ("name", "description", "schema", "run.seed", "run.ticks")
 
@@ -153,6 +158,169 @@ class SweepSpec:
         }
 
 
+# ==================================================================================================
+# The file as written: schema sections (abm.schema); docs/sweeps.md's field table comes from them
+# ==================================================================================================
+def is_int(value: Any) -> bool:
+    """An integer that is not a boolean (TOML's true is an int to Python, never a seed or a count)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_number(value: Any) -> bool:
+    """An int or a float that is not a boolean."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+SEEDS_EXAMPLE = "20 (seeds 0-19), or [1, 2, 3], or { start = 100, count = 20 }"
+SCENARIOS_EXAMPLE = '["../scenarios/compact.toml", "../scenarios/sprawl.toml"]'
+
+
+@dataclass(frozen=True, kw_only=True)
+class SeedRange:
+    """``seeds = { start = 100, count = 20 }``: the seeds start, start + 1, ..., start + count - 1."""
+
+    start: int = setting(0, lo=0, hi=2**63 - 1, doc="first seed")
+    count: int = setting(lo=1, example="20", doc="number of seeds")
+
+
+@dataclass(frozen=True, kw_only=True)
+class AxisRange:
+    """An axis written as a range, ``{ min = 1.5, max = 4.0 }`` (``num`` points for a grid)."""
+
+    min: float = setting(example="1.5", doc="lowest value")
+    max: float = setting(example="4.0", doc="highest value")
+    num: int | None = setting(None, lo=2, example="5", doc="grid: evenly spaced points, both ends included")
+    integer: bool = setting(False, doc="draw integers (inferred when the field is an integer)")
+    log: bool = setting(False, doc="space or sample evenly in log (needs min > 0)")
+
+
+def _scenario_entries(raw: Any, where: str) -> tuple[str | Path | Scenario, ...]:
+    """Scenario files (one or a list; `Scenario` objects too, in notebooks), loaded once the base folder is known."""
+    entries = raw if isinstance(raw, list) else [raw]
+    return tuple(e if isinstance(e, (Scenario, Path)) else read_as(str, e, f"{where}[{i}]", example=SCENARIOS_EXAMPLE)
+                 for i, e in enumerate(entries))
+
+
+def _seeds(raw: Any, where: str) -> tuple[int, ...]:
+    """A count (seeds 0 .. count - 1), a list of seeds, or a { start, count } table."""
+    if isinstance(raw, dict):
+        seeds = build(SeedRange, raw, where)
+        return tuple(range(seeds.start, seeds.start + seeds.count))
+    if isinstance(raw, list):
+        return read_as(tuple[int, ...], raw, where, lo=0, hi=2**63 - 1, min_len=1, unique=True, example="[1, 2, 3]")
+    return tuple(range(read_as(int, raw, where, lo=1, example=SEEDS_EXAMPLE)))
+
+
+def _overrides(raw: Any, where: str) -> dict[str, Any]:
+    """[overrides] as dotted keys: quoted ("region.rows" = 60) or nested ([overrides.region] rows = 60)."""
+    return flatten_dotted(expect_table(raw, where), is_leaf=is_year_table)
+
+
+def _levels(values: list[Any], where: str) -> tuple[Any, ...]:
+    """An axis's explicit values: numbers, strings or booleans, all of one kind, each once."""
+    declared = {"min_len": 1, "unique": True, "example": "[2.0, 3.0, 4.0]"}
+    if all(isinstance(v, bool) for v in values):
+        return read_as(tuple[bool, ...], values, where, **declared)
+    if all(isinstance(v, str) for v in values):
+        return read_as(tuple[str, ...], values, where, **declared)
+    if all(is_number(v) for v in values):
+        return read_as(tuple[int, ...] if all(is_int(v) for v in values) else tuple[float, ...], values, where,
+                       **declared)
+    raise ConfigError(where, f"values must be numbers, strings or booleans of one kind, got {values!r}",
+                      "give values of one kind, e.g. [2.0, 3.0, 4.0]")
+
+
+def _axes(raw: Any, where: str) -> tuple[Axis, ...]:
+    """[axes]: dotted scenario key = a list of values or a range (quoted keys or nested tables)."""
+    axis_keys = set(AXIS_KEYS)
+    table = flatten_dotted(expect_table(raw, where), is_leaf=lambda value: not value or bool(set(value) & axis_keys))
+    axes = []
+    for key, spec in table.items():
+        full = f"{where}.{key}"
+        if key in RESERVED_KEYS:
+            raise ConfigError(full, "cannot be an axis", "seeds and ticks are set at the top of the sweep file")
+        if isinstance(spec, dict) and "values" in spec:  # { values = [...] } is the list written long
+            others = sorted(set(spec) - {"values"})
+            if others:
+                raise ConfigError(f"{full}.{others[0]}", "cannot be combined with values", "give values or min/max")
+            spec = spec["values"]
+        if isinstance(spec, list):
+            axes.append(Axis(key, values=_levels(spec, full)))
+        elif isinstance(spec, dict):
+            axes.append(_range_axis(key, build(AxisRange, spec, full), full))
+        else:
+            raise ConfigError(full, f"expected a list of values or {{ min = ..., max = ... }}, got {spec!r}",
+                              "write e.g. [2.0, 3.0] or { min = 2.0, max = 4.0 }; a fixed value goes in [overrides]")
+    return tuple(axes)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SamplingConfig:
+    method: Literal["grid", "lhs", "sobol"] = setting(
+        "grid", doc="grid: every combination of the axes' values; lhs: a Latin hypercube (SALib); sobol: a "
+                    "Saltelli sample for SALib.analyze.sobol")
+    samples: int | None = setting(None, lo=1, example="64",
+                                  doc="lhs: points; sobol: base points N, a power of two (N x (2 x axes + 2) points); "
+                                      "not for grid")
+    seed: int = setting(0, lo=0, hi=2**32 - 1, doc="the sampler's seed: the same points every time")
+    second_order: bool = setting(True, doc="sobol: sample for second-order indices too (N x (axes + 2) without)")
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutputsConfig:
+    timeseries: bool = setting(True, doc="keep each run's yearly time series (needed for the fan charts)")
+    snapshots: bool | tuple[str, ...] = setting(
+        False, parse=lambda raw, where: raw if isinstance(raw, bool) else read_as(
+            tuple[str, ...], raw, where, unique=True, example='["compact"]'),
+        kind="true/false or list of scenario names", doc="keep a full run folder (grids, maps): every scenario's, "
+                                                         "none, or the named scenarios'")
+    snapshot_seeds: tuple[int, ...] | None = setting(None, lo=0, hi=2**63 - 1, unique=True, example="[1]",
+                                                     shown="all seeds", doc="... and only for these seeds")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SweepFile:
+    """A sweep file as written (docs/sweeps.md); `sweep_from_dict` resolves it into a `SweepSpec`."""
+
+    name: str = setting("sweep", min_len=1, example='"my-sweep"', doc="short name (default: the file's name)")
+    description: str = setting("", doc="one line on what the sweep asks")
+    scenarios: tuple[str | Path | Scenario, ...] = setting(
+        parse=_scenario_entries, min_len=1, kind="list of files", example=SCENARIOS_EXAMPLE,
+        doc="scenario files, relative to the sweep file (any extends chain); each with its own name: results are "
+            "grouped by it")
+    seeds: tuple[int, ...] = setting(parse=_seeds, kind="count, list or `{ start, count }`", example=SEEDS_EXAMPLE,
+                                     doc="every scenario x parameter point runs once per seed")
+    ticks: int | None = setting(None, lo=1, hi=1000, unit="years", example="50", shown="each scenario's run.ticks",
+                                doc="years per run, for every scenario")
+    overrides: dict[str, Any] = setting({}, parse=_overrides, kind="table of field = value",
+                                        doc="fixed changes to every scenario before the axes (quoted "
+                                            "`\"region.rows\" = 60` or nested `[overrides.region]`)")
+    axes: tuple[Axis, ...] = setting((), parse=_axes, kind="table of field = axis", shown="`{}`",
+                                     doc="the varied scenario fields: a list of values or `{ min, max, num, integer, "
+                                         "log }` (see Axes); quoted keys or nested tables (`[axes.policy.layout]`)")
+    sampling: SamplingConfig = section(SamplingConfig, doc="how the axes are sampled")
+    outputs: OutputsConfig = section(OutputsConfig, doc="what each run keeps")
+
+
+def _names(cls: type) -> tuple[str, ...]:
+    return tuple(spec.name for spec in fields_of(cls))
+
+
+SAMPLING_METHODS: tuple[str, ...] = typing.get_args(typing.get_type_hints(SamplingConfig)["method"])
+TOP_KEYS = _names(SweepFile)
+AXIS_KEYS = ("values", *_names(AxisRange))
+SAMPLING_KEYS = _names(SamplingConfig)
+OUTPUT_KEYS = _names(OutputsConfig)
+
+
+def sweep_reference_markdown() -> str:
+    """The table of every sweep-file field: docs/sweeps.md's generated section holds it (a test checks)."""
+    return reference_markdown(SweepFile)
+
+
+# ==================================================================================================
+# Resolving the file into a SweepSpec
+# ==================================================================================================
 def load_sweep_spec(path: str | Path) -> SweepSpec:
     """Read and validate a sweep TOML file; scenario paths are relative to the sweep file."""
     from abm.tomlio import read_toml
@@ -168,110 +336,70 @@ def sweep_from_dict(raw: dict[str, Any], base_dir: str | Path = ".", source: str
 
     ``scenarios`` entries are paths (relative to `base_dir`) or `Scenario` objects (handy in notebooks).
     """
-    if not isinstance(raw, dict):
-        raise ConfigError("sweep", f"expected a table, got {type(raw).__name__}", "give key = value pairs")
-    for key in raw:
-        if key not in TOP_KEYS:
-            raise ConfigError(key, "unknown field", f"use one of: {', '.join(TOP_KEYS)}")
-    name = raw.get("name", default_name)
-    if not isinstance(name, str) or not name:
-        raise ConfigError("name", f"expected a non-empty string, got {name!r}", 'write name = "my-sweep"')
-    description = raw.get("description", "")
-    if not isinstance(description, str):
-        raise ConfigError("description", f"expected a string, got {description!r}", "write it in quotes")
-    ticks = raw.get("ticks")
-    if ticks is not None and (not is_int(ticks) or not 1 <= ticks <= 1000):
-        raise ConfigError("ticks", f"expected an integer from 1 to 1000, got {ticks!r}", "write e.g. ticks = 50")
-    seeds = _parse_seeds(raw.get("seeds"))
-    overrides = _flatten_overrides(raw.get("overrides", {}))
-    scenarios = _parse_scenarios(raw.get("scenarios"), Path(base_dir), overrides)
-    method, samples, sampling_seed, second_order = _parse_sampling(raw.get("sampling", {}))
-    axes = _parse_axes(raw.get("axes", {}), method, scenarios)
+    file = build(SweepFile, {"name": default_name, **expect_table(raw, "")})
+    sampling = file.sampling
+    _check_sampling(sampling, file.axes)
+    scenarios = _load_scenarios(file.scenarios, Path(base_dir), file.overrides)
+    bases = [s.to_dict() for s in scenarios]
+    axes = tuple(_check_axis_key(f"axes.{axis.key}", axis, scenarios, bases) for axis in file.axes)
+    snapshots, snapshot_seeds = _resolve_outputs(file.outputs, [s.name for s in scenarios], file.seeds)
+    return SweepSpec(name=file.name, description=file.description, scenarios=scenarios, seeds=file.seeds,
+                     ticks=file.ticks, overrides=tuple(file.overrides.items()), axes=axes, method=sampling.method,
+                     samples=sampling.samples, sampling_seed=sampling.seed, second_order=sampling.second_order,
+                     keep_timeseries=file.outputs.timeseries, snapshots=snapshots, snapshot_seeds=snapshot_seeds,
+                     source=source)
+
+
+# --------------------------------------------------------------------------------------------------
+# Checks that relate fields (the schema checks each field on its own)
+# --------------------------------------------------------------------------------------------------
+def _range_axis(key: str, rng: AxisRange, where: str) -> Axis:
+    """A range axis against itself: min below max, log above zero, an integer inside."""
+    lo, hi = rng.min, rng.max
+    if not lo < hi:
+        raise ConfigError(where, f"min ({lo:g}) must be below max ({hi:g})", "swap them or widen the range")
+    if rng.log and lo <= 0:
+        raise ConfigError(f"{where}.min", "a log axis needs min > 0", "use a positive min or log = false")
+    if rng.integer and math.floor(hi) < math.ceil(lo):
+        raise ConfigError(where, f"no integer lies in [{lo:g}, {hi:g}]", "widen the range")
+    return Axis(key, lo=lo, hi=hi, num=rng.num, integer=rng.integer, log=rng.log)
+
+
+def _check_sampling(sampling: SamplingConfig, axes: tuple[Axis, ...]) -> None:
+    """The sample size, the axes and the range axes' num, against the sampling method."""
+    method, samples = sampling.method, sampling.samples
+    if method == "grid" and samples is not None:
+        raise ConfigError("sampling.samples", "a grid takes every combination of the axes' values",
+                          'remove samples, or use method = "lhs" / "sobol"')
+    if method != "grid" and samples is None:
+        raise ConfigError("sampling.samples", f"{method} needs samples = an integer >= 1", "write e.g. samples = 64")
+    if method == "sobol" and samples & (samples - 1):
+        lower = 1 << (samples.bit_length() - 1)
+        raise ConfigError("sampling.samples", f"sobol needs a power of two, got {samples}",
+                          f"use {lower} or {lower * 2} (runs = samples x (2 x axes + 2) x scenarios x seeds)")
     if method == "sobol" and len(axes) < 2:
         raise ConfigError("sampling.method", "sobol needs at least two axes", 'use method = "lhs" for one axis')
     if method != "grid" and not axes:
         raise ConfigError("sampling.method", f"{method} samples axes but [axes] is empty", "add axes or use grid")
-    keep_ts, snapshots, snapshot_seeds = _parse_outputs(raw.get("outputs", {}), [s.name for s in scenarios], seeds)
-    return SweepSpec(name=name, description=description, scenarios=tuple(scenarios), seeds=seeds, ticks=ticks,
-                     overrides=tuple(overrides.items()), axes=tuple(axes), method=method, samples=samples,
-                     sampling_seed=sampling_seed, second_order=second_order, keep_timeseries=keep_ts,
-                     snapshots=snapshots, snapshot_seeds=snapshot_seeds, source=source)
+    for axis in axes:
+        if axis.values:
+            continue
+        if method == "grid" and axis.num is None:
+            raise ConfigError(f"axes.{axis.key}.num", "a grid range needs num = an integer >= 2",
+                              "write e.g. { min = 2.0, max = 4.0, num = 5 } or a list of values")
+        if method != "grid" and axis.num is not None:
+            raise ConfigError(f"axes.{axis.key}.num", f"num is for grids; {method} draws sampling.samples points",
+                              "remove num")
 
 
-def is_int(value: Any) -> bool:
-    """An integer that is not a boolean (TOML's true is an int to Python, never a seed or a count)."""
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def is_number(value: Any) -> bool:
-    """An int or a float that is not a boolean."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _parse_seeds(raw: Any) -> tuple[int, ...]:
-    fix = "write seeds = 20 (seeds 0-19), seeds = [1, 2, 3] or seeds = { start = 100, count = 20 }"
-    if raw is None:
-        raise ConfigError("seeds", "is required", fix)
-    if is_int(raw):
-        if raw < 1:
-            raise ConfigError("seeds", f"a count must be >= 1, got {raw}", fix)
-        return tuple(range(raw))
-    if isinstance(raw, dict):
-        for key in raw:
-            if key not in ("start", "count"):
-                raise ConfigError(f"seeds.{key}", "unknown field", "use start and count")
-        start, count = raw.get("start", 0), raw.get("count")
-        if not is_int(start) or start < 0:
-            raise ConfigError("seeds.start", f"expected an integer >= 0, got {start!r}", fix)
-        if not is_int(count) or count < 1:
-            raise ConfigError("seeds.count", f"expected an integer >= 1, got {count!r}", fix)
-        return tuple(range(start, start + count))
-    if isinstance(raw, list):
-        if not raw:
-            raise ConfigError("seeds", "the list is empty", fix)
-        for i, seed in enumerate(raw):
-            if not is_int(seed) or not 0 <= seed < 2**63:
-                raise ConfigError(f"seeds[{i}]", f"expected an integer >= 0, got {seed!r}", fix)
-        if len(set(raw)) != len(raw):
-            dup = next(s for s in raw if raw.count(s) > 1)
-            raise ConfigError("seeds", f"seed {dup} is listed twice", "list each seed once")
-        return tuple(raw)
-    raise ConfigError("seeds", f"expected a count, a list or a table, got {raw!r}", fix)
-
-
-def _flatten_overrides(raw: Any, prefix: str = "") -> dict[str, Any]:
-    """[overrides] as dotted keys: quoted ("region.rows" = 60) or nested ([overrides.region] rows = 60)."""
-    if not isinstance(raw, dict):
-        raise ConfigError(prefix or "overrides", f"expected a table, got {raw!r}",
-                          'write [overrides] with "dotted.key" = value lines')
-    out: dict[str, Any] = {}
-    for key, value in raw.items():
-        dotted = f"{prefix}.{key}" if prefix else key
-        if isinstance(value, dict) and not _is_year_table(value):
-            out.update(_flatten_overrides(value, dotted))
-        else:
-            out[dotted] = value
-    return out
-
-
-def _is_year_table(value: dict) -> bool:
-    return bool(value) and all(str(k).lstrip("-").isdigit() for k in value)
-
-
-def _parse_scenarios(raw: Any, base_dir: Path, overrides: dict[str, Any]) -> list[Scenario]:
-    fix = 'write scenarios = ["../scenarios/compact.toml", "../scenarios/sprawl.toml"] (relative to the sweep file)'
-    if raw is None:
-        raise ConfigError("scenarios", "is required", fix)
-    if isinstance(raw, (str, Scenario)):
-        raw = [raw]
-    if not isinstance(raw, list) or not raw:
-        raise ConfigError("scenarios", f"expected a non-empty list of scenario files, got {raw!r}", fix)
+def _load_scenarios(entries: tuple[Any, ...], base_dir: Path, overrides: dict[str, Any]) -> tuple[Scenario, ...]:
+    """Each scenario file read (relative to the sweep file), the overrides applied; names distinct."""
     out: list[Scenario] = []
-    for i, entry in enumerate(raw):
+    for i, entry in enumerate(entries):
         where = f"scenarios[{i}]"
         if isinstance(entry, Scenario):
             scenario = entry
-        elif isinstance(entry, (str, Path)):
+        else:
             path = Path(entry)
             path = path if path.is_absolute() else base_dir / path
             if not path.is_file():
@@ -281,8 +409,6 @@ def _parse_scenarios(raw: Any, base_dir: Path, overrides: dict[str, Any]) -> lis
                 scenario = load_scenario(path.resolve())
             except ConfigError as err:
                 raise ConfigError(where, f"{entry}: {err}") from None
-        else:
-            raise ConfigError(where, f"expected a file name, got {entry!r}", fix)
         if overrides:
             try:
                 scenario = scenario.with_overrides(overrides)
@@ -294,50 +420,7 @@ def _parse_scenarios(raw: Any, base_dir: Path, overrides: dict[str, Any]) -> lis
         if names.index(name) != i:
             raise ConfigError(f"scenarios[{i}]", f"two scenarios are named {name!r} (results are grouped by name)",
                               "give each scenario file its own name = \"...\"")
-    return out
-
-
-def _parse_sampling(raw: Any) -> tuple[str, int | None, int, bool]:
-    if not isinstance(raw, dict):
-        raise ConfigError("sampling", f"expected a table, got {raw!r}", 'write [sampling] method = "lhs"')
-    for key in raw:
-        if key not in SAMPLING_KEYS:
-            raise ConfigError(f"sampling.{key}", "unknown field", f"use one of: {', '.join(SAMPLING_KEYS)}")
-    method = raw.get("method", "grid")
-    if method not in SAMPLING_METHODS:
-        raise ConfigError("sampling.method", f"{method!r} is not a valid choice",
-                          f"use one of {', '.join(map(repr, SAMPLING_METHODS))}")
-    samples = raw.get("samples")
-    if method == "grid" and samples is not None:
-        raise ConfigError("sampling.samples", "a grid takes every combination of the axes' values",
-                          'remove samples, or use method = "lhs" / "sobol"')
-    if method != "grid":
-        if not is_int(samples) or samples < 1:
-            raise ConfigError("sampling.samples", f"{method} needs samples = an integer >= 1, got {samples!r}",
-                              "write e.g. samples = 64")
-        if method == "sobol" and samples & (samples - 1):
-            lower = 1 << (samples.bit_length() - 1)
-            raise ConfigError("sampling.samples", f"sobol needs a power of two, got {samples}",
-                              f"use {lower} or {lower * 2} (runs = samples x (2 x axes + 2) x scenarios x seeds)")
-    seed = raw.get("seed", 0)
-    if not is_int(seed) or seed < 0:
-        raise ConfigError("sampling.seed", f"expected an integer >= 0, got {seed!r}", "write e.g. seed = 0")
-    second = raw.get("second_order", True)
-    if not isinstance(second, bool):
-        raise ConfigError("sampling.second_order", f"expected true or false, got {second!r}", "write true or false")
-    return method, samples, seed, second
-
-
-def _flatten_axes(raw: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
-    for key, value in raw.items():
-        dotted = f"{prefix}.{key}" if prefix else key
-        if isinstance(value, dict) and value and not set(value) <= set(AXIS_KEYS):
-            if set(value) & set(AXIS_KEYS):
-                bad = sorted(set(value) - set(AXIS_KEYS))[0]
-                raise ConfigError(f"axes.{dotted}.{bad}", "unknown field", f"use one of: {', '.join(AXIS_KEYS)}")
-            yield from _flatten_axes(value, dotted)
-        else:
-            yield dotted, value
+    return tuple(out)
 
 
 def _lookup(data: dict[str, Any], dotted: str) -> tuple[bool, Any]:
@@ -349,88 +432,15 @@ def _lookup(data: dict[str, Any], dotted: str) -> tuple[bool, Any]:
     return True, node
 
 
-def _normalise_levels(where: str, values: list[Any]) -> tuple[Any, ...]:
-    fix = "give numbers, strings or true/false, all of one kind, e.g. [2.0, 3.0, 4.0]"
-    if not values:
-        raise ConfigError(where, "the list of values is empty", fix)
-    if all(isinstance(v, bool) for v in values) or all(isinstance(v, str) for v in values):
-        levels = list(values)
-    elif all(is_number(v) for v in values):
-        levels = values if all(is_int(v) for v in values) else [float(v) for v in values]
-    else:
-        raise ConfigError(where, f"values must be numbers, strings or booleans of one kind, got {values!r}", fix)
-    for v in levels:
-        if isinstance(v, float) and not math.isfinite(v):
-            raise ConfigError(where, f"value {v} is not finite", fix)
-    if len(set(levels)) != len(levels):
-        raise ConfigError(where, "a value is listed twice", "list each value once")
-    return tuple(levels)
-
-
-def _parse_axes(raw: Any, method: str, scenarios: list[Scenario]) -> list[Axis]:
-    if not isinstance(raw, dict):
-        raise ConfigError("axes", f"expected a table, got {raw!r}",
-                          'write [axes] with "policy.layout.far_cap_core" = [2.0, 3.0] lines')
-    bases = [s.to_dict() for s in scenarios]
-    axes: list[Axis] = []
-    for key, spec in _flatten_axes(raw):
-        where = f"axes.{key}"
-        if key in RESERVED_KEYS:
-            raise ConfigError(where, "cannot be an axis", "seeds and ticks are set at the top of the sweep file")
-        if isinstance(spec, list):
-            axis = Axis(key, values=_normalise_levels(where, spec))
-        elif isinstance(spec, dict):
-            axis = _range_axis(where, key, spec, method)
-        else:
-            raise ConfigError(where, f"expected a list of values or {{ min = ..., max = ... }}, got {spec!r}",
-                              "write e.g. [2.0, 3.0] or { min = 2.0, max = 4.0 }; a fixed value goes in [overrides]")
-        axis = _check_axis_key(where, axis, scenarios, bases)
-        axes.append(axis)
-    return axes
-
-
-def _range_axis(where: str, key: str, spec: dict[str, Any], method: str) -> Axis:
-    if "values" in spec:
-        others = sorted(set(spec) - {"values"})
-        if others:
-            raise ConfigError(f"{where}.{others[0]}", "cannot be combined with values", "give values or min/max")
-        if not isinstance(spec["values"], list):
-            raise ConfigError(f"{where}.values", f"expected a list, got {spec['values']!r}", "write values = [1, 2]")
-        return Axis(key, values=_normalise_levels(f"{where}.values", spec["values"]))
-    lo, hi = spec.get("min"), spec.get("max")
-    for name, v in (("min", lo), ("max", hi)):
-        if not is_number(v) or not math.isfinite(v):
-            raise ConfigError(f"{where}.{name}", f"expected a number, got {v!r}", "write { min = 2.0, max = 4.0 }")
-    if not lo < hi:
-        raise ConfigError(where, f"min ({lo}) must be below max ({hi})", "swap them or widen the range")
-    integer, log = spec.get("integer", False), spec.get("log", False)
-    for name, v in (("integer", integer), ("log", log)):
-        if not isinstance(v, bool):
-            raise ConfigError(f"{where}.{name}", f"expected true or false, got {v!r}", "write true or false")
-    if log and lo <= 0:
-        raise ConfigError(f"{where}.min", "a log axis needs min > 0", "use a positive min or log = false")
-    if integer and math.floor(hi) < math.ceil(lo):
-        raise ConfigError(where, f"no integer lies in [{lo}, {hi}]", "widen the range")
-    num = spec.get("num")
-    if method == "grid":
-        if not is_int(num) or num < 2:
-            raise ConfigError(f"{where}.num", f"a grid range needs num = an integer >= 2, got {num!r}",
-                              "write e.g. { min = 2.0, max = 4.0, num = 5 } or a list of values")
-    elif num is not None:
-        raise ConfigError(f"{where}.num", f"num is for grids; {method} draws sampling.samples points",
-                          "remove num")
-    return Axis(key, lo=float(lo), hi=float(hi), num=num, integer=integer, log=log)
-
-
-def _check_axis_key(where: str, axis: Axis, scenarios: list[Scenario], bases: list[dict]) -> Axis:
+def _check_axis_key(where: str, axis: Axis, scenarios: tuple[Scenario, ...], bases: list[dict]) -> Axis:
     """Refuse a key no scenario has (a typo) now, rather than as one error per run."""
     found, current = _lookup(bases[0], axis.apply_key)
-    if found and isinstance(current, dict) and not _is_year_table(current) and current:
+    if found and isinstance(current, dict) and not is_year_table(current) and current:
         raise ConfigError(where, "is a table, not a field", "name a field inside it, e.g. policy.layout.far_cap_core")
     if found and is_int(current) and not axis.values and not axis.integer:
         axis = dataclasses.replace(axis, integer=True)  # an integer field: draw integers
         if math.floor(axis.hi) < math.ceil(axis.lo):
-            raise ConfigError(where, f"the field is an integer but no integer lies in [{axis.lo}, {axis.hi}]",
+            raise ConfigError(where, f"the field is an integer but no integer lies in [{axis.lo:g}, {axis.hi:g}]",
                               "widen the range")
     for scenario in scenarios:
         try:
@@ -443,37 +453,22 @@ def _check_axis_key(where: str, axis: Axis, scenarios: list[Scenario], bases: li
     return axis
 
 
-def _parse_outputs(raw: Any, names: list[str], seeds: tuple[int, ...]) -> tuple[bool, tuple[str, ...], tuple | None]:
-    if not isinstance(raw, dict):
-        raise ConfigError("outputs", f"expected a table, got {raw!r}", "write [outputs] timeseries = true")
-    for key in raw:
-        if key not in OUTPUT_KEYS:
-            raise ConfigError(f"outputs.{key}", "unknown field", f"use one of: {', '.join(OUTPUT_KEYS)}")
-    keep = raw.get("timeseries", True)
-    if not isinstance(keep, bool):
-        raise ConfigError("outputs.timeseries", f"expected true or false, got {keep!r}", "write true or false")
-    snaps = raw.get("snapshots", False)
-    if isinstance(snaps, bool):
-        chosen = tuple(names) if snaps else ()
-    elif isinstance(snaps, list) and all(isinstance(s, str) for s in snaps):
-        for s in snaps:
-            if s not in names:
-                raise ConfigError("outputs.snapshots", f"no scenario is named {s!r}", f"use names from: {', '.join(names)}")
-        chosen = tuple(snaps)
+def _resolve_outputs(outputs: OutputsConfig, names: list[str],
+                     seeds: tuple[int, ...]) -> tuple[tuple[str, ...], tuple[int, ...] | None]:
+    """The snapshot scenarios (true: all of them) and seeds, each one of the sweep's own."""
+    if isinstance(outputs.snapshots, bool):
+        chosen = tuple(names) if outputs.snapshots else ()
     else:
-        raise ConfigError("outputs.snapshots", f"expected true, false or a list of scenario names, got {snaps!r}",
-                          'write snapshots = ["compact"]')
-    snap_seeds = raw.get("snapshot_seeds")
-    if snap_seeds is not None:
-        if not isinstance(snap_seeds, list) or not all(is_int(s) for s in snap_seeds):
-            raise ConfigError("outputs.snapshot_seeds", f"expected a list of seeds, got {snap_seeds!r}",
-                              "write snapshot_seeds = [0]")
-        missing = [s for s in snap_seeds if s not in seeds]
-        if missing:
-            raise ConfigError("outputs.snapshot_seeds", f"seed {missing[0]} is not among the sweep's seeds",
-                              "pick seeds from the seeds list")
-        snap_seeds = tuple(snap_seeds)
-    return keep, chosen, snap_seeds
+        chosen = outputs.snapshots
+    for name in chosen:
+        if name not in names:
+            raise ConfigError("outputs.snapshots", f"no scenario is named {name!r}",
+                              f"use names from: {', '.join(names)}")
+    missing = [s for s in outputs.snapshot_seeds or () if s not in seeds]
+    if missing:
+        raise ConfigError("outputs.snapshot_seeds", f"seed {missing[0]} is not among the sweep's seeds",
+                          "pick seeds from the seeds list")
+    return chosen, outputs.snapshot_seeds
 
 
 def as_sweep_spec(spec: str | Path | dict | SweepSpec) -> SweepSpec:

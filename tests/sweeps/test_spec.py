@@ -5,9 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from pathlib import Path
+
 from abm.errors import ConfigError
 from abm.sweeps.plan import plan_runs
-from abm.sweeps.spec import SweepSpec, as_sweep_spec, load_sweep_spec, sweep_from_dict
+from abm.sweeps.spec import SweepSpec, as_sweep_spec, load_sweep_spec, sweep_from_dict, sweep_reference_markdown
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "sweeps.md"
 
 
 def test_grid_lhs_sobol_points(scenarios):
@@ -56,6 +60,24 @@ def test_grid_lhs_sobol_points(scenarios):
     ({"sampling": {"method": "sobol", "samples": 6}}, "sampling.samples"),
     ({"outputs": {"snapshots": ["nope"]}}, "outputs.snapshots"),
     ({"overrides": {"region.rows": 3}}, "overrides.region.rows"),
+    ({"seeds": {"start": 3}}, "seeds.count"),
+    ({"seeds": {"begin": 3, "count": 2}}, "seeds.begin"),
+    ({"seeds": []}, "seeds"),
+    ({"ticks": 0}, "ticks"),
+    ({"name": ""}, "name"),
+    ({"scenarios": []}, "scenarios"),
+    ({"scenarios": [3]}, "scenarios[0]"),
+    ({"axes": {"policy.layout.far_cap_core": [1.0, float("nan")]}}, "axes.policy.layout.far_cap_core[1]"),
+    ({"axes": {"policy.layout.far_cap_core": [1.0, "high"]}}, "axes.policy.layout.far_cap_core"),
+    ({"axes": {"policy.layout.far_cap_core": {"values": [1.0], "min": 1.0}}}, "axes.policy.layout.far_cap_core.min"),
+    ({"axes": {"policy.layout.far_cap_core": {"min": 1.0, "max": 2.0, "nm": 3}}}, "axes.policy.layout.far_cap_core.nm"),
+    ({"axes": {"policy.layout.far_cap_core": {"min": 1.0, "max": float("inf"), "num": 3}}},
+     "axes.policy.layout.far_cap_core.max"),
+    ({"sampling": {"method": "lhs"}}, "sampling.samples"),
+    ({"sampling": {"samples": 4}}, "sampling.samples"),
+    ({"sampling": {"sed": 1}}, "sampling.sed"),
+    ({"outputs": {"snapshot_seeds": [7]}}, "outputs.snapshot_seeds"),
+    ({"outputs": {"snapshots": "tiny"}}, "outputs.snapshots"),
 ])
 def test_bad_sweep_is_refused_naming_the_field(scenarios, raw, field):
     spec = {"scenarios": ["tiny.toml"], "seeds": [1], "axes": {"policy.layout.far_cap_core": [2.0, 3.0]}}
@@ -64,6 +86,45 @@ def test_bad_sweep_is_refused_naming_the_field(scenarios, raw, field):
         sweep_from_dict(spec, base_dir=scenarios)
     assert err.value.field == field
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("raw, message", [
+    ({"seed": 3}, "seed: unknown field (fix: did you mean seeds?)"),
+    ({"sampling": {"method": "lhs", "samples": 4, "sed": 1}}, "sampling.sed: unknown field (fix: did you mean seed?)"),
+    ({"seeds": 0}, "seeds: 0 is below the minimum 1 (fix: use a value >= 1, e.g. seeds = 20 (seeds 0-19)"),
+    ({"seeds": [1, 1]}, "seeds: lists 1 twice (fix: list each value once)"),
+    ({"ticks": 0}, "ticks: 0 is below the minimum 1 (fix: use a value from 1 to 1000 years, e.g. ticks = 50)"),
+    ({"axes": {"policy.layout.far_cap_core": {"min": 1.0, "max": 2.0}}},
+     "axes.policy.layout.far_cap_core.num: a grid range needs num = an integer >= 2"),
+])
+def test_refusals_say_the_fix(scenarios, raw, message):
+    spec = {"scenarios": ["tiny.toml"], "seeds": [1], "axes": {"policy.layout.far_cap_core": [2.0, 3.0]}}
+    spec.update(raw)
+    with pytest.raises(ConfigError) as err:
+        sweep_from_dict(spec, base_dir=scenarios)
+    assert str(err.value).startswith(message), str(err.value)
+
+
+def test_the_forms_of_seeds_axes_and_outputs(scenarios):
+    spec = sweep_from_dict({"scenarios": "tiny.toml", "seeds": {"start": 4, "count": 3}, "ticks": 2,
+                            "overrides": {"region": {"rows": 50}, "policy.quantity.land_quota_cells": {"2020": 5}},
+                            "axes": {"policy.layout.transit": {"values": ["none", "core"]},
+                                     "policy.function.mixed_use": [0, 0.5],
+                                     "policy.layout.subcentres": {"min": 0, "max": 2, "num": 3}},
+                            "outputs": {"snapshots": True, "snapshot_seeds": [5]}}, base_dir=scenarios)
+    assert spec.seeds == (4, 5, 6) and spec.ticks == 2 and spec.scenarios[0].region.rows == 50
+    assert dict(spec.overrides) == {"region.rows": 50, "policy.quantity.land_quota_cells": {"2020": 5}}
+    transit, mixed, subcentres = spec.axes
+    assert transit.values == ("none", "core") and mixed.values == (0.0, 0.5)
+    assert subcentres.integer and subcentres.grid_values() == [0, 1, 2]  # inferred from an integer field
+    assert spec.snapshots == ("tiny",) and spec.keeps_snapshot("tiny", 5) and not spec.keeps_snapshot("tiny", 4)
+
+
+def test_docs_sweeps_generated_section_is_current():
+    text = DOCS.read_text()
+    start = text.index("<!-- generated: abm.sweeps.spec.sweep_reference_markdown()")
+    section = text[text.index("\n", start) + 1:text.index("<!-- end generated -->")]
+    assert section == sweep_reference_markdown(), "docs/sweeps.md is stale: regenerate from sweep_reference_markdown()"
 
 
 def test_a_sweep_comes_from_a_file_a_dict_or_a_spec(scenarios):
