@@ -100,9 +100,11 @@ def test_bad_configs_are_refused_with_one_line_naming_the_field(changes, field):
 
 @pytest.mark.parametrize("changes, message", [
     ({"search.space": {"development.weight_rood": [0, 1]}},
-     "search.space.development.weight_rood: 'weight_rood' is not a field of development (fix: did you mean weight_road"),
+     "search.space.development.weight_rood: 'weight_rood' is not a field of development "
+     "(fix: did you mean weight_road"),
     ({"search.tirals": 3}, "search.tirals: unknown field (fix: did you mean trials?)"),
-    ({"search.trials": 0}, "search.trials: 0 is below the minimum 1 (fix: use a value from 1 to 100000, e.g. trials = 100)"),
+    ({"search.trials": 0},
+     "search.trials: 0 is below the minimum 1 (fix: use a value from 1 to 100000, e.g. trials = 100)"),
     ({"data.fit_years": None}, "data.fit_years: is required (fix: write fit_years = [1950, 1970])"),
     ({"search.space": {"development.weight_road": [5.0, 1.0]}},
      "search.space.development.weight_road: low 5 is not below high 1 (fix: give low < high)"),
@@ -125,7 +127,8 @@ def test_the_file_reads_into_typed_sections():
     assert (cfg.search.space[1].low, cfg.search.space[1].log) == (0.1, True)
     assert dict(cfg.search.start) == {"development.local_radius_cells": 2, "development.weight_road": 1.0}
     assert isinstance(dict(cfg.search.start)["development.local_radius_cells"], int)
-    assert [p.key for p in cfg.null.space] == ["radius_cells", "weight_road", "road_decay_cells", "weight_slope", "noise"]
+    assert [p.key for p in cfg.null.space] == ["radius_cells", "weight_road", "road_decay_cells", "weight_slope",
+                                               "noise"]
     assert cfg.data.holdout_totals == "extrapolated" and cfg.search.objective == "lee_sallee"
 
 

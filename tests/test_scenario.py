@@ -22,7 +22,8 @@ def test_shipped_scenarios_load(path):
 @pytest.mark.parametrize(
     "raw, field, words",
     [
-        ({"run": {"ticks": 0}}, "run.ticks", "0 is below the minimum 1 (fix: use a value from 1 to 1000 years, e.g. ticks = 50)"),
+        ({"run": {"ticks": 0}}, "run.ticks",
+         "0 is below the minimum 1 (fix: use a value from 1 to 1000 years, e.g. ticks = 50)"),
         ({"run": {"ticks": 2.5}}, "run.ticks", "integer"),
         ({"run": {"tick": 5}}, "run.tick", "unknown field"),
         ({"policy": {"layout": {"transit": "tram"}}}, "policy.layout.transit", "not a valid choice"),
