@@ -59,15 +59,18 @@ class Households(_Table):
     size: np.ndarray          # int16 persons
     income: np.ndarray        # float32 CNY per year
     car: np.ndarray           # bool: owns a car
-    located_tick: np.ndarray  # int32 tick at which the household took its current home (new cohort marker)
+    located_tick: np.ndarray  # int32 tick at which the household took its current home
+    arrived_tick: np.ndarray  # int32 tick at which the household came to the region (moving keeps it)
 
     @classmethod
     def empty(cls) -> Households:
         return cls(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int16),
-                   np.empty(0, np.float32), np.empty(0, bool), np.empty(0, np.int32))
+                   np.empty(0, np.float32), np.empty(0, bool), np.empty(0, np.int32), np.empty(0, np.int32))
 
     def append(self, *, home, work, size, income, car, located_tick) -> None:
-        self._append(home=home, work=work, size=size, income=income, car=car, located_tick=located_tick)
+        """New households: they arrive in the region when they take their first home here."""
+        self._append(home=home, work=work, size=size, income=income, car=car, located_tick=located_tick,
+                     arrived_tick=located_tick)
 
     @property
     def persons(self) -> int:
@@ -83,14 +86,17 @@ class Firms(_Table):
     jobs: np.ndarray          # int32 jobs
     va_per_job: np.ndarray    # float32 value added per job, CNY per year
     located_tick: np.ndarray  # int32 tick at which the firm took its current site
+    arrived_tick: np.ndarray  # int32 tick at which the firm was founded here (relocating keeps it)
 
     @classmethod
     def empty(cls) -> Firms:
         return cls(np.empty(0, np.int64), np.empty(0, np.int8), np.empty(0, np.int32),
-                   np.empty(0, np.float32), np.empty(0, np.int32))
+                   np.empty(0, np.float32), np.empty(0, np.int32), np.empty(0, np.int32))
 
     def append(self, *, site, sector, jobs, va_per_job, located_tick) -> None:
-        self._append(site=site, sector=sector, jobs=jobs, va_per_job=va_per_job, located_tick=located_tick)
+        """New firms: founded in the region when they take their first site here."""
+        self._append(site=site, sector=sector, jobs=jobs, va_per_job=va_per_job, located_tick=located_tick,
+                     arrived_tick=located_tick)
 
     @property
     def total_jobs(self) -> int:

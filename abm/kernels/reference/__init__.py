@@ -2,6 +2,8 @@
 
 Each twin takes the same inputs as the public wrapper it mirrors and returns the same result type;
 tests check the compiled kernels against these on random inputs. Nothing here is used by the model.
+A new kernel's twin goes in a module of this package named after its concern
+(``abm.kernels.reference.<concern>``); the twins below predate that layout.
 """
 
 from __future__ import annotations
