@@ -29,7 +29,8 @@ class FirmLocations(Process):
     name = "firms"
     reads = ("config", "year", "tick", "built", "neighbourhood", "blocks", "target_households",
              "grid.floor_commercial", "grid.floor_industrial", "grid.floor_residential", "grid.rent", "grid.subcentre")
-    writes = ("rng", "firms", "households", "jobs_unplaced", "grid.floor_commercial", "grid.floor_industrial")
+    writes = ("rng", "firms", "households", "jobs_unplaced", "jobs_closed", "grid.floor_commercial",
+              "grid.floor_industrial")
 
     def seed(self, state: CityState) -> None:
         """The first year's firms, scaling up seeded job floor where the region has too little."""
@@ -188,11 +189,12 @@ def step_firms(state: CityState, jobs_target: float | None = None, relocate: boo
     if jobs_target is None:
         jobs_target = state.target_households * p.jobs_per_household
     share = p.services_share.at(state.year)
+    state.jobs_closed = 0  # the cohorts' net new jobs need what closed this tick
     if relocate:  # a shrinking economy: firms close where jobs exceed need by more than the tolerance
         for sector, want in ((SECTORS["services"], share * jobs_target), (SECTORS["industry"], (1 - share) * jobs_target)):
             have = int(f.jobs[f.sector == sector].sum())
             if have > want * (1 + CLOSURE_TOLERANCE):
-                close_firms(state, sector, int(have - want))
+                state.jobs_closed += close_firms(state, sector, int(have - want))
     if relocate:  # productivity of existing firms follows the scenario's value-added path
         for sector, path in ((SECTORS["services"], p.va_per_job_services_cny), (SECTORS["industry"], p.va_per_job_industry_cny)):
             growth = path.at(state.year) / max(path.at(state.year - 1), 1e-9)

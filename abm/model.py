@@ -20,6 +20,7 @@ import numpy as np
 
 from abm.access import BlockGrid, distance_km, network_distances
 from abm.carbon import CarbonAccounting
+from abm.cohorts import Cohorts
 from abm.development import Development
 from abm.firms import FirmLocations
 from abm.government import Government
@@ -55,6 +56,7 @@ class UrbanModel(mesa.Model):
         self.development = Development()
         self.forest_growth = ForestGrowth()
         self.neighbourhoods = Neighbourhoods()
+        self.cohorts = Cohorts()
         self.carbon_accounting = CarbonAccounting()
         self._seed_city()
         self.account()
@@ -70,12 +72,12 @@ class UrbanModel(mesa.Model):
                          households_per_cell=np.zeros(grid.valid.size, np.int64))
 
     def _seed_city(self) -> None:
-        """Year 0: the plan, the network, then the firms and households the existing town holds."""
+        """Year 0: the plan, the network, then the firms and households the existing town holds (all stock)."""
         s = self.state
         self.phase(self.government)
         s.transit_km, s.transit_access, s.centre_km = network_distances(s.grid, self.config.choice.transit_reach_km)
         self.phase(self.neighbourhoods)
-        for process in (self.development, self.firm_locations, self.household_moves):
+        for process in (self.development, self.firm_locations, self.household_moves, self.cohorts):
             self.seed_phase(process)
         self.phase(self.neighbourhoods)
 
@@ -87,7 +89,7 @@ class UrbanModel(mesa.Model):
 
     # ---- the year ---------------------------------------------------------------------------------
     def step(self) -> None:
-        """One year: government, firms, households, development, land, carbon, detector, collect."""
+        """One year: government, firms, households, development, land, cohorts, carbon, detector, collect."""
         self.tick += 1
         self.year = self.config.run.start_year + self.tick
         self.state.tick, self.state.year = self.tick, self.year
@@ -97,6 +99,7 @@ class UrbanModel(mesa.Model):
         self.phase(self.development)
         self.phase(self.forest_growth)
         self.phase(self.neighbourhoods)
+        self.phase(self.cohorts)
         self.account()
         self.detect()
         self.collect()
@@ -113,7 +116,7 @@ class UrbanModel(mesa.Model):
         """Every process of the recipe, in order (the carbon account's sources and land carbon included)."""
         c = self.carbon_accounting
         return [self.government, self.firm_locations, self.household_moves, self.development, self.forest_growth,
-                self.neighbourhoods, *c.sources, c.land, c]
+                self.neighbourhoods, self.cohorts, *c.sources, c.land, c]
 
     def account(self) -> None:
         """This year's emissions by source and cohort, sinks and GDP (the carbon kernels)."""

@@ -69,6 +69,7 @@ class CityState:
     # ---- cohorts: how much of what arrived this tick is growth (point 5; set by the cohort process)
     household_growth_scale: float = 1.0  # net new households / arrivals (<0 when the city shrinks, 0 if none arrive)
     firm_growth_scale: float = 1.0       # net new jobs / jobs of firms founded this tick
+    jobs_closed: int = 0                 # jobs of the firms closed this tick (firms)
     # ---- carbon
     carbon_year: CarbonYear | None = None       # the year's resolved carbon factors
     sinks: SinkAccount | None = None
