@@ -1,4 +1,4 @@
-"""The five carbon inflection points, detected online tick by tick (DESIGN.md section 1).
+"""The five carbon inflection points and the net-zero year, detected online tick by tick (DESIGN.md section 1).
 
 The browser app marks a point on the tick it is *confirmed*, so detection can only look backwards:
 every tick the detector receives one value of each input, smooths with a trailing window, and keeps
@@ -50,6 +50,15 @@ the same tick rather than invent an order (a curve rising slowly compared with i
   "not_reached" while unconfirmed (its tick, year and value are None).
 - ``value`` is the *smoothed* quantity at the crossing tick (the number that was maximised; for
   point 5 the smoothed net_new), because under noise it is the better estimate of the level.
+
+Beside the five points, the **net-zero year** is a milestone, not a sixth point (id ``"net_zero"``):
+the first tick from which emissions stay at or below the sink, ``sE_t - sS_t <= 0`` (the smoothed
+net, on the centred ticks), confirmed after ``confirm_ticks`` consecutive such ticks and crossed at
+the first of them, like point 5 but without the GDP condition. It is "passed_at_start" when the net
+is already <= 0 at the first tick it is defined (tick ``h``), and its value is the smoothed net.
+`InflectionDetector.events` lists the five points only (their consumers index them 1-5);
+`InflectionDetector.milestones` lists the milestone; `update` returns whatever it confirms, points
+first.
 """
 
 from __future__ import annotations
@@ -72,6 +81,10 @@ POINT_NAMES: dict[int, str] = {
     4: "sink growth peak",
     5: "net-stock point",
 }
+
+#: Milestone id -> name: reported beside the five points, not one of them.
+NET_ZERO = "net_zero"
+MILESTONE_NAMES: dict[str, str] = {NET_ZERO: "net-zero year"}
 
 CROSSED = "crossed"
 PASSED_AT_START = "passed_at_start"
@@ -128,13 +141,16 @@ class DetectorConfig:
 
 @dataclass
 class InflectionEvent:
-    """One inflection point of one run: where it was crossed, when that was confirmed, and its value.
+    """One inflection point (id 1-5) or milestone (id "net_zero") of one run: where it was crossed, when
+    that was confirmed, and its value.
 
     >>> InflectionEvent(3, POINT_NAMES[3], "crossed", 12, 2032, 17, 1.5e6).to_dict()["year"]
     2032
+    >>> InflectionEvent(NET_ZERO, "net-zero year", "not_reached").is_milestone
+    True
     """
 
-    id: int
+    id: int | str
     name: str
     state: str
     tick: int | None = None
@@ -145,23 +161,34 @@ class InflectionEvent:
     def __post_init__(self) -> None:
         if self.state not in STATES:
             raise ValueError(f"inflection state must be one of {STATES}, got {self.state!r}")
+        if isinstance(self.id, str) and self.id not in MILESTONE_NAMES:
+            raise ValueError(f"an event id is a point 1-5 or one of {sorted(MILESTONE_NAMES)}, got {self.id!r}")
+
+    @property
+    def is_milestone(self) -> bool:
+        return isinstance(self.id, str)
 
     def to_dict(self) -> dict:
         """Plain Python types, None kept, so ``json.dumps`` takes it as is."""
         def _int(x):
             return None if x is None else int(x)
-        return {"id": int(self.id), "name": str(self.name), "state": self.state, "tick": _int(self.tick),
+        return {"id": self.id if self.is_milestone else int(self.id), "name": str(self.name), "state": self.state, "tick": _int(self.tick),
                 "year": _int(self.year), "confirmed_tick": _int(self.confirmed_tick),
                 "value": None if self.value is None else float(self.value)}
 
     @classmethod
     def from_dict(cls, d: Mapping) -> InflectionEvent:
-        return cls(int(d["id"]), str(d.get("name", POINT_NAMES.get(int(d["id"]), ""))), str(d["state"]),
-                   d.get("tick"), d.get("year"), d.get("confirmed_tick"), d.get("value"))
+        pid = d["id"] if d["id"] in MILESTONE_NAMES else int(d["id"])
+        return cls(pid, str(d.get("name", EVENT_NAMES.get(pid, ""))), str(d["state"]), d.get("tick"), d.get("year"),
+                   d.get("confirmed_tick"), d.get("value"))
 
 
-def _not_reached(pid: int) -> InflectionEvent:
-    return InflectionEvent(pid, POINT_NAMES[pid], NOT_REACHED)
+#: Every event id -> name: the five points, then the milestones.
+EVENT_NAMES: dict[int | str, str] = {**POINT_NAMES, **MILESTONE_NAMES}
+
+
+def _not_reached(pid: int | str) -> InflectionEvent:
+    return InflectionEvent(pid, EVENT_NAMES[pid], NOT_REACHED)
 
 
 class _TrailingMean:
@@ -229,8 +256,8 @@ class _Peak:
         return None
 
 
-class _NetStock:
-    """First tick of a run of k ticks with net_new <= 0 while GDP grows."""
+class _Sustained:
+    """First tick of a run of k consecutive ticks on which a condition holds (point 5, net zero)."""
 
     def __init__(self, k: int) -> None:
         self.k = k
@@ -270,9 +297,10 @@ class InflectionDetector:
         self._noise = {key: _Noise(c.noise_window, c.noise_floor) for key in ("e", "s")}
         self._when: deque[tuple[int, int | None]] = deque(maxlen=c.lag + 1)  # (tick, year) of the window
         self._peaks = {pid: _Peak(c.confirm_ticks) for pid in (1, 2, 3, 4)}
-        self._netstock = _NetStock(c.confirm_ticks)
+        self._netstock = _Sustained(c.confirm_ticks)
+        self._net_zero = _Sustained(c.confirm_ticks)
         self._prev: dict[str, float | None] = {"e": None, "s": None, "y": None}
-        self._events = {pid: _not_reached(pid) for pid in POINT_NAMES}
+        self._events = {pid: _not_reached(pid) for pid in EVENT_NAMES}
         self._last_tick: int | None = None
 
     def update(self, tick: int, year: int | None, emissions: float, sink: float, net_new: float,
@@ -294,7 +322,7 @@ class InflectionDetector:
         if sm["e"] is None:  # window not yet full: nothing is defined
             return []
         at_tick, at_year = self._when[0]  # the centred tick of the full window
-        found: list[tuple[int, tuple]] = []
+        found: list[tuple[int | str, tuple]] = []
 
         def push(pid: int, value: float, thr: float | None, scale: float) -> None:
             hit = self._peaks[pid].push(value, thr, scale, at_tick, at_year)
@@ -319,11 +347,19 @@ class InflectionDetector:
             hit = self._netstock.push(sm["n"] <= 0.0 and sm["y"] > prev_y, sm["n"], at_tick, at_year)
             if hit is not None:
                 found.append((5, hit))
+        net = sm["e"] - sm["s"]
+        hit = self._net_zero.push(net <= 0.0, net, at_tick, at_year)
+        if hit is not None:
+            found.append((NET_ZERO, hit))
         self._prev = {"e": sm["e"], "s": sm["s"], "y": sm["y"]}
+        return self._confirm(found, tick)
 
+    def _confirm(self, found: list[tuple[int | str, tuple]], tick: int) -> list[InflectionEvent]:
+        """Record the events `found` at `tick` (final from now on); copies of them, points first."""
+        order = list(EVENT_NAMES)
         new = []
-        for pid, (value, at, yr, at_start) in sorted(found, key=lambda f: f[0]):
-            ev = InflectionEvent(pid, POINT_NAMES[pid], PASSED_AT_START if at_start else CROSSED, at, yr,
+        for pid, (value, at, yr, at_start) in sorted(found, key=lambda f: order.index(f[0])):
+            ev = InflectionEvent(pid, EVENT_NAMES[pid], PASSED_AT_START if at_start else CROSSED, at, yr,
                                  int(tick), float(value))
             self._events[pid] = ev
             new.append(replace(ev))
@@ -331,7 +367,11 @@ class InflectionDetector:
 
     def events(self) -> list[InflectionEvent]:
         """All five points in id order, as they stand now (copies: editing them changes nothing here)."""
-        return [replace(self._events[pid]) for pid in sorted(self._events)]
+        return [replace(self._events[pid]) for pid in POINT_NAMES]
+
+    def milestones(self) -> list[InflectionEvent]:
+        """The milestones beside the points (the net-zero year), as they stand now (copies)."""
+        return [replace(self._events[mid]) for mid in MILESTONE_NAMES]
 
 
 def detect(emissions: Sequence[float], sink: Sequence[float], net_new: Sequence[float], gdp: Sequence[float],
@@ -365,11 +405,12 @@ def summarise_seeds(runs: list[list[InflectionEvent]]) -> pd.DataFrame:
 
     Years are taken over the runs where the point was "crossed" (a point passed before the run
     began has no meaningful year); events may also be given as dicts (from JSON). A run missing
-    a point counts it as not reached.
+    a point counts it as not reached. The net-zero year gets a row after the five points when the
+    runs list it (events.json does; `InflectionDetector.events` does not).
     """
-    per_run: list[dict[int, InflectionEvent]] = []
+    per_run: list[dict[int | str, InflectionEvent]] = []
     for run in runs:
-        byid: dict[int, InflectionEvent] = {}
+        byid: dict[int | str, InflectionEvent] = {}
         for ev in run:
             ev = InflectionEvent.from_dict(ev) if isinstance(ev, Mapping) else ev
             if ev.id in byid:
@@ -378,7 +419,8 @@ def summarise_seeds(runs: list[list[InflectionEvent]]) -> pd.DataFrame:
         per_run.append(byid)
     n = len(per_run)
     rows = []
-    for pid, name in POINT_NAMES.items():
+    listed = [(mid, name) for mid, name in MILESTONE_NAMES.items() if any(mid in r for r in per_run)]
+    for pid, name in [*POINT_NAMES.items(), *listed]:
         evs = [r.get(pid) for r in per_run]
         crossed = [e for e in evs if e is not None and e.state == CROSSED]
         at_start = sum(1 for e in evs if e is not None and e.state == PASSED_AT_START)

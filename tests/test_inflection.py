@@ -1,4 +1,5 @@
-"""The five inflection points: crossing ticks, boundary states, noise robustness, order, online == offline."""
+"""The five inflection points and the net-zero year: crossing ticks, boundary states, noise robustness, order,
+online == offline."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from hypothesis import strategies as st
 
 from abm.errors import ConfigError
 from abm.inflection import (
+    MILESTONE_NAMES,
+    NET_ZERO,
     POINT_NAMES,
     DetectorConfig,
     InflectionDetector,
@@ -177,6 +180,72 @@ def test_net_stock_passed_at_start():
     assert (ev.state, ev.tick) == ("passed_at_start", H + 1)
 
 
+# --- the net-zero year (a milestone beside the five points) -------------------------------------------
+
+def net_zero(e, sink, gdp=None, config=None) -> InflectionEvent:
+    """The net-zero milestone after feeding whole series (net_new is irrelevant to it)."""
+    det = InflectionDetector(config)
+    n = len(e)
+    for i in range(n):
+        det.update(i, 2020 + i, e[i], sink[i], 1.0, 1.0 + i if gdp is None else gdp[i])
+    (ev,) = det.milestones()
+    assert ev.id == NET_ZERO and ev.name == MILESTONE_NAMES[NET_ZERO]
+    return ev
+
+
+def test_net_zero_year_is_the_first_tick_from_which_emissions_stay_at_or_below_the_sink():
+    t = np.arange(60, dtype=float)
+    e = 150.5 - 2.0 * t  # net = 50.5 - 2t: <= 0 from tick 26; the centred mean of a line is the line
+    ev = net_zero(e, np.full(60, 100.0))
+    k = DetectorConfig().confirm_ticks
+    assert (ev.state, ev.tick, ev.year, ev.confirmed_tick) == ("crossed", 26, 2046, 26 + k - 1 + H)
+    assert ev.value == pytest.approx(-1.5)
+    # the same whether the emissions fall or the sink grows, and GDP plays no part (unlike point 5)
+    grown = net_zero(np.full(60, 100.0), 49.5 + 2.0 * t, gdp=1e4 - 10 * t)
+    assert (grown.state, grown.tick) == ("crossed", 26)
+
+
+def test_net_zero_needs_k_ticks_at_or_below_the_sink():
+    k = DetectorConfig().confirm_ticks
+    sink = np.full(60, 100.0)
+    e = np.full(60, 120.0)
+    e[20:20 + k - 1] = 50.0  # below the sink for k - 1 ticks only (unsmoothed: window 1)
+    brief = net_zero(e, sink, config=DetectorConfig(smoothing_window=1))
+    assert brief.state == "not_reached"
+    e[40:] = 90.0
+    ev = net_zero(e, sink, config=DetectorConfig(smoothing_window=1))
+    assert (ev.state, ev.tick, ev.confirmed_tick) == ("crossed", 40, 40 + k - 1)
+
+
+def test_net_zero_passed_at_start_and_not_reached():
+    t = np.arange(30, dtype=float)
+    at_start = net_zero(50.0 + t, np.full(30, 200.0))
+    assert (at_start.state, at_start.tick) == ("passed_at_start", H)
+    never = net_zero(200.0 - t, np.full(30, 100.0))
+    assert (never.state, never.tick, never.year, never.confirmed_tick, never.value) == \
+        ("not_reached", None, None, None, None)
+
+
+def test_net_zero_is_reported_beside_the_five_points_not_among_them():
+    det = InflectionDetector()
+    assert [ev.id for ev in det.events()] == [1, 2, 3, 4, 5]
+    assert [(ev.id, ev.state) for ev in det.milestones()] == [(NET_ZERO, "not_reached")]
+    det = InflectionDetector(DetectorConfig(smoothing_window=1))
+    confirmed = []
+    for i in range(20):  # net zero from tick 1 (the sink doubles), point 5 from its first tick (1)
+        new = det.update(i, 2020 + i, 10.0, 5.0 if i == 0 else 20.0, -1.0, 1.0 + i)
+        confirmed += [(ev.id, ev.state, ev.tick, ev.confirmed_tick) for ev in new]
+    k = DetectorConfig().confirm_ticks
+    # confirmed on the same tick: the point first
+    assert [c for c in confirmed if c[3] == k] == [(5, "passed_at_start", 1, k), (NET_ZERO, "crossed", 1, k)]
+    assert len(det.events()) == 5
+    d = det.milestones()[0].to_dict()
+    assert json.loads(json.dumps(d))["id"] == "net_zero"
+    assert InflectionEvent.from_dict(d) == det.milestones()[0]
+    with pytest.raises(ValueError, match="net_zero"):
+        InflectionEvent("net zero", "net-zero year", "crossed")
+
+
 # --- properties under noise and random shapes ---------------------------------------------------------
 
 @st.composite
@@ -267,7 +336,7 @@ def test_online_updates_equal_detect_and_report_each_event_once(seed):
     n = 120
     t = np.arange(n, dtype=float)
     e = 1e6 * (0.5 + np.exp(-0.5 * ((t - 60) / 12) ** 2)) * (1 + 0.01 * rng.standard_normal(n))
-    sink = 2e5 * logistic(t, 50, 8) * (1 + 0.01 * rng.standard_normal(n))
+    sink = 9e5 * logistic(t, 50, 8) * (1 + 0.01 * rng.standard_normal(n))  # above emissions late: net zero
     net_new = 3e4 - 600 * t + 2e3 * rng.standard_normal(n)
     gdp = 1e9 * 1.05**t
     years = 2020 + np.arange(n)
@@ -278,13 +347,16 @@ def test_online_updates_equal_detect_and_report_each_event_once(seed):
     for i in range(n):
         new = det.update(i, int(years[i]), e[i], sink[i], net_new[i], gdp[i])
         assert all(ev.confirmed_tick == i for ev in new)
-        assert [ev.id for ev in new] == sorted(ev.id for ev in new)
+        points = [ev.id for ev in new if not ev.is_milestone]
+        assert [ev.id for ev in new] == sorted(points) + [ev.id for ev in new if ev.is_milestone]  # points first
         returned += new
     assert det.events() == offline
     ids = [ev.id for ev in returned]
     assert len(ids) == len(set(ids))
-    assert sorted(returned, key=lambda ev: ev.id) == [ev for ev in offline if ev.state != "not_reached"]
-    assert len(returned) >= 4  # the data cross at least 2, 3, 4 and 5
+    assert sorted([ev for ev in returned if not ev.is_milestone], key=lambda ev: ev.id) == \
+        [ev for ev in offline if ev.state != "not_reached"]
+    assert [ev for ev in returned if ev.is_milestone] == det.milestones()
+    assert len(returned) >= 5  # the data cross at least 2, 3, 4 and 5, and net zero
     for ev in offline:
         if ev.tick is not None:
             assert ev.year == 2020 + ev.tick
@@ -363,6 +435,20 @@ def test_summarise_seeds_median_and_interval():
     for col in ("year_median", "year_p05", "year_p95"):
         assert math.isnan(df.loc[2, col])
     assert df.loc[2, "share_crossed"] == 0.0 and df.loc[5, "share_passed_at_start"] == 0.0
+
+
+def test_summarise_seeds_adds_the_net_zero_year_when_the_runs_list_it():
+    def nz(state, year=None):
+        return InflectionEvent(NET_ZERO, MILESTONE_NAMES[NET_ZERO], state, None if year is None else year - 2020,
+                               year, None if year is None else year - 2017, -1.0 if year else None)
+
+    runs = [[_ev(3, "crossed", 2030), nz("crossed", 2040)], [_ev(3, "crossed", 2032), nz("crossed", 2044).to_dict()],
+            [_ev(3, "crossed", 2034), nz("not_reached")], [_ev(3, "crossed", 2034)]]
+    df = summarise_seeds(runs).set_index("id")
+    assert list(df.index) == [1, 2, 3, 4, 5, NET_ZERO]
+    assert df.loc[NET_ZERO, "name"] == "net-zero year" and df.loc[NET_ZERO, "share_crossed"] == 0.5
+    assert df.loc[NET_ZERO, "year_median"] == 2042
+    assert list(summarise_seeds([[_ev(3, "crossed", 2030)]])["id"]) == [1, 2, 3, 4, 5]  # not listed: no row
 
 
 def test_summarise_seeds_over_detected_runs():
