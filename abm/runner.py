@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -23,7 +23,8 @@ from abm.scenario import Scenario
 
 @dataclass
 class RunResult:
-    """A finished run: its time series (one row per tick), the five inflection events and the model."""
+    """A finished run: its time series (one row per tick), the five inflection events, the milestones
+    beside them (the net-zero year) and the model. events.json holds the events, then the milestones."""
 
     scenario: Scenario
     seed: int
@@ -31,6 +32,7 @@ class RunResult:
     events: list[dict[str, Any]]
     model: UrbanModel
     files: list[str]
+    milestones: list[dict[str, Any]] = field(default_factory=list)
 
 
 def run_scenario(
@@ -59,12 +61,13 @@ def run_scenario(
             progress(model)
     frame = outputs.timeseries_frame(model)
     events = [e.to_dict() for e in model.detector.events()]
+    milestones = [e.to_dict() for e in model.detector.milestones()]
     files: list[str] = []
     if out_dir is not None:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         outputs.write_parquet(frame, out / "timeseries.parquet")
-        outputs.write_events(events, out / "events.json")
+        outputs.write_events(events + milestones, out / "events.json")
         files += ["timeseries.parquet", "events.json"]
         if recorder:
             recorder.maybe_record(model, final=True)
@@ -74,4 +77,4 @@ def run_scenario(
         files.append("final.tif")
         outputs.write_manifest(model, out / "manifest.json", files + ["manifest.json"])
         files.append("manifest.json")
-    return RunResult(scenario, model.seed_value, frame, events, model, files)
+    return RunResult(scenario, model.seed_value, frame, events, model, files, milestones)

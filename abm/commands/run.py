@@ -2,7 +2,7 @@
 
 Writes into --out: timeseries.parquet (one row per year: population, jobs, urban area, floor space,
 density, commute, GDP, emissions by source and cohort, sinks, net, carbon intensity), events.json (the
-five carbon inflection points), grids.nc (map snapshots), final.tif (land use at the end) and
+five carbon inflection points, then the net-zero year), grids.nc (map snapshots), final.tif (land use at the end) and
 manifest.json (the scenario as resolved, seed and versions). Ends with a short summary.
 
 examples:
@@ -89,12 +89,17 @@ def summary(result, out: Path) -> str:
         ]
     lines.append("  carbon inflection points:")
     for e in result.events:
-        if e["state"] == "crossed":
-            when = f"{e['year']} (confirmed {e['year'] - e['tick'] + e['confirmed_tick']})"
-        elif e["state"] == "passed_at_start":
-            when = "already passed at start"
-        else:
-            when = "not reached"
-        lines.append(f"    {e['id']}. {e['name']:<34} {when}")
+        lines.append(f"    {e['id']}. {e['name']:<34} {_when(e)}")
+    for e in result.milestones:
+        lines.append(f"  {e['name'] + ' (emissions <= sink)':<39} {_when(e)}")
     lines.append(f"  outputs in {out}/: {', '.join(result.files)}")
     return "\n".join(lines)
+
+
+def _when(e: dict) -> str:
+    """'2031 (confirmed 2034)', 'already passed at start' or 'not reached'."""
+    if e["state"] == "crossed":
+        return f"{e['year']} (confirmed {e['year'] - e['tick'] + e['confirmed_tick']})"
+    if e["state"] == "passed_at_start":
+        return "already passed at start"
+    return "not reached"

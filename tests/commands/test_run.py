@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -42,11 +43,14 @@ def test_run_writes_every_output(scenario_file, tmp_path, capsys):
     assert main(["run", str(scenario_file), "--out", str(out), "--quiet", "--plot"]) == 0
     printed = capsys.readouterr().out
     assert "Scenario 'small'" in printed and "carbon inflection points" in printed
+    assert re.search(r"^  net-zero year \(emissions <= sink\) +(not reached|already passed at start|"
+                     r"\d{4} \(confirmed \d{4}\))$", printed, re.M)
     ts = pd.read_parquet(out / "timeseries.parquet")
     assert list(ts["tick"]) == [0, 1, 2, 3, 4]
     assert set(COLUMNS) <= set(ts.columns)
     events = json.loads((out / "events.json").read_text())
-    assert [e["id"] for e in events] == [1, 2, 3, 4, 5]
+    assert [e["id"] for e in events] == [1, 2, 3, 4, 5, "net_zero"]  # the five points, then the milestone
+    assert events[-1]["name"] == "net-zero year" and {"state", "year", "confirmed_tick", "value"} <= set(events[-1])
     grids = xr.open_dataset(out / "grids.nc", engine="h5netcdf")
     assert list(grids["tick"].values) == [0, 2, 4]
     assert grids["land_cover"].dims == ("tick", "y", "x")
@@ -63,6 +67,25 @@ def test_run_writes_every_output(scenario_file, tmp_path, capsys):
     assert "mesa" in manifest["versions"]
     assert (out / "emissions.png").stat().st_size > 1000
     assert not list(out.glob(".*.part"))
+
+
+def test_summary_lists_the_net_zero_year_with_its_confirmation(tmp_path):
+    from types import SimpleNamespace
+
+    from abm.commands.run import summary
+
+    ts = pd.DataFrame({"year": [2020, 2021], "households": [10, 11], "urban_area_km2": [1.0, 1.1],
+                       "mean_density_persons_per_ha": [50.0, 51.0], "mean_commute_km": [2.0, 2.1]})
+    events = [{"id": 5, "name": "net-stock point", "state": "not_reached"}]
+    milestones = [{"id": "net_zero", "name": "net-zero year", "state": "crossed", "tick": 31, "year": 2051,
+                   "confirmed_tick": 35, "value": -1.0}]
+    result = SimpleNamespace(scenario=SimpleNamespace(name="s"), seed=1, timeseries=ts, events=events,
+                             milestones=milestones, files=[])
+    text = summary(result, tmp_path)
+    assert "    5. net-stock point                    not reached" in text
+    assert "  net-zero year (emissions <= sink)       2051 (confirmed 2055)" in text
+    milestones[0].update(state="passed_at_start")
+    assert "net-zero year (emissions <= sink)       already passed at start" in summary(result, tmp_path)
 
 
 def test_same_seed_identical_outputs_other_seed_differs(scenario_file, tmp_path):
