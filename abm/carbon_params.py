@@ -86,6 +86,8 @@ class CarbonParameters(LandFactors, TravelFactors, IndustryFactors, EnergyFactor
 def _format_default(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str):
+        return value
     if isinstance(value, YearPath):
         if len(value.years) == 1:
             return f"{value.values[0]:g}"

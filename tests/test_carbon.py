@@ -48,8 +48,9 @@ def random_world(seed: int, rows: int, cols: int, n_hh: int, n_firms: int, tick:
 
 
 def check_closes(acc: CarbonAccount) -> None:
-    sources = (acc.emissions_buildings_t + acc.emissions_commute_t + acc.emissions_industry_t
-               + acc.emissions_conversion_t)
+    sources = 0.0
+    for result in acc.sources.values():  # every registered source, in the account's order
+        sources += result.total_t
     assert sources == pytest.approx(acc.emissions_total_t, rel=1e-12, abs=1e-9)
     assert acc.emissions_new_t + acc.emissions_stock_t == pytest.approx(acc.emissions_total_t, rel=1e-9, abs=1e-9)
     assert acc.net_t == pytest.approx(acc.emissions_total_t - acc.sink_t, rel=1e-12, abs=1e-9)
@@ -107,13 +108,14 @@ def test_invalid_cells_never_counted():
 
 
 def test_one_cell_by_hand():
-    """1000 m2 residential, 12.9 kgce/m2, half electric at 0.5 / 0.125 = 4 kgCO2/kgce and half fossil at 2.0:
-    3 kgCO2/kgce -> 38.7 t; 250 m2 of it added this tick -> 9.675 t new."""
+    """1000 m2 residential (low-rise, no households, all residential energy per m2), 12.9 kgce/m2, half
+    electric at 0.5 / 0.125 = 4 kgCO2/kgce and half fossil at 2.0: 3 kgCO2/kgce -> 38.7 t; 250 m2 of it
+    added this tick -> 9.675 t new."""
     grid = LandGrid.empty(1, 2)
     grid.floor_residential[0, 0] = 1000.0
     grid.floor_added[0, 0] = 250.0
     params = CarbonParameters.from_dict({"grid_factor_kg_per_kwh": 0.5, "kwh_kgce": 0.125, "fossil_kgco2_per_kgce": 2.0,
-                                         "electric_share_residential": 0.5})
+                                         "electric_share_residential": 0.5, "residential_household_share": 0.0})
     acc = account_carbon(grid, Households.empty(), Firms.empty(), params, year=2030, tick=0,
                          transit_dist_km=np.zeros((1, 2), np.float32))
     assert acc.emissions_buildings_t == pytest.approx(38.7)
@@ -197,3 +199,19 @@ def test_bad_inputs_refused():
     with pytest.raises(ValueError, match="converted_from"):
         account_carbon(grid, Households.empty(), Firms.empty(), CarbonParameters(), year=2030, tick=0,
                        transit_dist_km=np.zeros((2, 2), np.float32), converted_cells=np.array([1]))
+
+
+def test_industrial_floor_counted_once():
+    """With the industry source on, its energy per value added holds its buildings: the buildings source
+    drops exactly its industrial part, and the types it reports still sum to its total."""
+    grid, households, firms, inputs = random_world(5, 10, 10, 100, 10)
+    assert grid.floor_industrial.sum() > 0
+    off = account_carbon(grid, households, firms, CarbonParameters(industry_enabled=False), year=2030, tick=3, **inputs)
+    on = account_carbon(grid, households, firms, CarbonParameters(industry_enabled=True), year=2030, tick=3, **inputs)
+    assert off.buildings_industrial_t > 0 and on.buildings_industrial_t == 0.0
+    assert on.emissions_buildings_t == pytest.approx(off.emissions_buildings_t - off.buildings_industrial_t, rel=1e-9)
+    for acc in (off, on):
+        types = (acc.buildings_residential_t + acc.buildings_commercial_t + acc.buildings_public_t
+                 + acc.buildings_industrial_t)
+        assert types == pytest.approx(acc.emissions_buildings_t, rel=1e-9)
+    assert on.emissions_industry_t > 0

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import typing
 from dataclasses import fields
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from hypothesis import given, settings
@@ -27,7 +29,8 @@ def test_every_field_is_declared_with_unit_range_and_source():
     for name, spec in SPECS.items():
         assert getattr(p, name) == spec.default
         assert spec.setting.unit and spec.setting.source and spec.setting.doc, name
-        assert spec.type is bool or (spec.setting.lo is not None and spec.setting.hi is not None), name
+        choices = typing.get_args(spec.type) if typing.get_origin(spec.type) is Literal else ()
+        assert spec.type is bool or choices or (spec.setting.lo is not None and spec.setting.hi is not None), name
 
 
 def test_every_field_documented():
@@ -49,7 +52,10 @@ def test_design_defaults():
     assert p.new_build_factor(2022, "residential") == pytest.approx(0.70)
     assert p.new_build_factor(2035, "commercial") == pytest.approx(0.80)
     assert p.new_build_factor(2035, "industrial") == pytest.approx(0.80)
-    assert (p.energy_residential_kgce_m2, p.energy_commercial_kgce_m2, p.heating_kgce_m2) == (12.9, 30.2, 14.9)
+    assert (p.energy_residential_kgce_m2, p.climate_zone, p.heating_kgce_m2()) == (12.9, "hot_summer_cold_winter", 0.0)
+    # commercial and public floor average the CABEE public-building figure at the default public share
+    mean = (1 - p.public_floor_share) * p.energy_commercial_kgce_m2 + p.public_floor_share * p.energy_public_kgce_m2
+    assert mean == pytest.approx(30.2, abs=0.2)
     assert (p.ef_car_g_pkm.at(2030), p.ef_bus_g_pkm.at(2030), p.ef_ebike_g_pkm.at(2030)) == (129, 56, 6)
     assert 53 <= p.ef_metro_g_pkm.at(2030) <= 77
     assert (p.sink_wetland_t_ha, p.sink_grassland_t_ha, p.sink_cropland_t_ha) == (0.6, 0.2, -0.1)
@@ -59,11 +65,13 @@ def test_design_defaults():
 
 def test_at_year_assembles_every_step():
     """Buildings, industry, commuting, sinks and conversion each land in their CarbonYear slots."""
-    p = CarbonParameters.from_dict({"industry_enabled": True, "heating_zone_share": 0.5, "renewables_share": 0.2})
+    p = CarbonParameters.from_dict({"industry_enabled": True, "climate_zone": "cold", "renewables_share": 0.2})
     y = p.at_year(2035)
     assert y.year == 2035 and y.industry_enabled
     assert y.electricity_kgco2_per_kgce == pytest.approx(0.32 / 0.3055 * 0.8)
-    assert y.intensity_kgce_m2 == (12.9 + 14.9 * 0.5, 30.2 + 14.9 * 0.5, 30.2)
+    c = y.building_coefficients
+    assert (c.heating_kgce_m2, c.commercial_kgce_m2, c.public_kgce_m2, c.industrial_kgce_m2) == (19.0, 34.3, 24.0, 30.2)
+    assert c.residential_kgce_m2 + c.household_kgce / 96.0 == pytest.approx(12.9)  # the mean at the reference size
     assert y.industry_kgce_per_cny == pytest.approx((0.0, 0.068))  # by SECTORS code: services 0, industry 1
     assert y.sink_t_ha[LandCover.WETLAND] == 0.6 and y.sink_t_ha[LandCover.FOREST] == 0.0
     assert y.conversion_t_ha[LandCover.FOREST] == 49.0 and y.conversion_t_ha[LandCover.URBAN] == 0.0
@@ -77,10 +85,11 @@ def test_at_year_carriers():
                                     "fossil_kgco2_per_kgce": 2.0, "grid_factor_kg_per_kwh": 0.5, "kwh_kgce": 0.1229})
     y = p.at_year(2030)
     assert y.electricity_kgco2_per_kgce == pytest.approx(0.5 / 0.1229 * 0.75)
-    assert y.building_kgco2_per_kgce[0] == pytest.approx(0.5 * 0.5 / 0.1229 * 0.75 + 0.5 * 2.0)
-    assert y.intensity_kgce_m2 == (12.9, 30.2, 30.2)
-    north = CarbonParameters(heating_zone_share=1.0).at_year(2030)
-    assert north.intensity_kgce_m2 == pytest.approx((12.9 + 14.9, 30.2 + 14.9, 30.2))
+    c = y.building_coefficients
+    assert c.residential_kgco2_per_kgce == pytest.approx(0.5 * 0.5 / 0.1229 * 0.75 + 0.5 * 2.0)
+    assert c.heat_kgco2_per_kgce == 2.0 and c.heating_kgce_m2 == 0.0
+    for zone, heating in (("severe_cold", 27.0), ("cold", 19.0), ("hot_summer_warm_winter", 0.0), ("temperate", 0.0)):
+        assert CarbonParameters(climate_zone=zone).at_year(2030).building_coefficients.heating_kgce_m2 == heating
     with pytest.raises(ValueError, match="residential"):
         p.new_build_factor(2030, "farm")
 
@@ -103,6 +112,9 @@ def test_round_trip_random_overrides(data):
         spec = SPECS[name]
         if spec.type is bool:
             raw[name] = data.draw(st.booleans())
+            continue
+        if typing.get_origin(spec.type) is Literal:
+            raw[name] = data.draw(st.sampled_from(typing.get_args(spec.type)))
             continue
         value = st.floats(spec.setting.lo, spec.setting.hi, allow_nan=False)
         if spec.type is YearPath:

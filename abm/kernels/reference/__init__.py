@@ -3,7 +3,8 @@
 Each twin takes the same inputs as the public wrapper it mirrors and returns the same result type;
 tests check the compiled kernels against these on random inputs. Nothing here is used by the model.
 A new kernel's twin goes in a module of this package named after its concern
-(``abm.kernels.reference.<concern>``); the twins below predate that layout.
+(``abm.kernels.reference.<concern>``, e.g. `abm.kernels.reference.buildings`); the twins below predate
+that layout.
 """
 
 from __future__ import annotations
@@ -12,31 +13,10 @@ import math
 
 import numpy as np
 
-from abm.kernels.buildings import BuildingResult
 from abm.kernels.commute import INTRA_CELL, NMODES, CommuteResult, ModeSplit
 from abm.kernels.conversion import ConversionResult
 from abm.kernels.industry import IndustryResult
 from abm.kernels.sinks import CO2_PER_C, SinkResult
-
-
-def building_emissions(floor_residential, floor_commercial, floor_industrial, floor_added, energy_factor,
-                       retrofit, valid, *, intensity_kgce_m2, kgco2_per_kgce, retrofit_saving):
-    f = [np.asarray(a, np.float32).reshape(-1).astype(np.float64)
-         for a in (floor_residential, floor_commercial, floor_industrial)]
-    added = np.asarray(floor_added, np.float32).reshape(-1).astype(np.float64)
-    factor = np.asarray(energy_factor, np.float32).reshape(-1).astype(np.float64)
-    retro = np.asarray(retrofit, np.float32).reshape(-1).astype(np.float64)
-    valid = np.asarray(valid, bool).reshape(-1)
-    k = factor * (1.0 - retrofit_saving * retro)
-    energy_by_use = [f[u] * intensity_kgce_m2[u] * k for u in range(3)]
-    cell_t = sum(energy_by_use[u] * kgco2_per_kgce[u] for u in range(3)) / 1000.0
-    cell_t = np.where(valid, cell_t, 0.0)
-    floor = f[0] + f[1] + f[2]
-    share = np.divide(added, floor, out=np.zeros_like(floor), where=floor > 0)
-    new = cell_t * np.clip(share, 0.0, 1.0)
-    energy = np.where(valid, sum(energy_by_use), 0.0)
-    return BuildingResult(cell_t, float(energy.sum()), float(cell_t.sum()), float(new.sum()),
-                          float((cell_t - new).sum()))
 
 
 def mode_shares(distance_km, hh_per_ha, transit_home_km, transit_work_km, road_share, has_car, modes: ModeSplit):
