@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 
 from abm.emissions.buildings import BuildingFactors, BuildingYear
 from abm.emissions.commute import MODES, TravelFactors, TravelYear
+from abm.emissions.embodied import EmbodiedFactors, EmbodiedYear
 from abm.emissions.industry import IndustryFactors, IndustryYear
 from abm.energy import EnergyFactors
 from abm.land_carbon import LandFactors, LandYear
@@ -36,7 +37,7 @@ __all__ = ["MODES", "CarbonParameters", "CarbonYear", "parameters_markdown"]
 
 
 @dataclass(frozen=True)
-class CarbonYear(LandYear, TravelYear, IndustryYear, BuildingYear):
+class CarbonYear(LandYear, TravelYear, IndustryYear, EmbodiedYear, BuildingYear):
     """The scalar factors of one year, as the kernels take them (tuples index by use, mode or class)."""
 
     year: int
@@ -44,7 +45,8 @@ class CarbonYear(LandYear, TravelYear, IndustryYear, BuildingYear):
 
 
 @dataclass(frozen=True)
-class CarbonParameters(LandFactors, TravelFactors, IndustryFactors, EnergyFactors, BuildingFactors):
+class CarbonParameters(LandFactors, TravelFactors, IndustryFactors, EnergyFactors, EmbodiedFactors,
+                       BuildingFactors):
     """Every carbon factor, defaulting to DESIGN.md section 4, each with its unit, range and source.
 
     The rooms' fields in one flat table (their order: buildings, energy carriers, industry, commuting,
@@ -80,7 +82,8 @@ class CarbonParameters(LandFactors, TravelFactors, IndustryFactors, EnergyFactor
         elec = self.electricity_kgco2_per_kgce(year)
         return CarbonYear(year=int(year), electricity_kgco2_per_kgce=elec,
                           **self.buildings_year(year, elec, self.fossil_kgco2_per_kgce),
-                          **self.industry_year(year, elec), **self.travel_year(year), **self.land_year())
+                          **self.industry_year(year, elec), **self.travel_year(year), **self.land_year(),
+                          **self.embodied_year(year))
 
 
 def _format_default(value: Any) -> str:

@@ -8,6 +8,16 @@ to the city, road access, nearness to a centre, flat land, and each developer's 
 puts a share of the commercial floor inside residential projects; the plan can steer commercial floor
 into designated centres; industry builds on greenfield sites with road access.
 
+Stock renewal redevelops: on a renewal (infill) cell whose floor is old enough
+(``demolition_min_age_years`` of the [carbon] table), a share ``renewal_replace_share`` of what the
+project builds replaces demolished old floor, of each use in the cell's mix, and the rest is added on
+top; at most ``demolition_cap_share`` of the cell's floor is demolished in a year (MOHURD 2021). The
+demolished floor is rebuilt in the same use, so the net floor of each use is what demand asked for;
+``floor_added`` is all floor built this tick (replacement included: it is new building, to the new
+standard), and the floor built and demolished per cell this tick is recorded in the state
+(``construction_cells``, ``construction_m2``, ``demolished_m2``) for the embodied-carbon source, so
+renewal (demolition + construction) and greenfield growth (construction + land conversion) compare in CO2.
+
 Two optional parts serve calibration to historical maps (both off by default): cell-level
 neighbourhood terms of the greenfield score (urban share of the 8 neighbours, of a wider window, that
 share times road access, and the share of neighbours urbanised in the last few years), and
@@ -36,7 +46,8 @@ class Development(Process):
     name = "development"
     reads = ("config", "year", "rules", "neighbourhood", "blocks", "road_km", "centre_km", "target_households",
              "carbon_params", "households_per_cell", "grid.valid", "grid.slope", "grid.subcentre")
-    writes = ("rng", "built", "converted_cells", "converted_from", "ledger", "grid.land_cover",
+    writes = ("rng", "built", "converted_cells", "converted_from", "construction_cells", "construction_m2",
+              "demolished_m2", "ledger", "grid.land_cover",
               "grid.floor_residential", "grid.floor_commercial", "grid.floor_industrial", "grid.floor_added",
               "grid.vintage", "grid.energy_factor", "grid.retrofit", "grid.forest_age", "grid.rent",
               "grid.urban_year")
@@ -266,35 +277,70 @@ def _cell_neighbourhood_score(urban: np.ndarray, cells: np.ndarray, road_access:
     return score
 
 
+def _merge(projects: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """The projects summed per distinct cell: (cells, m2 by use (n, 3): residential, commercial, industrial)."""
+    if not projects:
+        return np.empty(0, np.int64), np.zeros((0, 3))
+    cells, inverse = np.unique(np.concatenate([p[0] for p in projects]), return_inverse=True)
+    m2 = np.stack([np.bincount(inverse, weights=np.concatenate([p[i] for p in projects]), minlength=len(cells))
+                   for i in (1, 2, 3)], axis=1)
+    keep = m2.sum(axis=1) > 0
+    return cells[keep], m2[keep]
+
+
+def demolition(old_m2: np.ndarray, net_m2: np.ndarray, vintage: np.ndarray, renewal: np.ndarray, year: int,
+               params) -> np.ndarray:
+    """Floor demolished by use (n, 3) where renewal projects build ``net_m2`` (n,) on ``old_m2`` (n, 3).
+
+    A project replaces old floor for ``renewal_replace_share`` of what it builds (so it demolishes
+    net x share / (1 - share)), at most ``demolition_cap_share`` of the cell's floor, on renewal cells
+    whose floor-weighted construction year is ``demolition_min_age_years`` or more ago; each use in
+    proportion to the cell's floor.
+
+    >>> from types import SimpleNamespace
+    >>> p = SimpleNamespace(renewal_replace_share=0.5, demolition_cap_share=0.2, demolition_min_age_years=20)
+    >>> old = np.array([[800.0, 200.0, 0.0], [800.0, 200.0, 0.0], [800.0, 200.0, 0.0]])
+    >>> demolition(old, np.array([100.0, 1000.0, 100.0]), np.array([1990.0, 1990.0, 2020.0]),
+    ...            np.array([True, True, True]), 2030, p)   # 100 replaced; capped at 200; too young
+    array([[ 80.,  20.,   0.],
+           [160.,  40.,   0.],
+           [  0.,   0.,   0.]])
+    """
+    old = old_m2.sum(axis=1)
+    share = params.renewal_replace_share
+    eligible = renewal & (old > 0) & (vintage > 0) & (vintage <= year - params.demolition_min_age_years)
+    total = np.where(eligible, np.minimum(net_m2 * share / (1.0 - share), params.demolition_cap_share * old), 0.0)
+    return old_m2 * (total / np.where(old > 0, old, 1.0))[:, None]
+
+
 def _apply(state: CityState, projects: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]) -> None:
-    """Write the new floor into the grid, with vintage, energy standard and land conversion."""
+    """Write the new floor into the grid, with demolition, vintage, energy standard and land conversion."""
     g = state.grid
     year = state.year
-    all_cells = np.concatenate([p[0] for p in projects]) if projects else np.empty(0, np.int64)
-    cells, inverse = np.unique(all_cells, return_inverse=True)
-    res, com, ind = (np.bincount(inverse, weights=np.concatenate([p[i] for p in projects]), minlength=len(cells))
-                     if projects else np.empty(0) for i in (1, 2, 3))
-    keep = (res + com + ind) > 0
-    cells, res, com, ind = cells[keep], res[keep], com[keep], ind[keep]
-    add = res + com + ind
+    cells, net = _merge(projects)
     flat = {name: getattr(g, name).ravel() for name in ("floor_residential", "floor_commercial", "floor_industrial",
                                                          "floor_added", "vintage", "energy_factor", "retrofit",
                                                          "land_cover", "urban_year", "forest_age", "rent")}
-    old = (flat["floor_residential"][cells].astype(np.float64) + flat["floor_commercial"][cells]
-           + flat["floor_industrial"][cells])
-    total = old + add
+    uses = ("floor_residential", "floor_commercial", "floor_industrial")
+    old_m2 = np.stack([flat[u][cells].astype(np.float64) for u in uses], axis=1).reshape(-1, 3)
+    renewal = flat["land_cover"][cells] == LandCover.URBAN
     params = state.carbon_params
-    f_res = params.new_build_factor(year, "residential")
-    f_pub = params.new_build_factor(year, "commercial")
-    new_factor = (res * f_res + (com + ind) * f_pub) / np.where(add > 0, add, 1.0)
-    flat["vintage"][cells] = (flat["vintage"][cells] * old + year * add) / total
-    flat["energy_factor"][cells] = (flat["energy_factor"][cells] * old + new_factor * add) / total
-    flat["retrofit"][cells] = flat["retrofit"][cells] * old / total
-    flat["floor_residential"][cells] += res
-    flat["floor_commercial"][cells] += com
-    flat["floor_industrial"][cells] += ind
+    demolished = demolition(old_m2, net.sum(axis=1), flat["vintage"][cells], renewal, year, params)
+    built = net + demolished                      # all floor built this tick, replacement included
+    add = built.sum(axis=1)
+    remaining = old_m2.sum(axis=1) - demolished.sum(axis=1)  # old floor left standing
+    total = remaining + add
+    new_factor = ((built[:, 0] * params.new_build_factor(year, "residential")
+                   + (built[:, 1] + built[:, 2]) * params.new_build_factor(year, "commercial"))
+                  / np.where(add > 0, add, 1.0))
+    flat["vintage"][cells] = (flat["vintage"][cells] * remaining + year * add) / total
+    flat["energy_factor"][cells] = (flat["energy_factor"][cells] * remaining + new_factor * add) / total
+    flat["retrofit"][cells] = flat["retrofit"][cells] * remaining / total
+    for i, u in enumerate(uses):
+        flat[u][cells] += net[:, i]
     flat["floor_added"][cells] += add
-    converted = cells[flat["land_cover"][cells] != LandCover.URBAN]
+    state.construction_cells, state.construction_m2, state.demolished_m2 = cells, built, demolished
+    converted = cells[~renewal]
     state.converted_cells = converted
     state.converted_from = flat["land_cover"][converted].copy()
     flat["land_cover"][converted] = LandCover.URBAN

@@ -70,6 +70,10 @@ class CityState:
     household_growth_scale: float = 1.0  # net new households / arrivals (<0 when the city shrinks, 0 if none arrive)
     firm_growth_scale: float = 1.0       # net new jobs / jobs of firms founded this tick
     jobs_closed: int = 0                 # jobs of the firms closed this tick (firms)
+    # ---- demolition (development): the floor built and demolished this tick, per cell
+    construction_cells: np.ndarray = field(default_factory=_no_cells)  # distinct flat cells built on this tick
+    construction_m2: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))  # m2 built by use (res, com, ind)
+    demolished_m2: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))    # m2 demolished there, by use
     # ---- carbon
     carbon_year: CarbonYear | None = None       # the year's resolved carbon factors
     sinks: SinkAccount | None = None

@@ -72,6 +72,7 @@ def test_at_year_assembles_every_step():
     c = y.building_coefficients
     assert (c.heating_kgce_m2, c.commercial_kgce_m2, c.public_kgce_m2, c.industrial_kgce_m2) == (19.0, 34.3, 24.0, 30.2)
     assert c.residential_kgce_m2 + c.household_kgce / 96.0 == pytest.approx(12.9)  # the mean at the reference size
+    assert y.embodied_kgco2_m2 == (250.0, 350.0, 400.0, 250.0) and y.demolition_kgco2_m2 == 40.0
     assert y.industry_kgce_per_cny == pytest.approx((0.0, 0.068))  # by SECTORS code: services 0, industry 1
     assert y.sink_t_ha[LandCover.WETLAND] == 0.6 and y.sink_t_ha[LandCover.FOREST] == 0.0
     assert y.conversion_t_ha[LandCover.FOREST] == 49.0 and y.conversion_t_ha[LandCover.URBAN] == 0.0
