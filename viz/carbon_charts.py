@@ -19,7 +19,7 @@ import math
 from typing import Any, Iterable, Sequence
 
 from abm.emissions import emission_sources
-from abm.inflection import NOT_REACHED
+from abm.inflection import NET_ZERO, NOT_REACHED
 from viz.charts import Marker, Series, line_chart
 from viz.runs import describe_event
 
@@ -44,15 +44,17 @@ def source_bands(ts, lang: str = "en") -> list[Series]:
 
 
 def inflection_markers(ts, events: Iterable[dict[str, Any]], start_year: int) -> list[Marker]:
-    """The points reached within `ts`: on the sink line (point 4) or the total emissions line (the rest)."""
+    """The points reached within `ts`: on the sink line (point 4), the net line (the net-zero year, where
+    it meets zero) or the total emissions line (the rest)."""
     index = {int(y): i for i, y in enumerate(ts["year"])}
-    total, sink = column(ts, "emissions_total_t", KT), column(ts, "sink_t", KT)
+    lines = {4: column(ts, "sink_t", KT), NET_ZERO: column(ts, "net_t", KT)}
+    total = column(ts, "emissions_total_t", KT)
     markers = []
     for e in events:
         if e["state"] == NOT_REACHED or e["year"] not in index:
             continue
         i = index[e["year"]]
-        markers.append(Marker(e["year"], sink[i] if e["id"] == 4 else total[i], e["id"], describe_event(e, start_year)))
+        markers.append(Marker(e["year"], lines.get(e["id"], total)[i], e["id"], describe_event(e, start_year)))
     return markers
 
 

@@ -18,12 +18,15 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from abm.plots import POINT_STYLE
-from abm.inflection import POINT_NAMES
+from abm.inflection import EVENT_NAMES, NET_ZERO
 
 #: matplotlib's tab colours (abm.plots uses the same names), as hex for SVG.
 TAB = {"tab:blue": "#1f77b4", "tab:orange": "#ff7f0e", "tab:green": "#2ca02c", "tab:red": "#d62728",
        "tab:purple": "#9467bd", "tab:brown": "#8c564b", "tab:pink": "#e377c2", "tab:gray": "#7f7f7f",
        "tab:olive": "#bcbd22", "tab:cyan": "#17becf"}
+
+#: Milestones beside the five points (abm.inflection): symbol, colour and the short label drawn on them.
+MILESTONE_STYLE = {NET_ZERO: ("o", "#ffffff", "NZ")}
 
 @dataclass
 class Series:
@@ -36,11 +39,12 @@ class Series:
 
 @dataclass
 class Marker:
-    """An inflection point: drawn at (x, y) with its number; `title` shows on hover."""
+    """An inflection point (1-5) drawn with its number, or a milestone ("net_zero") with its short label,
+    at (x, y); `title` shows on hover."""
 
     x: float
     y: float
-    point: int
+    point: int | str
     title: str = ""
 
 
@@ -114,8 +118,8 @@ def _path(xs: Sequence[float], ys: Sequence[float], f: PlotArea) -> list[str]:
     return parts
 
 
-def _symbol(point: int, x: float, y: float, r: float = 5.5) -> str:
-    marker, colour = POINT_STYLE[point]
+def _symbol(point: int | str, x: float, y: float, r: float = 5.5) -> str:
+    marker, colour = MILESTONE_STYLE[point][:2] if isinstance(point, str) else POINT_STYLE[point]
     c = TAB.get(colour, colour)
     style = f'fill="{c}" stroke="#000" stroke-width="0.8"'
     if marker == "s":
@@ -219,17 +223,19 @@ def data_svg(xs: list[float], areas: Sequence[Series], stacked: list[list[float]
 
 
 def markers_svg(markers: Sequence[Marker], f: PlotArea) -> list[str]:
-    """Inflection points with their number; points crossed in the same year (1 and 2 often are) sit
-    side by side, not on top of each other."""
+    """Inflection points with their number, milestones with their short label; markers of the same year
+    (1 and 2 often are) sit side by side, not on top of each other."""
     out = []
     drawn = [m for m in markers if math.isfinite(m.x) and math.isfinite(m.y)]
     for m in drawn:
         same = [o for o in drawn if o.x == m.x]
         k = same.index(m)
         px, py = f.px(m.x) + (k - (len(same) - 1) / 2) * 12.0, f.py(m.y)
-        tip = html.escape(m.title or POINT_NAMES.get(m.point, ""))
-        out.append(f'<g class="abm-point abm-point-{m.point}"><title>{tip}</title>{_symbol(m.point, px, py)}'
-                   f'<text x="{px:.1f}" y="{py - 8:.1f}" font-size="10" font-weight="bold" text-anchor="middle">{m.point}</text></g>')
+        tip = html.escape(m.title or EVENT_NAMES.get(m.point, ""))
+        milestone = isinstance(m.point, str)
+        kind, label = ("abm-milestone", MILESTONE_STYLE[m.point][2]) if milestone else ("abm-point", m.point)
+        out.append(f'<g class="{kind} {kind}-{m.point}"><title>{tip}</title>{_symbol(m.point, px, py)}'
+                   f'<text x="{px:.1f}" y="{py - 8:.1f}" font-size="10" font-weight="bold" text-anchor="middle">{label}</text></g>')
     return out
 
 

@@ -3,6 +3,9 @@ that both the live page (viz.session) and the PNG export (viz.export) read.
 
 >>> describe_event({"id": 5, "name": "net-stock point", "state": "not_reached"}, 2020)
 'net-stock point not reached'
+>>> describe_event({"id": "net_zero", "name": "net-zero year", "state": "crossed", "year": 2051, "confirmed_tick": 35},
+...                2020)
+'2051: net-zero year reached (emissions <= sink), confirmed 2055'
 """
 
 from __future__ import annotations
@@ -18,13 +21,15 @@ from viz import render
 
 
 def describe_event(event: InflectionEvent | dict[str, Any], start_year: int) -> str:
-    """One log line, e.g. '2031: total emissions peak crossed, confirmed 2034'.
+    """One log line, e.g. '2031: total emissions peak crossed, confirmed 2034' (a milestone is 'reached').
 
     >>> describe_event(InflectionEvent(3, "total emissions peak", "crossed", 11, 2031, 14, 1e6), 2020)
     '2031: total emissions peak crossed, confirmed 2034'
     """
     e = event.to_dict() if isinstance(event, InflectionEvent) else event
     confirmed = start_year + e["confirmed_tick"] if e.get("confirmed_tick") is not None else None
+    if e["state"] == CROSSED and isinstance(e["id"], str):
+        return f"{e['year']}: {e['name']} reached (emissions <= sink), confirmed {confirmed}"
     if e["state"] == CROSSED:
         return f"{e['year']}: {e['name']} crossed, confirmed {confirmed}"
     if e["state"] == PASSED_AT_START:
@@ -33,13 +38,13 @@ def describe_event(event: InflectionEvent | dict[str, Any], start_year: int) -> 
 
 
 class Run:
-    """One policy being simulated: the model and the lines of its event log."""
+    """One policy being simulated: the model and the lines of its event log (points and the net-zero year)."""
 
     def __init__(self, side: str, scenario: Scenario) -> None:
         self.side = side
         self.scenario = scenario
         self.model = UrbanModel(scenario)
-        self.log: list[tuple[int, str]] = []  # (point id, line) in the order confirmed
+        self.log: list[tuple[int | str, str]] = []  # (point or milestone id, line) in the order confirmed
         self.note(self.model.new_events)
 
     @property
@@ -67,7 +72,7 @@ class Run:
         self.model.step()
         self.note(self.model.new_events)
         if self.tick >= self.end_tick:
-            for e in self.model.detector.events():
+            for e in [*self.model.detector.events(), *self.model.detector.milestones()]:
                 if e.state == NOT_REACHED:
                     self.log.append((e.id, f"{e.name} not reached by {self.model.year}"))
 
@@ -77,7 +82,12 @@ class Run:
             self.log.append((e.id, describe_event(e, self.start_year)))
 
     def events(self) -> list[dict[str, Any]]:
+        """The five inflection points as they stand now."""
         return [e.to_dict() for e in self.model.detector.events()]
+
+    def milestones(self) -> list[dict[str, Any]]:
+        """The milestones beside them (the net-zero year) as they stand now."""
+        return [e.to_dict() for e in self.model.detector.milestones()]
 
     def timeseries(self) -> dict[str, list[float]]:
         """The time series so far as {column: values}, the shape the charts read (a DataFrame works too)."""

@@ -317,7 +317,7 @@ class AppSession:
         with self.lock:
             out = []
             for run in self.runs:
-                for e in run.events():
+                for e in run.events() + run.milestones():  # as events.json: the points, then the milestones
                     out.append({"policy": run.side, "scenario": run.scenario.name, "seed": run.model.seed_value, **e})
             return json.dumps(out, indent=2).encode()
 
@@ -362,7 +362,7 @@ def run_charts(runs: list[Run]) -> list[tuple[str, str]]:
     series = [r.timeseries() for r in runs]
     out = []
     for run, ts in zip(runs, series):
-        markers = inflection_markers(ts, run.events(), run.start_year)
+        markers = inflection_markers(ts, run.events() + run.milestones(), run.start_year)
         out.append((f"emissions-{run.side}",
                     emissions_chart(ts, markers, chart_id=f"emissions-{run.side}", x_domain=run.x_domain,
                                     title=f"{run.label}: emissions by source, sink and net")))

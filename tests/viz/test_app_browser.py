@@ -110,7 +110,9 @@ def test_a_run_that_crosses_the_points_logs_all_five(app_page: Page):
     for name in ("emissions growth-rate peak", "emissions increment peak", "total emissions peak",
                  "sink growth peak", "net-stock point"):
         assert any(re.match(rf"\d{{4}}: {name} crossed, confirmed \d{{4}}$", line) for line in lines), (name, lines)
+    assert lines[-1] == "net-zero year not reached by 2050"  # the milestone beside the points, listed at the end
     expect(app_page.locator(".abm-chart-emissions-A .abm-point")).to_have_count(5)
+    expect(app_page.locator(".abm-chart-emissions-A .abm-milestone")).to_have_count(0)
 
 
 def test_compare_mode_shows_two_maps_and_a_difference(app_page: Page):

@@ -148,6 +148,27 @@ def test_chart_is_valid_svg_with_areas_lines_markers_and_gaps():
     assert "emissions &amp; sink" in svg
 
 
+def test_the_net_zero_year_is_a_marker_of_its_own_on_the_net_line():
+    from viz.carbon_charts import emissions_chart, inflection_markers
+
+    ts = {"year": [2020, 2021, 2022, 2023], "emissions_total_t": [9e3, 8e3, 6e3, 5e3], "sink_t": [5e3] * 4,
+          "net_t": [4e3, 3e3, 1e3, 0.0]}
+    events = [{"id": 3, "name": "total emissions peak", "state": "crossed", "tick": 1, "year": 2021,
+               "confirmed_tick": 3},
+              {"id": 4, "name": "sink growth peak", "state": "not_reached", "tick": None, "year": None},
+              {"id": "net_zero", "name": "net-zero year", "state": "crossed", "tick": 3, "year": 2023,
+               "confirmed_tick": 5}]
+    markers = inflection_markers(ts, events, 2020)
+    assert [(m.point, m.x, m.y) for m in markers] == [(3, 2021, 8.0), ("net_zero", 2023, 0.0)]  # kt: on total, net
+    assert markers[1].title == "2023: net-zero year reached (emissions <= sink), confirmed 2025"
+    root = ET.fromstring(emissions_chart(ts, markers, title="t"))
+    groups = {g.get("class"): g for g in root.iter("{http://www.w3.org/2000/svg}g")}
+    assert set(groups) == {"abm-point abm-point-3", "abm-milestone abm-milestone-net_zero"}
+    milestone = groups["abm-milestone abm-milestone-net_zero"]
+    assert [t.text for t in milestone.iter() if t.tag.endswith("text")] == ["NZ"]
+    assert milestone.find("{http://www.w3.org/2000/svg}title").text == markers[1].title
+
+
 def test_nice_ticks_cover_the_range():
     assert charts.nice_ticks(-3.0, 7.0)[0] <= -3.0 and charts.nice_ticks(-3.0, 7.0)[-1] >= 7.0
     assert charts.nice_ticks(5.0, 5.0) == [5.0, 5.2, 5.4, 5.6, 5.8, 6.0]
@@ -266,7 +287,7 @@ def test_sessions_are_independent():
     assert one.runs[0].model is not two.runs[0].model
 
 
-def test_the_log_names_all_five_points_and_the_run_stops_at_its_end(scenario_dir):
+def test_the_log_names_all_five_points_and_the_net_zero_year_and_the_run_stops_at_its_end(scenario_dir):
     s = AppSession(AppConfig(scenario_dir, default_scenario="inflection-demo.toml"))
     while s.step():
         pass
@@ -274,7 +295,9 @@ def test_the_log_names_all_five_points_and_the_run_stops_at_its_end(scenario_dir
     log = "\n".join(s.frame.log)
     for name in ("growth-rate peak", "increment peak", "total emissions peak", "sink growth peak", "net-stock point"):
         assert f"{name} crossed, confirmed" in log
+    assert s.frame.log[-1] == "net-zero year not reached by 2050"  # its sink is a tenth of its emissions
     assert s.frame.charts[0][1].count('class="abm-point ') == 5
+    assert "abm-milestone" not in s.frame.charts[0][1]
 
 
 def test_describe_event_states():
@@ -283,6 +306,12 @@ def test_describe_event_states():
     assert describe_event(InflectionEvent(4, "sink growth peak", "passed_at_start", 2, 2022, 7, 1.0), 2020) == \
         "2022: sink growth peak already passed at the start, confirmed 2027"
     assert describe_event({"id": 5, "name": "net-stock point", "state": "not_reached"}, 2020) == "net-stock point not reached"
+    net_zero = InflectionEvent("net_zero", "net-zero year", "crossed", 31, 2051, 35, -2.0)
+    assert describe_event(net_zero, 2020) == "2051: net-zero year reached (emissions <= sink), confirmed 2055"
+    net_zero.state = "passed_at_start"
+    assert describe_event(net_zero, 2020) == "2051: net-zero year already passed at the start, confirmed 2055"
+    net_zero.state = "not_reached"
+    assert describe_event(net_zero.to_dict(), 2020) == "net-zero year not reached"
 
 
 def test_exports(session):
@@ -295,7 +324,8 @@ def test_exports(session):
     parquet = pd.read_parquet(io.BytesIO(session.export_parquet()))
     pd.testing.assert_frame_equal(parquet[["tick", "emissions_total_t"]], csv[["tick", "emissions_total_t"]])
     events = json.loads(session.export_events())
-    assert [e["id"] for e in events] == [1, 2, 3, 4, 5] and {"state", "year", "confirmed_tick"} <= set(events[0])
+    assert [e["id"] for e in events] == [1, 2, 3, 4, 5, "net_zero"]  # as events.json: the points, then the milestone
+    assert {"state", "year", "confirmed_tick"} <= set(events[0]) and {"policy", "scenario", "seed"} <= set(events[-1])
     png = Image.open(io.BytesIO(session.export_png()))
     assert png.format == "PNG" and png.size[0] > 500
     assert session.export_name().startswith("baseline-")
