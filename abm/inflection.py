@@ -172,8 +172,8 @@ class InflectionEvent:
         """Plain Python types, None kept, so ``json.dumps`` takes it as is."""
         def _int(x):
             return None if x is None else int(x)
-        return {"id": self.id if self.is_milestone else int(self.id), "name": str(self.name), "state": self.state, "tick": _int(self.tick),
-                "year": _int(self.year), "confirmed_tick": _int(self.confirmed_tick),
+        return {"id": self.id if self.is_milestone else int(self.id), "name": str(self.name), "state": self.state,
+                "tick": _int(self.tick), "year": _int(self.year), "confirmed_tick": _int(self.confirmed_tick),
                 "value": None if self.value is None else float(self.value)}
 
     @classmethod
