@@ -56,7 +56,8 @@ class CarbonAccount:
     gdp_cny: float                       # value added of the area's firms, CNY/yr
     emissions_cell_t: np.ndarray         # float32 (rows, cols): every source's map
     sink_cell_t: np.ndarray              # float32 (rows, cols)
-    extras: dict[str, float] = field(default_factory=dict)  # the sources' further figures
+    extras: dict[str, float] = field(default_factory=dict)  # the sources' and land carbon's further figures
+    storage_cell_tc_ha: np.ndarray | None = None  # float64 (rows, cols): carbon stored, tC/ha (reused 2 ticks on)
 
     @property
     def net_t(self) -> float:
@@ -114,10 +115,11 @@ def combine(year: int, tick: int, results: dict[str, SourceEmissions], sinks: Si
             r.add_to(flat_map)
     if flat_map is None:
         flat_map = np.zeros(shape[0] * shape[1], np.float32)
+    extras.update(sinks.columns())
     return CarbonAccount(year=int(year), tick=int(tick), sources=results, emissions_total_t=total,
                          emissions_new_t=new, emissions_stock_t=stock, sink_t=sinks.sink_t, sink_new_t=sinks.sink_new_t,
                          gdp_cny=float(extras.get("gdp_cny", 0.0)), emissions_cell_t=flat_map.reshape(shape),
-                         sink_cell_t=sinks.cell_t, extras=extras)
+                         sink_cell_t=sinks.cell_t, extras=extras, storage_cell_tc_ha=sinks.storage_tc_ha)
 
 
 class CarbonAccounting(Process):

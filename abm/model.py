@@ -79,6 +79,7 @@ class UrbanModel(mesa.Model):
         self.phase(self.neighbourhoods)
         for process in (self.development, self.firm_locations, self.household_moves, self.cohorts):
             self.seed_phase(process)
+        self.seed_phase(self.carbon_accounting.land)  # stand ages from the age-class table; the land's carbon stock
         self.phase(self.neighbourhoods)
 
     def __getattr__(self, name: str) -> Any:

@@ -14,6 +14,7 @@ import numpy as np
 
 from abm.access import BlockGrid
 from abm.grid import LandCover, LandGrid
+from abm.kernels.sinks import age_stands
 from abm.process import Process
 
 #: Land covers that count as green space for the households' amenity.
@@ -93,11 +94,17 @@ class Neighbourhoods(Process):
 
 
 class ForestGrowth(Process):
-    """Every standing forest grows a year older (its sink follows its age: abm.land_carbon)."""
+    """Every standing forest grows a year older; production stands reaching the rotation age are felled and
+    regrow from age 0 (their carbon leaves the stock: abm.land_carbon books it; which stands are production
+    forest is drawn when the model starts, `LandCarbon.seed`)."""
 
     name = "forest_growth"
-    reads = ("ledger",)
+    reads = ("ledger", "carbon_params", "sinks")
     writes = ("grid.forest_age",)
 
     def run_one_step(self, state, year: int) -> None:
-        state.grid.forest_age.ravel()[state.ledger.forest_cells] += 1.0
+        age = state.grid.forest_age
+        reached = age_stands(age, state.ledger.forest_cells, state.carbon_params.forest_rotation_age_yr)
+        stock = state.sinks.stock if state.sinks is not None else None
+        if stock is not None and len(reached):
+            age.ravel()[reached[stock.production[reached]]] = 0.0

@@ -21,9 +21,9 @@ from abm.grid import LAND_COVER_NAMES
 if TYPE_CHECKING:
     from abm.model import UrbanModel
 
-#: Layers kept in grid snapshots (plus households per cell and emissions/sink per cell).
+#: Layers kept in grid snapshots (plus households per cell, emissions/sink per cell and carbon storage).
 SNAPSHOT_LAYERS = ("land_cover", "floor_residential", "floor_commercial", "floor_industrial", "urban_year",
-                   "transit", "subcentre", "rent")
+                   "transit", "subcentre", "rent", "forest_age")
 
 
 def versions() -> dict[str, str]:
@@ -63,6 +63,8 @@ class SnapshotRecorder:
         if carbon is not None:
             ds["emissions"] = (("y", "x"), carbon.emissions_cell_t, {"units": "tCO2/yr"})
             ds["sink"] = (("y", "x"), carbon.sink_cell_t, {"units": "tCO2/yr"})
+            if carbon.storage_cell_tc_ha is not None:  # astype copies it: the model reuses the buffer
+                ds["carbon_storage"] = (("y", "x"), carbon.storage_cell_tc_ha.astype(np.float32), {"units": "tC/ha"})
         self.frames.append(ds)
         self.ticks.append(model.tick)
 

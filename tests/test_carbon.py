@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from abm.carbon import CarbonAccount, account_carbon
 from abm.carbon_params import CarbonParameters
 from abm.grid import LandCover, LandGrid
+from abm.kernels.sinks import stand_fraction
+from abm.land_carbon import AgeClasses, CarbonPools, forest_live_scale
 from abm.population import Firms, Households
 
 
@@ -128,18 +130,29 @@ def test_one_cell_by_hand():
 
 
 def test_forest_conversion_and_afforestation():
+    """A forest sealed this tick books its stock (the pools' mean stand: 51.75 tC/ha live, 96 soil) minus what it
+    keeps (70% of the soil): 80.55 tC, 295.35 tCO2 on a hectare. A stand planted this tick (a year old when counted,
+    as the model ages it) takes up its first year's growth."""
     grid = LandGrid.empty(1, 3)  # 1 ha cells
     grid.land_cover[0, 0] = LandCover.URBAN  # was forest, urbanised this tick
     grid.land_cover[0, 1] = LandCover.FOREST  # afforested this tick: a young stand
-    acc = account_carbon(grid, Households.empty(), Firms.empty(), CarbonParameters(), year=2030, tick=5,
+    grid.forest_age[0, 1] = 1.0
+    p = CarbonParameters()
+    acc = account_carbon(grid, Households.empty(), Firms.empty(), p, year=2030, tick=5,
                          transit_dist_km=np.zeros((1, 3), np.float32), converted_cells=np.array([0]),
                          converted_from=np.array([LandCover.FOREST], np.uint8), afforested_cells=np.array([1]))
-    assert acc.emissions_conversion_t == pytest.approx(49.0)
-    assert acc.emissions_new_t == pytest.approx(49.0)
-    assert 0 < acc.sink_new_t < 3.2
+    assert acc.emissions_conversion_t == pytest.approx(80.55 * 44 / 12)
+    assert acc.emissions_new_t == pytest.approx(80.55 * 44 / 12)
+    pools, ages = CarbonPools.read(), AgeClasses.read()
+    first_year = forest_live_scale(pools, ages, p) * stand_fraction(1.0, rate_per_yr=p.forest_growth_rate_per_yr,
+                                                                    half_age_yr=p.forest_half_age_yr)
+    assert acc.sink_new_t == pytest.approx(first_year * 44 / 12)
     assert acc.sink_t == pytest.approx(acc.sink_new_t - 0.1)  # plus one hectare of cropland
-    assert acc.net_new_t == pytest.approx(49.0 - acc.sink_new_t)
-    assert acc.emissions_cell_t[0, 0] == pytest.approx(49.0)
+    assert acc.net_new_t == pytest.approx(80.55 * 44 / 12 - acc.sink_new_t)
+    assert acc.emissions_cell_t[0, 0] == pytest.approx(80.55 * 44 / 12)
+    # sealed soil; the young stand on forest soil (its previous class is not known here); the cropland, less its flux
+    storage = 96 * 0.7 + (first_year + 96) + (pools.total[LandCover.AGRICULTURE] - 0.1 * 12 / 44)
+    assert acc.carbon_storage_t == pytest.approx(storage)
 
 
 def test_cohorts_new_households_and_firms():

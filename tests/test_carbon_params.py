@@ -30,7 +30,7 @@ def test_every_field_is_declared_with_unit_range_and_source():
         assert getattr(p, name) == spec.default
         assert spec.setting.unit and spec.setting.source and spec.setting.doc, name
         choices = typing.get_args(spec.type) if typing.get_origin(spec.type) is Literal else ()
-        assert spec.type is bool or choices or (spec.setting.lo is not None and spec.setting.hi is not None), name
+        assert spec.type in (bool, str) or choices or (spec.setting.lo is not None and spec.setting.hi is not None), name
 
 
 def test_every_field_documented():
@@ -59,7 +59,7 @@ def test_design_defaults():
     assert (p.ef_car_g_pkm.at(2030), p.ef_bus_g_pkm.at(2030), p.ef_ebike_g_pkm.at(2030)) == (129, 56, 6)
     assert 53 <= p.ef_metro_g_pkm.at(2030) <= 77
     assert (p.sink_wetland_t_ha, p.sink_grassland_t_ha, p.sink_cropland_t_ha) == (0.6, 0.2, -0.1)
-    assert p.conversion_forest_t_ha == 49.0
+    assert (p.carbon_pools_file, p.soil_loss_on_sealing, p.forest_ages) == ("", 0.3, "table")  # the shipped pools
     assert 2.0 <= p.fossil_kgco2_per_kgce <= 2.7
 
 
@@ -75,7 +75,7 @@ def test_at_year_assembles_every_step():
     assert y.embodied_kgco2_m2 == (250.0, 350.0, 400.0, 250.0) and y.demolition_kgco2_m2 == 40.0
     assert y.industry_kgce_per_cny == pytest.approx((0.0, 0.068))  # by SECTORS code: services 0, industry 1
     assert y.sink_t_ha[LandCover.WETLAND] == 0.6 and y.sink_t_ha[LandCover.FOREST] == 0.0
-    assert y.conversion_t_ha[LandCover.FOREST] == 49.0 and y.conversion_t_ha[LandCover.URBAN] == 0.0
+    assert y.soil_loss_on_sealing == 0.3 and (y.forest_growth_rate_per_yr, y.forest_half_age_yr) == (0.03, 40.0)
     assert y.ef_g_pkm == (0.0, 6.0, 56.0, 65.0, 129.0) and y.speed_kmh == (10.0, 18.0, 15.0, 35.0, 25.0)
     assert y.wait_min == (0.0, 0.0, 6.0, 4.0, 5.0) and y.density_effect == (0.7, 0.0, 0.0, 0.0, -0.8)
     assert (y.circuity, y.workdays_per_year, y.commuters_per_person) == (1.3, 250.0, 0.52)
@@ -113,6 +113,9 @@ def test_round_trip_random_overrides(data):
         spec = SPECS[name]
         if spec.type is bool:
             raw[name] = data.draw(st.booleans())
+            continue
+        if spec.type is str:  # a file name: read when the model starts, not here
+            raw[name] = data.draw(st.text(min_size=0, max_size=12))
             continue
         if typing.get_origin(spec.type) is Literal:
             raw[name] = data.draw(st.sampled_from(typing.get_args(spec.type)))

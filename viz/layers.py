@@ -55,6 +55,8 @@ LAYERS: tuple[MapLayer, ...] = (
              attrgetter("carbon.emissions_cell_t")),
     MapLayer("sink", "sink per cell", "单元碳汇", "tCO2/yr per cell (negative: source)", Diverging("BrBG"),
              attrgetter("carbon.sink_cell_t")),
+    MapLayer("carbon_storage", "carbon storage", "碳储量", "tC/ha (biomass, soil, dead matter)", Sequential("YlGn"),
+             attrgetter("carbon.storage_cell_tc_ha")),
     MapLayer("urban_year", "development year", "开发年份", "year the cell became urban", Years("plasma"),
              attrgetter("grid.urban_year")),
 )

@@ -1,23 +1,25 @@
-"""Land conversion: the one-off carbon loss of cells urbanised this tick (factors: abm.land_carbon)."""
+"""Land conversion: the carbon a cell loses when its class changes this tick (stocks: abm.land_carbon)."""
 
 from __future__ import annotations
 
 from abm.emissions.registry import EmissionSource, SourceEmissions, register_source
-from abm.kernels.conversion import conversion_loss
+from abm.land_carbon import conversion_of, tables_of
 
 
 @register_source
 class LandConversion(EmissionSource):
-    """The one-off loss of biomass and soil carbon of cells urbanised this tick (all of it new)."""
+    """The stock a cell held before it was urbanised this tick minus what it keeps: its biomass and dead
+    matter, and the share of its soil carbon lost on sealing (all of it new)."""
 
     name = "conversion"
     label_en = "land conversion"
     label_zh = "土地转换"
     colour = "#bcbd22"
-    reads = ("converted_cells", "converted_from", "grid.valid", "carbon_year")
+    reads = ("converted_cells", "converted_from", "grid.valid", "grid.land_cover", "carbon_year", "carbon_params",
+             "config", "sinks")
 
     def run_one_step(self, state, year: int) -> SourceEmissions:
-        g = state.grid
-        conv = conversion_loss(state.converted_cells, state.converted_from, g.valid,
-                               loss_t_ha=state.carbon_year.conversion_t_ha, cell_ha=g.cell_area_m2 / 1e4)
+        stock = state.sinks.stock if state.sinks is not None else None
+        pools = stock.pools if stock is not None else tables_of(state)[0]
+        conv = conversion_of(state, pools, stock)
         return SourceEmissions(conv.loss_t, conv.loss_t, 0.0, conv.cell_loss_t, cells=state.converted_cells)

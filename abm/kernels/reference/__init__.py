@@ -14,9 +14,7 @@ import math
 import numpy as np
 
 from abm.kernels.commute import INTRA_CELL, NMODES, CommuteResult, ModeSplit
-from abm.kernels.conversion import ConversionResult
 from abm.kernels.industry import IndustryResult
-from abm.kernels.sinks import CO2_PER_C, SinkResult
 
 
 def mode_shares(distance_km, hh_per_ha, transit_home_km, transit_work_km, road_share, has_car, modes: ModeSplit):
@@ -90,37 +88,6 @@ def add_at(index, weights, out):
         if j >= 0:
             out.reshape(-1)[j] += w
     return out
-
-
-def forest_removal_t_ha(age_yr, *, bmax_mgc_ha, rate_per_yr, half_age_yr):
-    """B'(a) x 44/12 by a central difference of B(a) (independent of the closed form in the kernel)."""
-    def biomass(a):
-        return bmax_mgc_ha / (1.0 + math.exp(-rate_per_yr * (a - half_age_yr)))
-    h = 1e-4
-    return (biomass(age_yr + h) - biomass(age_yr - h)) / (2 * h) * CO2_PER_C
-
-
-def sink_removals(land_cover, forest_age, valid, *, rate_t_ha, forest_code, bmax_mgc_ha, rate_per_yr,
-                  half_age_yr, cell_ha):
-    lc = np.asarray(land_cover, np.uint8).reshape(-1)
-    age = np.asarray(forest_age, np.float32).reshape(-1)
-    valid = np.asarray(valid, bool).reshape(-1)
-    out = np.zeros(lc.shape[0])
-    for i in range(lc.shape[0]):
-        if not valid[i]:
-            continue
-        if lc[i] == forest_code:
-            b = bmax_mgc_ha / (1.0 + math.exp(-rate_per_yr * (float(age[i]) - half_age_yr)))
-            out[i] = rate_per_yr * b * (1.0 - b / bmax_mgc_ha) * CO2_PER_C * cell_ha
-        else:
-            out[i] = rate_t_ha[lc[i]] * cell_ha
-    return SinkResult(out, float(out.sum()))
-
-
-def conversion_loss(cells, previous_cover, valid, *, loss_t_ha, cell_ha):
-    valid = np.asarray(valid, bool).reshape(-1)
-    out = np.array([loss_t_ha[p] * cell_ha if valid[c] else 0.0 for c, p in zip(cells, previous_cover)])
-    return ConversionResult(out, float(out.sum()))
 
 
 def industry_emissions(site, sector, jobs, va_per_job, located_tick, valid, *, tick, kgce_per_cny, kgco2_per_kgce):
