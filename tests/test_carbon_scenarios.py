@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from abm.emissions import emission_sources
 from abm.runner import run_scenario
 from abm.scenario import load_scenario, scenario_from_dict
 
@@ -22,8 +23,7 @@ def full_runs():
 def test_carbon_balance_closes_every_tick(full_runs):
     for result in full_runs.values():
         ts = result.timeseries
-        sources = ts[["emissions_buildings_t", "emissions_commute_t", "emissions_industry_t",
-                      "emissions_conversion_t"]].sum(axis=1)
+        sources = ts[[s.column() for s in emission_sources()]].sum(axis=1)
         np.testing.assert_allclose(sources, ts["emissions_total_t"], rtol=1e-9)
         np.testing.assert_allclose(ts["emissions_new_t"] + ts["emissions_stock_t"], ts["emissions_total_t"], rtol=1e-9)
         np.testing.assert_allclose(ts["net_t"], ts["emissions_total_t"] - ts["sink_t"], rtol=1e-9)
