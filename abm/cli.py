@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "data": "abm.commands.data",
     "app": "abm.commands.app",
     "bench": "abm.commands.bench",
+    "attribute": "abm.commands.attribute",
 }
 
 DESCRIPTION = """\
@@ -34,6 +35,7 @@ examples:
   abm run scenarios/compact.toml --out out/compact      one policy, headless
   abm run scenarios/sprawl.toml --ticks 10 --seed 3      a short run with another seed
   abm sweep sweeps/urban_form.toml --out out/sweep      many policies x seeds
+  abm attribute A.toml B.toml --out out/ab --seeds 5    which lever moves which result
   abm app                                               the planners' browser app
 
 `abm COMMAND --help` explains each command.
