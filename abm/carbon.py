@@ -57,7 +57,7 @@ class CarbonAccount:
     emissions_cell_t: np.ndarray         # float32 (rows, cols): every source's map
     sink_cell_t: np.ndarray              # float32 (rows, cols)
     extras: dict[str, float] = field(default_factory=dict)  # the sources' and land carbon's further figures
-    storage_cell_tc_ha: np.ndarray | None = None  # float64 (rows, cols): carbon stored, tC/ha (reused 2 ticks on)
+    storage_cell_tc_ha: np.ndarray | None = None  # float64 (rows, cols): carbon stored, tC/ha (changed in place)
 
     @property
     def net_t(self) -> float:

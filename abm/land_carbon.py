@@ -313,15 +313,8 @@ class LandStock:
     pools: CarbonPools
     forest_live_tc_ha: float  # live carbon (biomass and dead matter) of a mature stand, tC/ha
     soil_tc_ha: np.ndarray    # flat float64, changed in place by fluxes and sealing
-    storage_tc_ha: np.ndarray  # flat float64, the last tick's storage
+    storage_tc_ha: np.ndarray  # flat float64, what every cell stores, changed in place each tick
     production: np.ndarray    # flat bool: production stands (felled at the rotation age)
-    spare: np.ndarray | None = None  # the storage of two ticks ago: the buffer the next tick writes
-
-    def next_buffer(self) -> np.ndarray:
-        """Where this tick's storage goes: the buffer of two ticks ago (reused: a tick's map lasts one tick)."""
-        out = self.spare if self.spare is not None and self.spare.shape == self.storage_tc_ha.shape else None
-        self.spare = None
-        return np.empty_like(self.storage_tc_ha) if out is None else out
 
     @property
     def forest_biomass_max_tc_ha(self) -> float:
@@ -386,7 +379,7 @@ class SinkAccount:
     cell_t: np.ndarray               # float32 grid-shaped map, tCO2/yr
     storage_t: float = 0.0           # tC stored over the valid cells at the end of the tick
     felled_t: float = 0.0            # tCO2 of the stands felled this tick (inside sink_t, as a loss)
-    storage_tc_ha: np.ndarray | None = None  # float64 grid-shaped storage map, tC/ha (reused two ticks on: copy it)
+    storage_tc_ha: np.ndarray | None = None  # float64 grid-shaped storage map, tC/ha (changed in place: copy to keep)
     stock: LandStock | None = None   # what the next tick starts from
 
     def columns(self) -> dict[str, float]:
@@ -417,7 +410,8 @@ class LandCarbon(Process):
         age = g.forest_age.ravel()
         if p.forest_ages == "table":
             managed = production[cells]
-            age[cells[managed]] = state.rng.permutation(np.arange(int(managed.sum())) % max(rotation, 1))
+            k = int(managed.sum())  # a normal forest: each age below the rotation age alike, the odd stands spread out
+            age[cells[managed]] = state.rng.permutation(np.arange(k) * max(rotation, 1) // max(k, 1))
             age[cells[~managed]] = ages.draw(state.rng, int((~managed).sum()))
         before = np.maximum(age - np.float32(1.0), np.float32(0.0))
         before[production & (age == 0)] = rotation - 1  # felled last year, at the rotation age
@@ -436,26 +430,27 @@ class LandCarbon(Process):
             stock = new_stock(state, pools, ages, [(np.asarray(state.converted_cells, np.int64),
                                                     np.asarray(state.converted_from, np.uint8))],
                               np.zeros(g.valid.size, bool))
+        # the conversions booked by the conversion source: each cell keeps what its new class holds (a gain,
+        # not an emission, is left for the year's change below)
         conv = conversion_of(state, stock.pools, stock)
-        cells = np.asarray(state.converted_cells, np.int64).reshape(-1)
-        inside = g.valid.ravel()[cells]
-        stock.soil_tc_ha[cells[inside]] = conv.soil_after_tc_ha[inside]
+        converted = np.asarray(state.converted_cells, np.int64).reshape(-1)
+        inside = g.valid.ravel()[converted]
+        cells = converted[inside]
+        stock.storage_tc_ha[cells] = np.minimum(conv.stock_after_tc_ha[inside], stock.storage_tc_ha[cells])
+        stock.soil_tc_ha[cells] = conv.soil_after_tc_ha[inside]
         # a planted cell keeps what it held (the cover it replaces is left on site, counted with the soil): the new
         # stand starts empty and gains by growing, nothing is lost or gained at once
         planted = _planted(state.afforested_cells, g.valid.size)
         stock.soil_tc_ha[planted] = stock.storage_tc_ha[planted]
-        storage, cell_t = stock.next_buffer(), np.empty(g.shape, np.float32)
+        cell_t = np.empty(g.shape, np.float32)
         step = land_step(g.land_cover, g.forest_age, g.valid, stock.storage_tc_ha, stock.soil_tc_ha,
                          live_tc_ha=stock.pools.live, flux_tc_ha=np.asarray(y.sink_t_ha) / CO2_PER_C,
                          forest_code=int(LandCover.FOREST), forest_live_tc_ha=stock.forest_live_tc_ha,
                          rate_per_yr=y.forest_growth_rate_per_yr, half_age_yr=y.forest_half_age_yr,
-                         cell_ha=g.cell_area_m2 / 1e4, storage_out=storage, sink_out=cell_t)
-        # a converted cell's loss is the conversion source's emission, not a negative removal (a gain stays in)
-        cell_t.ravel()[cells] += conv.cell_loss_t.astype(np.float32)
-        stock.spare, stock.storage_tc_ha = stock.storage_tc_ha, storage
+                         cell_ha=g.cell_area_m2 / 1e4, sink_out=cell_t)
         sink_new = float(cell_t.ravel()[planted].sum(dtype=np.float64))
-        state.sinks = SinkAccount(step.sink_t + conv.loss_t, sink_new, cell_t, step.storage_t, step.felled_t,
-                                  storage.reshape(g.shape), stock)
+        state.sinks = SinkAccount(step.sink_t, sink_new, cell_t, step.storage_t, step.felled_t,
+                                  stock.storage_tc_ha.reshape(g.shape), stock)
 
 
 def _planted(afforested_cells, n: int) -> np.ndarray:

@@ -63,7 +63,7 @@ class SnapshotRecorder:
         if carbon is not None:
             ds["emissions"] = (("y", "x"), carbon.emissions_cell_t, {"units": "tCO2/yr"})
             ds["sink"] = (("y", "x"), carbon.sink_cell_t, {"units": "tCO2/yr"})
-            if carbon.storage_cell_tc_ha is not None:  # astype copies it: the model reuses the buffer
+            if carbon.storage_cell_tc_ha is not None:  # astype copies it: the model changes it in place
                 ds["carbon_storage"] = (("y", "x"), carbon.storage_cell_tc_ha.astype(np.float32), {"units": "tC/ha"})
         self.frames.append(ds)
         self.ticks.append(model.tick)

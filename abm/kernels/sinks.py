@@ -83,7 +83,7 @@ def _forest_live(age, table, scale, rate, half_age):
 
 @kernel(parallel=True)
 def _step_kernel(land_cover, forest_age, valid, live, flux, forest_code, scale, rate, half_age, co2_cell,
-                 storage_prev, soil, storage_out, sink_out):
+                 storage, soil, sink_out):
     n = land_cover.shape[0]
     ncode = live.shape[0]
     table = _table(scale, rate, half_age)
@@ -94,31 +94,31 @@ def _step_kernel(land_cover, forest_age, valid, live, flux, forest_code, scale, 
         removed = stored = felled = bad = 0.0
         for i in range(lo, hi):
             if not valid[i]:
-                storage_out[i] = 0.0
                 sink_out[i] = 0.0
                 continue
             lc = land_cover[i]
             if lc >= ncode:  # reported by the wrapper
                 bad += 1.0
-                storage_out[i] = storage_prev[i]
                 sink_out[i] = 0.0
                 continue
-            if lc == forest_code:
-                now = _forest_live(np.float64(forest_age[i]), table, scale, rate, half_age)
-                f = 0.0
-            else:
-                now = live[lc]
-                f = flux[lc]
             s0 = soil[i]
-            d = now - (storage_prev[i] - s0) + f  # change of live carbon, plus the soil's flux
-            if f != 0.0:
+            if lc == forest_code:
+                age = forest_age[i]
+                now = _forest_live(np.float64(age), table, scale, rate, half_age)
+                d = now - (storage[i] - s0)
+                if age == 0.0 and d < 0.0:
+                    felled -= d
+                new = now + s0
+            else:
+                f = flux[lc]
+                now = live[lc]
+                d = now - (storage[i] - s0) + f  # change of live carbon, plus the soil's flux
+                new = now + s0 + f
                 soil[i] = s0 + f
-            storage_out[i] = now + s0 + f
+            storage[i] = new
             sink_out[i] = d * co2_cell
             removed += d
-            stored += now + s0 + f
-            if lc == forest_code and forest_age[i] == 0.0 and d < 0.0:
-                felled -= d
+            stored += new
         part[c, 0] = removed
         part[c, 1] = stored
         part[c, 2] = felled
@@ -133,19 +133,18 @@ def _flat(a, dtype, n, name):
     return out
 
 
-def land_step(land_cover, forest_age, valid, storage_prev, soil, *, live_tc_ha, flux_tc_ha, forest_code: int,
+def land_step(land_cover, forest_age, valid, storage, soil, *, live_tc_ha, flux_tc_ha, forest_code: int,
               forest_live_tc_ha: float, rate_per_yr: float, half_age_yr: float, cell_ha: float,
-              storage_out: np.ndarray, sink_out: np.ndarray) -> LandStep:
-    """One year of every valid cell: ``storage_out`` (tC/ha) and ``sink_out`` (tCO2 per cell) from the
-    stock at the end of the last tick (``storage_prev``, tC/ha). ``soil`` (tC/ha, float64) is updated in
-    place by the yearly flux. ``live_tc_ha`` (above + below + dead) and ``flux_tc_ha`` (soil change,
-    tC/ha/yr) are indexed by land-cover code; forest follows ``forest_live_tc_ha x s(age)`` instead."""
+              sink_out: np.ndarray) -> LandStep:
+    """One year of every valid cell, in place: ``storage`` and ``soil`` (tC/ha, float64) go from the end of
+    the last tick to the end of this one; ``sink_out`` gets each cell's change (tCO2 per cell). ``live_tc_ha``
+    (above + below + dead) and ``flux_tc_ha`` (soil change, tC/ha/yr) are indexed by land-cover code;
+    forest follows ``forest_live_tc_ha x s(age)`` instead."""
     v = np.ascontiguousarray(valid, np.bool_).reshape(-1)
     n = v.shape[0]
     lc = _flat(land_cover, np.uint8, n, "land_cover")
     age = _flat(forest_age, np.float32, n, "forest_age")
-    prev = _flat(storage_prev, np.float64, n, "storage_prev")
-    for name, arr, dtype in (("soil", soil, np.float64), ("storage_out", storage_out, np.float64),
+    for name, arr, dtype in (("storage", storage, np.float64), ("soil", soil, np.float64),
                              ("sink_out", sink_out, np.float32)):
         if arr.size != n or arr.dtype != dtype or not arr.flags.c_contiguous:
             raise ValueError(f"{name} must be a contiguous {np.dtype(dtype).name} array of {n} cells")
@@ -154,8 +153,8 @@ def land_step(land_cover, forest_age, valid, storage_prev, soil, *, live_tc_ha, 
     if live.shape != flux.shape:
         raise ValueError(f"live_tc_ha has {live.shape[0]} classes, flux_tc_ha {flux.shape[0]}")
     part = _step_kernel(lc, age, v, live, flux, np.uint8(forest_code), float(forest_live_tc_ha), float(rate_per_yr),
-                        float(half_age_yr), float(cell_ha) * CO2_PER_C, prev, soil.reshape(-1),
-                        storage_out.reshape(-1), sink_out.reshape(-1))
+                        float(half_age_yr), float(cell_ha) * CO2_PER_C, storage.reshape(-1), soil.reshape(-1),
+                        sink_out.reshape(-1))
     s = part.sum(axis=0)
     if s[3]:
         raise ValueError(f"{int(s[3])} valid cells hold a land-cover code >= {live.shape[0]}, the number of "

@@ -33,11 +33,11 @@ def land_step(land_cover, forest_age, valid, storage_prev, soil, *, live_tc_ha, 
     age = np.asarray(forest_age, np.float32).reshape(-1)
     valid = np.asarray(valid, bool).reshape(-1)
     soil = np.array(soil, np.float64).reshape(-1)
-    storage = np.zeros(lc.shape[0])
+    storage = np.array(storage_prev, np.float64).reshape(-1)  # outside the area: kept as it was
     sink = np.zeros(lc.shape[0])
     felled = 0.0
     for i in range(lc.shape[0]):
-        if not valid[i]:
+        if not valid[i] or lc[i] >= len(live_tc_ha):
             continue
         now = _live(lc[i], float(age[i]), live_tc_ha, forest_code, forest_live_tc_ha, rate_per_yr, half_age_yr)
         flux = 0.0 if lc[i] == forest_code else float(flux_tc_ha[lc[i]])
@@ -48,7 +48,8 @@ def land_step(land_cover, forest_age, valid, storage_prev, soil, *, live_tc_ha, 
         sink[i] = change * CO2_PER_C * cell_ha
         if lc[i] == forest_code and age[i] == 0 and change < 0:
             felled -= change * CO2_PER_C * cell_ha
-    step = LandStep(float(sink.sum()), float(storage[valid].sum()) * cell_ha, felled)
+    known = valid & (lc < len(live_tc_ha))
+    step = LandStep(float(sink.sum()), float(storage[known].sum()) * cell_ha, felled)
     return step, storage, sink, soil
 
 
