@@ -13,7 +13,7 @@ import numpy as np
 
 from abm.households import draw_workplaces, dwellings
 from abm.kernels.choice import choose_locations, draw_gumbel, sample_candidates
-from abm.population import SECTORS
+from abm.population import BRANCHES, INDUSTRY_BRANCHES, SECTORS
 from abm.process import Process
 
 if TYPE_CHECKING:
@@ -62,11 +62,11 @@ def free_job_capacity(state: CityState) -> dict[int, np.ndarray]:
     return cap
 
 
-def _draw_firms(state: CityState, jobs_needed: int, sector: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sizes (jobs) of new firms adding up to about `jobs_needed`, and their value added per job."""
+def _draw_firms(state: CityState, jobs_needed: int, sector: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sizes (jobs) of new firms adding up to about `jobs_needed`, their value added per job and branch."""
     p = state.config.population
     if jobs_needed <= 0:
-        return np.empty(0, np.int32), np.empty(0, np.float32)
+        return np.empty(0, np.int32), np.empty(0, np.float32), np.empty(0, np.int8)
     sigma = 1.0
     mu = np.log(p.firm_size_mean) - sigma**2 / 2
     n_guess = int(jobs_needed / p.firm_size_mean * 1.5) + 4
@@ -78,7 +78,22 @@ def _draw_firms(state: CityState, jobs_needed: int, sector: int) -> tuple[np.nda
     sizes = sizes[sizes > 0]
     path = p.va_per_job_services_cny if sector == SECTORS["services"] else p.va_per_job_industry_cny
     va = path.at(state.year) * state.rng.lognormal(-0.08, 0.4, len(sizes))
-    return sizes, va.astype(np.float32)
+    return sizes, va.astype(np.float32), _draw_branches(state, sector, len(sizes))
+
+
+def _draw_branches(state: CityState, sector: int, n: int) -> np.ndarray:
+    """Branch codes of `n` new firms: industry firms drawn with the year's value-added shares by branch.
+
+    Size and value added per job do not depend on the branch, so the expected value-added shares of new
+    industry firms are the drawing shares (PopulationConfig.industry_branch_shares).
+    """
+    if sector == SECTORS["services"]:
+        return np.full(n, BRANCHES["services"], np.int8)
+    shares = state.config.population.industry_branch_shares(state.year)
+    codes = np.array([BRANCHES[b] for b in INDUSTRY_BRANCHES], np.int8)
+    cum = np.cumsum([shares[b] for b in INDUSTRY_BRANCHES])
+    pick = np.searchsorted(cum / cum[-1], state.rng.random(n), side="right")
+    return codes[np.minimum(pick, len(codes) - 1)]
 
 
 def locate_firms(state: CityState, sizes: np.ndarray, sectors: np.ndarray, free: dict[int, np.ndarray],
@@ -200,16 +215,18 @@ def step_firms(state: CityState, jobs_target: float | None = None, relocate: boo
             growth = path.at(state.year) / max(path.at(state.year - 1), 1e-9)
             f.va_per_job[f.sector == sector] *= np.float32(growth)
     free = free_job_capacity(state)
-    new_sizes, new_va, new_sector = [], [], []
+    new_sizes, new_va, new_sector, new_branch = [], [], [], []
     for sector, want in ((SECTORS["services"], share * jobs_target), (SECTORS["industry"], (1 - share) * jobs_target)):
         have = int(f.jobs[f.sector == sector].sum())
-        sizes, va = _draw_firms(state, int(round(want)) - have, sector)
+        sizes, va, branch = _draw_firms(state, int(round(want)) - have, sector)
         new_sizes.append(sizes)
         new_va.append(va)
         new_sector.append(np.full(len(sizes), sector, np.int8))
+        new_branch.append(branch)
     sizes = np.concatenate(new_sizes)
     va = np.concatenate(new_va)
     sectors = np.concatenate(new_sector)
+    branches = np.concatenate(new_branch)
     if relocate and len(f):
         movers = np.flatnonzero(state.rng.random(len(f)) < p.firm_move_rate)
         mover_sites = locate_firms(state, f.jobs[movers], f.sector[movers], free, f.site[movers])
@@ -219,5 +236,5 @@ def step_firms(state: CityState, jobs_target: float | None = None, relocate: boo
     sites = locate_firms(state, sizes, sectors, free)
     placed = sites >= 0
     f.append(site=sites[placed], sector=sectors[placed], jobs=sizes[placed], va_per_job=va[placed],
-             located_tick=state.tick)
+             located_tick=state.tick, branch=branches[placed])
     state.jobs_unplaced = int(sizes[~placed].sum())

@@ -20,6 +20,16 @@ import numpy as np
 #: Firm sectors; the value is the code in `Firms.sector`.
 SECTORS: dict[str, int] = {"services": 0, "industry": 1}
 
+#: Firm branches; the value is the code in `Firms.branch`. Services firms are branch "services"; an
+#: industry firm belongs to one of the industrial branches, which differ in energy and process CO2 per
+#: unit of value added: "heavy" (energy-intensive materials: cement and other non-metallic minerals,
+#: iron and steel, non-ferrous metals, chemicals, refining), "light" (food, textiles, paper, wood,
+#: plastics and other light manufacturing), "high_tech" (equipment, electronics, vehicles, medicine).
+BRANCHES: dict[str, int] = {"services": 0, "heavy": 1, "light": 2, "high_tech": 3}
+INDUSTRY_BRANCHES: tuple[str, ...] = ("heavy", "light", "high_tech")
+#: The branch of an industry firm appended without one (tables built by hand in tests and notebooks).
+DEFAULT_INDUSTRY_BRANCH = "light"
+
 
 class _Table:
     """Shared column operations: every dataclass field is a 1-D column of equal length."""
@@ -79,10 +89,11 @@ class Households(_Table):
 
 @dataclass
 class Firms(_Table):
-    """Firms: sector, size, productivity and site."""
+    """Firms: sector and branch, size, productivity and site."""
 
     site: np.ndarray          # int64 flat cell index
     sector: np.ndarray        # int8 code from SECTORS
+    branch: np.ndarray        # int8 code from BRANCHES ("services" exactly for services firms)
     jobs: np.ndarray          # int32 jobs
     va_per_job: np.ndarray    # float32 value added per job, CNY per year
     located_tick: np.ndarray  # int32 tick at which the firm took its current site
@@ -90,13 +101,24 @@ class Firms(_Table):
 
     @classmethod
     def empty(cls) -> Firms:
-        return cls(np.empty(0, np.int64), np.empty(0, np.int8), np.empty(0, np.int32),
+        return cls(np.empty(0, np.int64), np.empty(0, np.int8), np.empty(0, np.int8), np.empty(0, np.int32),
                    np.empty(0, np.float32), np.empty(0, np.int32), np.empty(0, np.int32))
 
-    def append(self, *, site, sector, jobs, va_per_job, located_tick) -> None:
-        """New firms: founded in the region when they take their first site here."""
-        self._append(site=site, sector=sector, jobs=jobs, va_per_job=va_per_job, located_tick=located_tick,
-                     arrived_tick=located_tick)
+    def append(self, *, site, sector, jobs, va_per_job, located_tick, branch=None) -> None:
+        """New firms: founded in the region when they take their first site here.
+
+        ``branch`` (codes of BRANCHES) defaults to "services" for services firms and
+        DEFAULT_INDUSTRY_BRANCH for industry firms; a services firm in an industrial branch, or the
+        reverse, is refused.
+        """
+        sector = np.asarray(sector)
+        is_services = sector == SECTORS["services"]
+        if branch is None:
+            branch = np.where(is_services, BRANCHES["services"], BRANCHES[DEFAULT_INDUSTRY_BRANCH])
+        elif np.any((np.asarray(branch) == BRANCHES["services"]) != is_services):
+            raise ValueError("branch 'services' is for services firms only, and every services firm has it")
+        self._append(site=site, sector=sector, branch=branch, jobs=jobs, va_per_job=va_per_job,
+                     located_tick=located_tick, arrived_tick=located_tick)
 
     @property
     def total_jobs(self) -> int:

@@ -97,7 +97,35 @@ class PopulationConfig:
                                                 unit="CNY/job/yr", doc="value added per services job")
     va_per_job_industry_cny: YearPath = setting(_path({2020: 220000.0, 2060: 520000.0}), lo=0.0, hi=1e8,
                                                 unit="CNY/job/yr", doc="value added per industry job")
+    heavy_industry_share: YearPath = setting(
+        _path(0.25), lo=0.0, hi=1.0, unit="share",
+        doc="share of industrial value added in heavy, energy-intensive branches (cement and other non-metallic "
+            "minerals, iron and steel, non-ferrous metals, chemicals, refining): new industry firms are drawn with "
+            "these shares, so the mix follows a path as firms are founded and close",
+        source="derived: the five energy-intensive manufacturing branches hold about a quarter of China's "
+               "manufacturing value added (China Statistical Yearbook 2021); mining and power are left out (the "
+               "grid factor counts power)")
+    high_tech_industry_share: YearPath = setting(
+        _path(0.42), lo=0.0, hi=1.0, unit="share",
+        doc="share of industrial value added in high-tech and equipment manufacturing (machinery, electrical and "
+            "electronic equipment, vehicles, instruments, medicine); light manufacturing takes the rest "
+            "(1 - heavy - high-tech)",
+        source="derived: equipment manufacturing 33.7% and high-tech manufacturing 15.1% of above-scale industrial "
+               "value added in 2020 (NBS Statistical Communique 2020; they overlap), about 0.42 of manufacturing")
     firm_move_rate: float = setting(0.03, lo=0.0, hi=1.0, unit="share/yr", doc="share of firms that relocate each year")
+
+    def __post_init__(self) -> None:
+        heavy, high = self.heavy_industry_share, self.high_tech_industry_share
+        for year in sorted(set(heavy.years) | set(high.years)):
+            if heavy.at(year) + high.at(year) > 1.0 + 1e-9:
+                raise ConfigError("population.high_tech_industry_share",
+                                  f"heavy ({heavy.at(year):g}) + high-tech ({high.at(year):g}) industry shares exceed "
+                                  f"1 in {year}", "lower one of them: light manufacturing takes the rest")
+
+    def industry_branch_shares(self, year: int) -> dict[str, float]:
+        """Shares of industrial value added by branch in ``year`` (heavy, light, high_tech; they sum to 1)."""
+        heavy, high = self.heavy_industry_share.at(year), self.high_tech_industry_share.at(year)
+        return {"heavy": heavy, "light": max(0.0, 1.0 - heavy - high), "high_tech": high}
 
 
 @dataclass(frozen=True)
