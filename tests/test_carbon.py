@@ -32,9 +32,11 @@ def random_world(seed: int, rows: int, cols: int, n_hh: int, n_firms: int, tick:
     grid.roads[:] = rng.random((rows, cols)) < 0.3
     firms = Firms.empty()
     if n_firms:
-        firms.append(site=rng.integers(0, n, n_firms), sector=rng.integers(0, 2, n_firms),
-                     jobs=rng.integers(1, 100, n_firms), va_per_job=rng.uniform(5e4, 4e5, n_firms),
-                     located_tick=rng.integers(0, tick + 1, n_firms))
+        site, sector = rng.integers(0, n, n_firms), rng.integers(0, 2, n_firms)
+        branch = np.where(sector == 0, 0, 1 + np.arange(n_firms) % 3)  # industry: heavy, light, high-tech in turn
+        firms.append(site=site, sector=sector, jobs=rng.integers(1, 100, n_firms),
+                     va_per_job=rng.uniform(5e4, 4e5, n_firms), located_tick=rng.integers(0, tick + 1, n_firms),
+                     branch=branch)
     households = Households.empty()
     if n_hh:
         households.append(home=rng.integers(0, n, n_hh),
@@ -72,7 +74,7 @@ def test_balance_closes(seed, rows, cols, n_hh, n_firms, industry, year):
     acc = account_carbon(grid, households, firms, params, year=year, tick=3, **inputs)
     check_closes(acc)
     if not industry:
-        assert acc.emissions_industry_t == 0.0
+        assert acc.emissions_industry_t == acc.emissions_industry_process_t == 0.0
     shares = [acc.mode_share_walk_cycle, acc.mode_share_ebike, acc.mode_share_bus, acc.mode_share_metro,
               acc.mode_share_car]
     assert sum(shares) == pytest.approx(1.0) or sum(shares) == 0.0
@@ -105,7 +107,7 @@ def test_invalid_cells_never_counted():
     same = dict(inputs, converted_cells=inputs["converted_cells"][keep], converted_from=inputs["converted_from"][keep])
     ref = account_carbon(bottom, stay, moved, params, year=2030, tick=3, **same)
     for name in ("emissions_buildings_t", "emissions_commute_t", "emissions_industry_t", "emissions_conversion_t",
-                 "emissions_new_t", "sink_t", "gdp_cny"):
+                 "emissions_industry_process_t", "emissions_new_t", "sink_t", "gdp_cny"):
         assert getattr(after, name) == pytest.approx(getattr(ref, name), rel=1e-9, abs=1e-9), name
 
 
@@ -162,14 +164,16 @@ def test_cohorts_new_households_and_firms():
     params = CarbonParameters(industry_enabled=True)
     acc = account_carbon(grid, households, firms, params, year=2030, tick=4, **inputs)
     households.located_tick[:] = 0
-    firms.located_tick[:] = 0
+    firms.located_tick[:] = firms.arrived_tick[:] = 0  # a firm's cohort is its arrival
     old = account_carbon(grid, households, firms, params, year=2030, tick=4, **inputs)
     assert old.emissions_new_t == 0.0
     assert old.emissions_total_t == pytest.approx(acc.emissions_total_t)
     households.located_tick[:] = 4
-    firms.located_tick[:] = 4
+    firms.located_tick[:] = firms.arrived_tick[:] = 4
     new = account_carbon(grid, households, firms, params, year=2030, tick=4, **inputs)
-    assert new.emissions_new_t == pytest.approx(new.emissions_commute_t + new.emissions_industry_t)
+    assert new.emissions_new_t == pytest.approx(new.emissions_commute_t + new.emissions_industry_t
+                                                + new.emissions_industry_process_t)
+    assert new.emissions_industry_process_t > 0  # the random world has heavy industry
     assert 0 < acc.emissions_new_t < new.emissions_new_t
 
 

@@ -73,7 +73,9 @@ def test_at_year_assembles_every_step():
     assert (c.heating_kgce_m2, c.commercial_kgce_m2, c.public_kgce_m2, c.industrial_kgce_m2) == (19.0, 34.3, 24.0, 30.2)
     assert c.residential_kgce_m2 + c.household_kgce / 96.0 == pytest.approx(12.9)  # the mean at the reference size
     assert y.embodied_kgco2_m2 == (250.0, 350.0, 400.0, 250.0) and y.demolition_kgco2_m2 == 40.0
-    assert y.industry_kgce_per_cny == pytest.approx((0.0, 0.068))  # by SECTORS code: services 0, industry 1
+    # by BRANCHES code (services, heavy, light, high-tech): 2020 levels x the 2035 index (0.75 - 5 x 0.42 / 30)
+    assert y.industry_kgce_per_cny == pytest.approx((0.0, 0.24 * 0.68, 0.055 * 0.68, 0.025 * 0.68))
+    assert y.industry_process_tco2_per_cny == pytest.approx((0.0, 1.3e-4 * (0.8 - 5 * 0.4 / 30), 0.0, 0.0))
     assert y.sink_t_ha[LandCover.WETLAND] == 0.6 and y.sink_t_ha[LandCover.FOREST] == 0.0
     assert y.soil_loss_on_sealing == 0.3 and (y.forest_growth_rate_per_yr, y.forest_half_age_yr) == (0.03, 40.0)
     assert y.ef_g_pkm == (0.0, 6.0, 56.0, 65.0, 129.0) and y.speed_kmh == (10.0, 18.0, 15.0, 35.0, 25.0)

@@ -14,7 +14,6 @@ import math
 import numpy as np
 
 from abm.kernels.commute import INTRA_CELL, NMODES, CommuteResult, ModeSplit
-from abm.kernels.industry import IndustryResult
 
 
 def mode_shares(distance_km, hh_per_ha, transit_home_km, transit_work_km, road_share, has_car, modes: ModeSplit):
@@ -88,23 +87,6 @@ def add_at(index, weights, out):
         if j >= 0:
             out.reshape(-1)[j] += w
     return out
-
-
-def industry_emissions(site, sector, jobs, va_per_job, located_tick, valid, *, tick, kgce_per_cny, kgco2_per_kgce):
-    site = np.asarray(site, np.int64)
-    inside = np.asarray(valid, bool).reshape(-1)[site]
-    va = np.asarray(jobs, np.float64) * np.asarray(va_per_job, np.float32).astype(np.float64)
-    va = np.where(inside, va, 0.0)
-    energy = va * np.asarray(kgce_per_cny, np.float64)[np.asarray(sector, np.int64)]
-    t = energy * kgco2_per_kgce / 1000.0
-    new = np.asarray(located_tick) == tick
-    return IndustryResult(t, float(va.sum()), float(energy.sum()), float(t.sum()), float(t[new].sum()),
-                          float(t[~new].sum()))
-
-
-def firm_gdp(site, jobs, va_per_job, valid):
-    inside = np.asarray(valid, bool).reshape(-1)[np.asarray(site, np.int64)]
-    return float(sum(int(j) * float(v) for j, v, ok in zip(jobs, np.asarray(va_per_job, np.float32), inside) if ok))
 
 
 def choose_locations(order, candidates, gumbel, alt_cells, alt_utility, capacity, *, target=None,
