@@ -57,8 +57,10 @@ def test_by_hand_2020():
     assert acc.emissions_industry_t == pytest.approx(heavy + light + high)
     assert acc.emissions_industry_process_t == pytest.approx(2600.0)
     assert acc.gdp_cny == pytest.approx(8e7) and acc.industry_value_added_cny == pytest.approx(6e7)
-    # both sources book at the firm's cell (services firm on cell 0 emits nothing here)
-    assert acc.emissions_cell_t.reshape(-1)[1] == pytest.approx(heavy + 2600.0, rel=1e-6)
+    # both sources book at the firm's cell
+    for name, heavy_t in (("industry", heavy), ("industry_process", 2600.0)):
+        s = acc.sources[name]
+        assert s.cells.tolist() == [0, 1, 2, 3] and s.values[1] == pytest.approx(heavy_t)
 
 
 def test_disabled_counts_gdp_only_and_industrial_floor_as_buildings():
@@ -71,7 +73,8 @@ def test_disabled_counts_gdp_only_and_industrial_floor_as_buildings():
     # counted once: with industry on, industrial floor holds no building energy (the intensity per value added
     # includes the firms' buildings); with it off, the floor is counted as buildings
     assert on.emissions_buildings_t == 0.0 < off.emissions_buildings_t
-    assert on.emissions_total_t == pytest.approx(on.emissions_industry_t + on.emissions_industry_process_t)
+    assert on.emissions_total_t - off.emissions_total_t == pytest.approx(
+        on.emissions_industry_t + on.emissions_industry_process_t - off.emissions_buildings_t)
 
 
 def test_intensities_fall_on_the_five_year_plan_path():
