@@ -35,6 +35,11 @@ def one_firm_each(jobs=100, va=2e5, arrived=(0, 0, 0, 0)) -> Firms:
     return firms
 
 
+def by_cell(result) -> dict[int, float]:
+    """A sparse source map as {cell: tonnes} (each test firm has its own cell)."""
+    return dict(zip(result.cells.tolist(), result.values.tolist()))
+
+
 def test_on_by_default_with_energy_and_process_as_two_sources():
     assert CarbonParameters().industry_enabled
     energy, process = source("industry"), source("industry_process")
@@ -57,10 +62,10 @@ def test_by_hand_2020():
     assert acc.emissions_industry_t == pytest.approx(heavy + light + high)
     assert acc.emissions_industry_process_t == pytest.approx(2600.0)
     assert acc.gdp_cny == pytest.approx(8e7) and acc.industry_value_added_cny == pytest.approx(6e7)
-    # both sources book at the firm's cell
-    for name, heavy_t in (("industry", heavy), ("industry_process", 2600.0)):
-        s = acc.sources[name]
-        assert s.cells.tolist() == [0, 1, 2, 3] and s.values[1] == pytest.approx(heavy_t)
+    # both sources book at the firm's cell; the services firm (cell 0) and light and high-tech process CO2 are 0
+    assert by_cell(acc.sources["industry"]) == {1: pytest.approx(heavy), 2: pytest.approx(light),
+                                                3: pytest.approx(high)}
+    assert by_cell(acc.sources["industry_process"]) == {1: pytest.approx(2600.0)}
 
 
 def test_disabled_counts_gdp_only_and_industrial_floor_as_buildings():
@@ -108,10 +113,11 @@ def test_new_cohort_is_founded_firms_times_growth_scale(scale):
                       firm_growth_scale=scale, carbon_year=params.at_year(2030))
     energy = IndustryEnergy().run_one_step(state, 2030)
     process = IndustrialProcesses().run_one_step(state, 2030)
-    founded = energy.values[1] + energy.values[2]  # heavy + light firms (cells 1, 2)
+    energy_t, process_t = by_cell(energy), by_cell(process)
+    founded = energy_t[1] + energy_t[2]  # heavy + light firms (cells 1, 2)
     assert energy.new_t == pytest.approx(scale * founded)
     assert energy.new_t + energy.stock_t == pytest.approx(energy.total_t)
-    assert process.new_t == pytest.approx(scale * process.values[1])
+    assert process.new_t == pytest.approx(scale * process_t[1])
     assert process.new_t + process.stock_t == pytest.approx(process.total_t)
 
 

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from abm.emissions.registry import EmissionSource, SourceEmissions, register_source
 from abm.kernels.industry import industry_emissions
 from abm.paths import YearPath
@@ -170,6 +172,16 @@ def firm_emissions(state, tco2_per_cny, kgce_per_cny=None):
                               growth_scale=state.firm_growth_scale)
 
 
+def firm_map(site, firm_t):
+    """(cells, values) of the firms that emit: the sparse map of a firm source.
+
+    Fancy indexing copies the sites, so the map does not follow firms that move next tick; firms with
+    nothing to book (services, or every firm with industry off) are left out of the map.
+    """
+    emitting = np.flatnonzero(firm_t)
+    return site[emitting], firm_t[emitting]
+
+
 @register_source
 class IndustryEnergy(EmissionSource):
     """Industrial energy CO2 (fuels and electricity, buildings included) per unit of value added, at each firm.
@@ -191,7 +203,5 @@ class IndustryEnergy(EmissionSource):
         extras = {"gdp_cny": r.gdp_cny, "industry_value_added_cny": float(r.va_by_branch[industrial].sum()),
                   "energy_industry_tce": r.energy_kgce / 1000.0}
         extras.update({f"industry_{b}_t": float(r.t_by_branch[BRANCHES[b]]) for b in INDUSTRY_BRANCHES})
-        # a copy of the sites: firms move theirs in place next tick, and this tick's map must not follow
-        cells = f.site.copy() if y.industry_enabled else f.site[:0].copy()
-        values = r.firm_t if y.industry_enabled else r.firm_t[:0]
+        cells, values = firm_map(f.site, r.firm_t)
         return SourceEmissions(r.emissions_t, r.new_t, r.stock_t, values, cells=cells, extras=extras)

@@ -14,7 +14,7 @@ Counted only with ``industry_enabled``.
 
 from __future__ import annotations
 
-from abm.emissions.industry import firm_emissions
+from abm.emissions.industry import firm_emissions, firm_map
 from abm.emissions.registry import EmissionSource, SourceEmissions, register_source
 
 
@@ -29,9 +29,6 @@ class IndustrialProcesses(EmissionSource):
     reads = ("firms", "grid.valid", "tick", "carbon_year", "firm_growth_scale")
 
     def run_one_step(self, state, year: int) -> SourceEmissions:
-        f, y = state.firms, state.carbon_year
-        r = firm_emissions(state, y.industry_process_tco2_per_cny)
-        # a copy of the sites: firms move theirs in place next tick, and this tick's map must not follow
-        cells = f.site.copy() if y.industry_enabled else f.site[:0].copy()
-        values = r.firm_t if y.industry_enabled else r.firm_t[:0]
+        r = firm_emissions(state, state.carbon_year.industry_process_tco2_per_cny)
+        cells, values = firm_map(state.firms.site, r.firm_t)  # the heavy firms, when industry is on
         return SourceEmissions(r.emissions_t, r.new_t, r.stock_t, values, cells=cells)
