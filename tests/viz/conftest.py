@@ -22,7 +22,8 @@ REPO = Path(__file__).resolve().parents[2]
 REGION_SIZE = "80"
 
 #: A scenario that crosses all five inflection points within about 25 years on a small region: a
-#: growth spurt that ends, no greenfield land after 2040, and an afforestation drive. Written out in
+#: growth spurt that ends, no greenfield land after 2040, no construction once growth has stopped
+#: (point 5 counts new floor's embodied carbon), and an afforestation drive. Written out in
 #: full (no `extends`), so that edits to the shipped scenarios do not move its points.
 INFLECTION_DEMO = """\
 schema = 1
@@ -47,6 +48,7 @@ growth_rate = { 2020 = 0.0, 2030 = 0.08, 2040 = 0.0 }
 move_rate = 0.0
 leave_rate = 0.0
 firm_move_rate = 0.0
+services_share = 0.6   # a fixed sector mix: once growth stops no commercial floor is built for a shifting mix
 
 [policy.quantity]
 growth_boundary = "town"
