@@ -146,7 +146,8 @@ def _lmdi_lines(result: AttributionResult) -> list[str]:
 
 
 def plot_waterfall(result: AttributionResult, path: str | Path) -> Path:
-    """One panel per metric: A, each factor's step (mean over seeds; bar = 5-95% of the seeds), B."""
+    """One panel per metric: A, each factor's step (mean over seeds: the means add up to B - A exactly;
+    whiskers: 5-95% of the seeds), B. The axis spans the levels reached, not from 0."""
     from abm.plots import new_figure
 
     names = list(result.metrics)
@@ -157,9 +158,15 @@ def plot_waterfall(result: AttributionResult, path: str | Path) -> Path:
         _panel(ax, result, name)
     for ax in axes.ravel()[len(names):]:
         ax.set_visible(False)
-    fig.suptitle(f"B {result.b_name} - A {result.a_name}: exact Shapley contributions (mean of "
+    groups = sorted({p.group for p in result.players}, key=[*GROUPS, "mixed"].index)
+    if groups:
+        from matplotlib.patches import Patch
+
+        fig.legend(handles=[Patch(color=GROUP_COLOURS[g], label=g) for g in groups], loc="upper right", fontsize=8,
+                   ncol=len(groups))
+    fig.suptitle(f"B {result.b_name!r} - A {result.a_name!r}: exact Shapley contributions (mean of "
                  f"{len(result.seeds)} seed(s))", fontsize=11)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.97))
     path = Path(path)
     atomic_write(path, lambda tmp: fig.savefig(tmp, format="png"))
     import matplotlib.pyplot as plt
@@ -168,44 +175,43 @@ def plot_waterfall(result: AttributionResult, path: str | Path) -> Path:
     return path
 
 
-def _panel(ax, result: AttributionResult, name: str) -> None:
-    m = _metric(name)
+def _steps(result: AttributionResult, name: str, m: Metric):
+    """A's and B's mean, and per player (label, mean step, 5% and 95% of the seeds, colour), in units shown."""
     rows = result.contributions[result.contributions["metric"] == name]
     first = rows.drop_duplicates("seed")
     a, b = first["a_value"].mean() / m.scale, first["b_value"].mean() / m.scale
-    labels, bottoms, heights, colours, errs = ["A"], [0.0], [a], ["0.6"], [(0.0, 0.0)]
-    level = a
+    steps = []
     for player in result.players:
         c = rows.loc[rows["factor"] == player.name, "contribution"].to_numpy(float) / m.scale
         mean = float(np.mean(c))
-        lo, hi = (np.percentile(c, 5), np.percentile(c, 95)) if not np.isnan(c).any() else (mean, mean)
-        labels.append(player.name)
-        bottoms.append(level)
-        heights.append(mean)
-        colours.append(GROUP_COLOURS.get(player.group, "tab:gray"))
-        errs.append((mean - lo, hi - mean))
-        level += mean
-    labels.append("B")
-    bottoms.append(0.0)
-    heights.append(b)
-    colours.append("0.3")
-    errs.append((0.0, 0.0))
-    base = 0.0
-    if m.is_year:  # years: bars from a little below the earliest value, not from year 0
-        finite = [v for v in (a, b, *np.cumsum([a, *heights[1:-1]])) if not math.isnan(v)]
-        base = (min(finite) - 3.0) if finite else 0.0
-        bottoms[0] = bottoms[-1] = base
-        heights[0], heights[-1] = a - base, b - base
-    x = np.arange(len(labels))
-    ax.bar(x, heights, bottom=bottoms, color=colours, edgecolor="black", linewidth=0.5)
-    tops = [bo + h for bo, h in zip(bottoms, heights)]
-    ax.errorbar(x[1:-1], tops[1:-1], yerr=np.array(errs[1:-1]).T if len(errs) > 2 else None, fmt="none",
-                ecolor="black", capsize=3, lw=0.8)
-    ax.set_xticks(x, labels, rotation=30, ha="right", fontsize=8)
-    ax.set_title(m.label, fontsize=9)
+        lo, hi = (float(np.percentile(c, 5)), float(np.percentile(c, 95))) if not np.isnan(c).any() else (mean, mean)
+        steps.append((player.name, mean, lo, hi, GROUP_COLOURS.get(player.group, "tab:gray")))
+    censored = int(first["censored_runs"].sum()), int(first["runs"].sum())
+    return a, b, steps, censored
+
+
+def _panel(ax, result: AttributionResult, name: str) -> None:
+    """A, each factor's step from where the last one ended, B; the axis spans the levels reached."""
+    m = _metric(name)
+    a, b, steps, (censored, runs) = _steps(result, name, m)
+    levels = np.cumsum([a] + [s[1] for s in steps])
+    finite = [v for v in [*levels, b] if not math.isnan(v)]
+    span = (max(finite) - min(finite)) if finite else 0.0
+    base = (min(finite) - max(0.25 * span, 1.0 if m.is_year else 0.05 * abs(min(finite)) or 1.0)) if finite else 0.0
+    x = np.arange(len(steps) + 2)
+    ax.bar(x[0], a - base, bottom=base, color="0.6", edgecolor="black", linewidth=0.5)
+    ax.bar(x[-1], b - base, bottom=base, color="0.3", edgecolor="black", linewidth=0.5)
+    for i, (label, mean, lo, hi, colour) in enumerate(steps, start=1):
+        ax.bar(x[i], mean, bottom=levels[i - 1], color=colour, edgecolor="black", linewidth=0.5)
+        ax.errorbar(x[i], levels[i], yerr=[[mean - lo], [hi - mean]], fmt="none", ecolor="black", capsize=3, lw=0.8)
+        ax.annotate(_num(mean * m.scale, m, True), (x[i], max(levels[i - 1], levels[i])), ha="center",
+                    va="bottom", fontsize=7, xytext=(0, 2), textcoords="offset points")
+    ax.set_xticks(x, ["A", *[s[0] for s in steps], "B"], rotation=30, ha="right", fontsize=8)
+    note = f"\n(censored in {censored} of {runs} runs)" if censored else ""
+    ax.set_title(m.label + note, fontsize=9)
     ax.set_ylabel(m.shown_unit or m.unit, fontsize=8)
-    if m.is_year and not math.isnan(base):
-        ax.set_ylim(bottom=base)
+    if finite:
+        ax.set_ylim(base, max(finite) + 0.15 * (max(finite) - base))
     ax.grid(axis="y", alpha=0.3)
 
 
