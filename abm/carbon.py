@@ -29,7 +29,7 @@ import numpy as np
 from abm.carbon_params import CarbonParameters
 from abm.emissions import EmissionSource, SourceEmissions, emission_sources
 from abm.grid import LandGrid
-from abm.kernels.commute import households_per_cell as count_households
+from abm.kernels.travel import households_per_cell as count_households
 from abm.land_carbon import LandCarbon, SinkAccount
 from abm.population import Firms, Households
 from abm.process import Process
@@ -42,7 +42,7 @@ class CarbonAccount:
     """One tick's carbon balance (tCO2/yr unless named otherwise) and its maps.
 
     Per-source totals and the sources' further figures read as attributes too:
-    ``account.emissions_commute_t``, ``account.mode_share_car``.
+    ``account.emissions_transport_t``, ``account.mode_share_car``.
     """
 
     year: int
@@ -153,7 +153,7 @@ def account_carbon(grid: LandGrid, households: Households, firms: Firms, params:
     ``converted_cells`` are the (distinct) flat indices urbanised this tick with ``converted_from`` their
     previous LandCover codes; ``afforested_cells`` flat indices turned to forest this tick (their sink is
     ``sink_new_t``). Cells with ``valid`` False never count: no building, sink or conversion there, no
-    commute of households living there, no industry or GDP of firms sited there. Commutes are booked at
+    travel of households living there, no industry or GDP of firms sited there. Passenger travel is booked at
     the home cell of the map, industry at the firm's cell.
     """
     from abm.process import run_process

@@ -4,10 +4,10 @@ DESIGN.md section 4 gives the starting values; a scenario overrides any of them 
 (numbers, or ``{year = value}`` tables for the ones that change by year). Each factor is declared once,
 as an `abm.schema.setting` (default, unit, allowed range, meaning, source) in the room of the carbon
 account it belongs to: `abm.energy` (carriers), `abm.emissions.buildings`, `abm.emissions.industry`,
-`abm.emissions.commute` and `abm.land_carbon`. `CarbonParameters` gathers the rooms into the one
-``[carbon]`` table; `from_dict` checks and ``docs/parameters.md`` (see `parameters_markdown`) both read
-those declarations, so a factor cannot exist undocumented. `CarbonYear` gathers what each room
-resolves for one year.
+`abm.emissions.transport` (passengers and freight) and `abm.land_carbon`. `CarbonParameters` gathers the
+rooms into the one ``[carbon]`` table; `from_dict` checks and ``docs/parameters.md`` (see
+`parameters_markdown`) both read those declarations, so a factor cannot exist undocumented. `CarbonYear`
+gathers what each room resolves for one year.
 
 Units: energy in kgce (kg of standard coal equivalent, 29.3 MJ), emissions in kgCO2 or tCO2, areas
 in m2 of floor or ha of land, passenger-km (pkm) for commuting, CNY for value added.
@@ -25,7 +25,7 @@ from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 from abm.emissions.buildings import BuildingFactors, BuildingYear
-from abm.emissions.commute import MODES, TravelFactors, TravelYear
+from abm.emissions.transport import MODES, TravelFactors, TravelYear
 from abm.emissions.embodied import EmbodiedFactors, EmbodiedYear
 from abm.emissions.industry import IndustryFactors, IndustryYear
 from abm.energy import EnergyFactors

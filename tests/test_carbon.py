@@ -106,8 +106,9 @@ def test_invalid_cells_never_counted():
     keep = inside[inputs["converted_cells"]]
     same = dict(inputs, converted_cells=inputs["converted_cells"][keep], converted_from=inputs["converted_from"][keep])
     ref = account_carbon(bottom, stay, moved, params, year=2030, tick=3, **same)
-    for name in ("emissions_buildings_t", "emissions_commute_t", "emissions_industry_t", "emissions_conversion_t",
-                 "emissions_industry_process_t", "emissions_new_t", "sink_t", "gdp_cny"):
+    for name in ("emissions_buildings_t", "emissions_transport_t", "emissions_industry_t", "emissions_conversion_t",
+                 "emissions_freight_t", "emissions_industry_process_t",
+                 "emissions_new_t", "sink_t", "gdp_cny"):
         assert getattr(after, name) == pytest.approx(getattr(ref, name), rel=1e-9, abs=1e-9), name
 
 
@@ -163,16 +164,16 @@ def test_cohorts_new_households_and_firms():
     inputs.update(converted_cells=np.empty(0, np.int64), converted_from=np.empty(0, np.uint8))
     params = CarbonParameters(industry_enabled=True)
     acc = account_carbon(grid, households, firms, params, year=2030, tick=4, **inputs)
-    households.located_tick[:] = 0
-    firms.located_tick[:] = firms.arrived_tick[:] = 0  # a firm's cohort is its arrival
+    for agents in (households, firms):  # moving keeps arrived_tick: both say "here before this tick"
+        agents.located_tick[:] = agents.arrived_tick[:] = 0
     old = account_carbon(grid, households, firms, params, year=2030, tick=4, **inputs)
     assert old.emissions_new_t == 0.0
     assert old.emissions_total_t == pytest.approx(acc.emissions_total_t)
-    households.located_tick[:] = 4
-    firms.located_tick[:] = firms.arrived_tick[:] = 4
+    for agents in (households, firms):
+        agents.located_tick[:] = agents.arrived_tick[:] = 4
     new = account_carbon(grid, households, firms, params, year=2030, tick=4, **inputs)
-    assert new.emissions_new_t == pytest.approx(new.emissions_commute_t + new.emissions_industry_t
-                                                + new.emissions_industry_process_t)
+    assert new.emissions_new_t == pytest.approx(new.emissions_transport_t + new.emissions_industry_t
+                                                + new.emissions_industry_process_t + new.emissions_freight_t)
     assert new.emissions_industry_process_t > 0  # the random world has heavy industry
     assert 0 < acc.emissions_new_t < new.emissions_new_t
 

@@ -56,8 +56,12 @@ def test_design_defaults():
     # commercial and public floor average the CABEE public-building figure at the default public share
     mean = (1 - p.public_floor_share) * p.energy_commercial_kgce_m2 + p.public_floor_share * p.energy_public_kgce_m2
     assert mean == pytest.approx(30.2, abs=0.2)
-    assert (p.ef_car_g_pkm.at(2030), p.ef_bus_g_pkm.at(2030), p.ef_ebike_g_pkm.at(2030)) == (129, 56, 6)
-    assert 53 <= p.ef_metro_g_pkm.at(2030) <= 77
+    assert (p.ef_car_g_pkm.at(2030), p.ef_bus_g_pkm.at(2030)) == (129, 56)
+    # electric modes at the 2022 grid: e-bike about 6 g/pkm, metro under the bus; nothing on a carbon-free grid
+    y22 = p.at_year(2022)
+    ef = y22.ef_g_pkm(y22.electricity_kgco2_per_kgce * p.kwh_kgce)
+    assert ef[1] == pytest.approx(6.4, abs=0.1) and 20 <= ef[3] < ef[2] < 56 and ef[4] < 129
+    assert p.at_year(2060).ef_g_pkm(0.0)[[0, 1, 3]].tolist() == [0.0, 0.0, 0.0]
     assert (p.sink_wetland_t_ha, p.sink_grassland_t_ha, p.sink_cropland_t_ha) == (0.6, 0.2, -0.1)
     assert (p.carbon_pools_file, p.soil_loss_on_sealing, p.forest_ages) == ("", 0.3, "table")  # the shipped pools
     assert 2.0 <= p.fossil_kgco2_per_kgce <= 2.7
@@ -78,7 +82,12 @@ def test_at_year_assembles_every_step():
     assert y.industry_process_tco2_per_cny == pytest.approx((0.0, 1.3e-4 * (0.8 - 5 * 0.4 / 30), 0.0, 0.0))
     assert y.sink_t_ha[LandCover.WETLAND] == 0.6 and y.sink_t_ha[LandCover.FOREST] == 0.0
     assert y.soil_loss_on_sealing == 0.3 and (y.forest_growth_rate_per_yr, y.forest_half_age_yr) == (0.03, 40.0)
-    assert y.ef_g_pkm == (0.0, 6.0, 56.0, 65.0, 129.0) and y.speed_kmh == (10.0, 18.0, 15.0, 35.0, 25.0)
+    # 2035: buses 95% and cars 32.5% electric (their paths); the rest at the fossil factors
+    assert y.fossil_g_pkm == pytest.approx((0.0, 0.0, 0.05 * 56.0, 0.0, 0.675 * 129.0))
+    assert y.electric_kwh_pkm == pytest.approx((0.0, 0.012, 0.95 * 0.08, 0.05, 0.325 * 0.1))
+    assert y.speed_kmh == (10.0, 18.0, 15.0, 35.0, 25.0) and y.nest_lambda == (0.6, 0.35)
+    assert y.trips_per_person == pytest.approx((2 * 0.2 * 190, 365 * 0.65, 365 * 0.3))
+    assert y.freight_tkm_per_cny == (0.028, 0.14) and y.freight_g_per_tkm == pytest.approx(25.8)
     assert y.wait_min == (0.0, 0.0, 6.0, 4.0, 5.0) and y.density_effect == (0.7, 0.0, 0.0, 0.0, -0.8)
     assert (y.circuity, y.workdays_per_year, y.commuters_per_person) == (1.3, 250.0, 0.52)
 

@@ -78,7 +78,7 @@ def test_toy_source_reaches_the_app_chart(toy_source):
 
 def test_registry_refuses_a_second_source_of_the_same_name():
     class Impostor(EmissionSource):
-        name, label_en, label_zh, colour = "commute", "x", "x", "#000000"
+        name, label_en, label_zh, colour = "transport", "x", "x", "#000000"
 
     with pytest.raises(ValueError, match="already registered"):
         register_source(Impostor)

@@ -8,9 +8,9 @@ the order of stacking in charts and of summing in the account (sums are left to 
 part of the result's last bit).
 
 >>> [s.name for s in emission_sources()][:2]
-['buildings', 'commute']
->>> source("commute").column()
-'emissions_commute_t'
+['buildings', 'transport']
+>>> source("transport").column()
+'emissions_transport_t'
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class SourceEmissions:
         if self.cells is None:
             flat_map += self.values.reshape(-1)
         elif len(self.cells):
-            from abm.kernels.commute import add_at
+            from abm.kernels.travel import add_at
 
             add_at(self.cells, self.values, flat_map)
 

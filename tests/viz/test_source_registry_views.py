@@ -40,7 +40,7 @@ def toy():
 def timeseries(toy_column: bool = True) -> pd.DataFrame:
     years = np.arange(2020, 2026)
     df = pd.DataFrame({"year": years, "emissions_buildings_t": np.linspace(5e3, 8e3, 6),
-                       "emissions_commute_t": np.linspace(2e3, 3e3, 6), "sink_t": np.full(6, 1e3)})
+                       "emissions_transport_t": np.linspace(2e3, 3e3, 6), "sink_t": np.full(6, 1e3)})
     if toy_column:
         df["emissions_toy_t"] = np.full(6, 4e3)
     df["emissions_total_t"] = df.filter(like="emissions_").sum(axis=1)
@@ -71,14 +71,14 @@ def plot_legend(ts: pd.DataFrame, lang: str = "en") -> tuple[list[str], dict[str
 def test_the_toy_source_is_a_band_of_the_app_chart(toy):
     texts, fills = legend_and_fills(emissions_chart(timeseries(), title="toy"))
     assert "toy source" in texts and toy.colour in fills
-    assert texts.index("buildings") < texts.index("commute") < texts.index("toy source")  # registry order
+    assert texts.index("buildings") < texts.index("passenger transport") < texts.index("toy source")  # registry order
     texts, _ = legend_and_fills(emissions_chart(timeseries(), title="toy", lang="zh"))
     assert "玩具排放源" in texts and "建筑运行" in texts
 
 
 def test_the_toy_source_is_a_band_of_the_plot(toy):
     labels, bands = plot_legend(timeseries())
-    assert labels[:3] == ["buildings", "commute", "toy source"]  # industry and conversion: no column, no band
+    assert labels[:3] == ["buildings", "passenger transport", "toy source"]  # industry and conversion: no column, no band
     assert bands["toy source"] == toy.colour
     assert plot_legend(timeseries(), lang="zh")[0][2] == "玩具排放源"
 
@@ -110,7 +110,7 @@ def test_the_toy_source_is_a_band_of_the_report(toy, tmp_path):
     write_runs(tmp_path, "plan", {"r1": low, "r2": high, "r3": high})
     summary = pd.DataFrame({"scenario": ["plan"] * 3, "run_id": ["r1", "r2", "r3"], "status": ["ok"] * 3})
     medians = source_medians(tmp_path, summary)
-    assert list(medians.columns) == ["scenario", "year", "n_runs", "emissions_buildings_t", "emissions_commute_t",
+    assert list(medians.columns) == ["scenario", "year", "n_runs", "emissions_buildings_t", "emissions_transport_t",
                                      "emissions_toy_t"]
     assert (medians["emissions_toy_t"] == 6e3).all() and (medians["n_runs"] == 3).all()
     path = plot_emissions_by_source(medians, tmp_path / "by_source.png")
