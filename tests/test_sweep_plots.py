@@ -12,7 +12,8 @@ from abm.plots import draw_emissions, new_figure
 from abm.scenario import scenario_from_dict
 from abm.sweep_plots import FIGURES, source_medians, write_report
 
-BUILT_IN = ["emissions_buildings_t", "emissions_transport_t", "emissions_industry_t", "emissions_conversion_t"]
+BUILT_IN = ["emissions_buildings_t", "emissions_transport_t", "emissions_industry_t", "emissions_industry_process_t",
+            "emissions_conversion_t"]
 
 
 def run_frame(scale: float, years=(2020, 2021, 2022)) -> pd.DataFrame:
@@ -29,8 +30,9 @@ def test_the_plot_stacks_every_built_in_source_in_registry_order_and_colour():
     draw_emissions(ax, run_frame(1e3), [])
     bands = {c.get_label(): mcolors.to_hex(c.get_facecolor()[0]) for c in ax.collections}
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels[:4] == [s.label() for s in emission_sources()][:4] == ["buildings", "passenger transport", "industry",
-                                                                         "land conversion"]
+    assert labels[:4] == [s.label() for s in emission_sources()][:4] == ["buildings", "passenger transport",
+                                                                         "industrial energy",
+                                                                         "industrial processes"]
     assert bands == {s.label(): s.colour for s in emission_sources() if s.column() in BUILT_IN}
 
 
@@ -45,7 +47,7 @@ def test_medians_by_source_are_per_scenario_and_per_year(tmp_path):
     medians = source_medians(tmp_path, summary).set_index(["scenario", "year"])
     assert list(medians.columns) == ["n_runs", *BUILT_IN]
     assert medians.loc[("a", 2021), "emissions_transport_t"] == 3.0   # median of 2 and 4
-    assert medians.loc[("b", 2022), "emissions_conversion_t"] == 20.0
+    assert medians.loc[("b", 2022), "emissions_conversion_t"] == 25.0   # b1: 5 x its place in BUILT_IN (5th)
     assert medians.loc[("a", 2020), "n_runs"] == 2
 
 
