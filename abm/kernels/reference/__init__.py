@@ -9,8 +9,6 @@ that layout.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 
