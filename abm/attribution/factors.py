@@ -28,7 +28,8 @@ from abm.schema import flatten_dotted, is_year_table, toml_text
 from abm.sweeps.plan import canonical_json
 
 __all__ = ["Factor", "FACTORS", "NOT_LEVERS", "IGNORED", "GROUPS", "Player", "Comparison", "factor_of",
-           "scenario_fields", "compare_scenarios", "players_for", "coalition_scenario", "factor_names"]
+           "scenario_fields", "compare_scenarios", "players_for", "coalition_scenario", "factor_names",
+           "factors_markdown"]
 
 Group = Literal["form", "technology", "exogenous"]
 #: The groups a planner reads the answer in: urban form, technology, and what planning does not decide.
@@ -239,3 +240,18 @@ def coalition_scenario(comparison: Comparison, players: list[Player], mask: int,
         raise ConfigError(f"coalition {{{names}}}", f"A with these factors from B is no valid scenario ({err})",
                           f"decompose the factors involved together, e.g. --factors "
                           f"{'+'.join([chosen[0].name, others[0]]) if chosen and others else 'a+b'}") from None
+
+
+def factors_markdown() -> str:
+    """The factor table of docs/attribution.md (a test checks the page holds exactly this)."""
+    lines = ["| factor | group | fields (patterns of the resolved scenario) | what it is |", "|---|---|---|---|"]
+    for f in FACTORS:
+        lines.append(f"| `{f.name}` | {f.group} | {', '.join(f'`{p}`' for p in f.patterns)} | {f.doc} |")
+    lines += ["", "Not levers (must be the same in A and B):", "", "| fields | why |", "|---|---|"]
+    by_reason: dict[str, list[str]] = {}
+    for pattern, why in NOT_LEVERS.items():
+        by_reason.setdefault(why, []).append(pattern)
+    for why, patterns in by_reason.items():
+        lines.append(f"| {', '.join(f'`{p}`' for p in patterns)} | {why} |")
+    lines.append(f"| {', '.join(f'`{p}`' for p in IGNORED)} | names, or set by the attribution per run |")
+    return "\n".join(lines) + "\n"
