@@ -123,10 +123,12 @@ def attribute(a: Scenario | str | Path, b: Scenario | str | Path, *, seeds: int 
     if len(players) > MAX_PLAYERS:
         raise ConfigError("factors", f"{len(players)} factors differ: 2**{len(players)} runs per seed",
                           f"decompose some together, at most {MAX_PLAYERS} groups (e.g. --factors quantity+layout,...)")
+    years = (a.run.start_year, a.run.start_year + (ticks or a.run.ticks))
+    if lmdi_years is not None and not all(years[0] <= y <= years[1] for y in lmdi_years):
+        raise ConfigError("lmdi_years", f"{list(lmdi_years)} are not years of the runs ({years[0]}-{years[1]})",
+                          "pick two years inside")
     plan = _plan(comparison, players, seed_list, ticks)
     results = _run_all(plan, workers, scheduler, evaluate or simulate, progress)
-    n_runs = ticks or a.run.ticks
-    years = (a.run.start_year, a.run.start_year + n_runs)
     coalitions = _coalition_frame(plan, results, players, names)
     contributions = _contributions(plan, results, comparison, players, names, censor)
     lmdi_frame = _lmdi_frames(plan, results, players, seed_list, a, lmdi_years)

@@ -82,6 +82,7 @@ def test_the_command_end_to_end(files, tmp_path, capsys):
     (["--censor", "zero"], "--censor: unknown rule 'zero'"),
     (["--factors", "layuot"], "--factors: unknown factor 'layuot'"),
     (["--workers", "0"], "--workers: must be >= 1"),
+    (["--lmdi-years", "2000", "2030"], "--lmdi-years: [2000, 2030] are not years of the runs (2020-2028)"),
 ])
 def test_bad_flags_are_refused_in_one_line(files, tmp_path, capsys, extra, message):
     a, b = files
