@@ -22,7 +22,6 @@ from abm.errors import ConfigError
 from abm.paths import YearPath
 from abm.schema import (FieldDoc, build, expect_table, is_year_table, reference_markdown, reference_rows,
                         refuse_unknown, section, setting, to_plain, toml_text)
-from abm.tomlio import read_toml
 
 SCHEMA_VERSION = 1
 
@@ -325,16 +324,6 @@ def set_dotted(raw: dict[str, Any], dotted: str, value: Any) -> None:
     node[parts[-1]] = value
 
 
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict) and not is_year_table(value):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
 def scenario_from_dict(raw: dict[str, Any], source: str = "") -> Scenario:
     """Validate a scenario given as plain data (as read from TOML)."""
     import copy
@@ -374,25 +363,12 @@ def _check_consistency(s: Scenario) -> None:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario TOML file (following `extends = "other.toml"` chains)."""
+    """Read and validate a scenario TOML file, with what it `extends` (a scenario or packages: abm.packages)."""
+    from abm.packages import read_scenario_chain
+
     path = Path(path)
-    raw = _read_toml_chain(path, seen=())
+    raw = read_scenario_chain(path)
     return scenario_from_dict(raw, source=str(path))
-
-
-def _read_toml_chain(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
-    if path.resolve() in seen:
-        raise ConfigError(f"{path}: extends", "the extends chain loops", "remove the cycle")
-    raw = read_toml(path, "scenario", "scenarios/")
-    parent = raw.get("extends")
-    if parent is None:
-        return raw
-    if not isinstance(parent, str):
-        raise ConfigError("extends", f"expected a file name, got {parent!r}", 'write extends = "baseline.toml"')
-    base = _read_toml_chain(path.parent / parent, seen + (path.resolve(),))
-    base.pop("name", None)
-    base.pop("description", None)
-    return _merge(base, raw)
 
 
 def save_scenario(scenario: Scenario, path: str | Path) -> None:

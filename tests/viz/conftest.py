@@ -96,6 +96,7 @@ def scenario_dir(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("scenarios")
     for path in (REPO / "scenarios").glob("*.toml"):
         shutil.copy(path, folder / path.name)
+    shutil.copytree(REPO / "scenarios" / "packages", folder / "packages")  # the scenarios extend them
     (folder / "inflection-demo.toml").write_text(INFLECTION_DEMO, encoding="utf-8")
     return folder
 
