@@ -15,10 +15,6 @@ from abm.paths import YearPath
 from abm.schema import setting
 
 
-def _path(table: dict[int, float]) -> YearPath:
-    years = sorted(table)
-    return YearPath(tuple(years), tuple(float(table[y]) for y in years))
-
 
 _C = YearPath.constant
 
@@ -28,7 +24,7 @@ class EnergyFactors:
     """Carrier factors (a room of `abm.carbon_params.CarbonParameters`: ``[carbon]`` keys)."""
 
     grid_factor_kg_per_kwh: YearPath = setting(
-        _path({2022: 0.5366, 2030: 0.40, 2050: 0.08, 2060: 0.0}), lo=0.0, hi=2.0, unit="kgCO2/kWh",
+        YearPath.of({2022: 0.5366, 2030: 0.40, 2050: 0.08, 2060: 0.0}), lo=0.0, hi=2.0, unit="kgCO2/kWh",
         doc="grid electricity emission factor",
         source="MEE 2024 (national grid average 2022) + scenario path to ~0 in 2060")
     renewables_share: YearPath = setting(

@@ -72,7 +72,7 @@ def check_package(raw: dict[str, Any], path: Path) -> None:
         raise ConfigError(f"{path}: package", f"unknown kind {kind!r}",
                           f"use one of {', '.join(repr(k) for k in PACKAGE_KINDS)}")
     for key in flatten_dotted(raw, is_leaf=is_year_table):
-        if key in ("extends",) or key.startswith("description"):
+        if key in ("extends", "description"):
             continue
         if any(key == s or key.startswith(s) for s in SCENARIO_ONLY) or not allowed_in(kind, key):
             owner = next((k for k in PACKAGE_KINDS if allowed_in(k, key)), "the scenario file itself")

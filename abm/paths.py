@@ -30,6 +30,12 @@ class YearPath:
         return cls((0,), (float(value),))
 
     @classmethod
+    def of(cls, table: dict[int, float]) -> YearPath:
+        """A path from a {year: value} table written in code (defaults); files go through `parse`."""
+        years = sorted(table)
+        return cls(tuple(int(y) for y in years), tuple(float(table[y]) for y in years))
+
+    @classmethod
     def parse(cls, raw: Any, field: str, lo: float | None = None, hi: float | None = None) -> YearPath:
         """Parse a number or a {year: value} table, checking the range [lo, hi]; errors name `field`."""
         if isinstance(raw, YearPath):

@@ -30,10 +30,6 @@ from abm.paths import YearPath
 from abm.schema import setting
 
 
-def _path(table: dict[int, float]) -> YearPath:
-    years = sorted(table)
-    return YearPath(tuple(years), tuple(float(table[y]) for y in years))
-
 
 _C = YearPath.constant
 
@@ -121,19 +117,19 @@ class BuildingFactors:
         doc="floor-related energy saved on retrofitted floor (x (1 - saving x retrofit share))",
         source="assumption: typical saving of an energy retrofit of existing stock")
     new_build_factor_residential: YearPath = setting(
-        _path({2021: 1.0, 2022: 0.70}), lo=0.0, hi=2.0, unit="x 2016 level",
+        YearPath.of({2021: 1.0, 2022: 0.70}), lo=0.0, hi=2.0, unit="x 2016 level",
         doc="floor-related energy of residential floor built in that year relative to the 2016 standard",
         source="GB 55015-2021 (in force 2022): residential -30% vs 2016 standards")
     new_build_factor_public: YearPath = setting(
-        _path({2021: 1.0, 2022: 0.80}), lo=0.0, hi=2.0, unit="x 2016 level",
+        YearPath.of({2021: 1.0, 2022: 0.80}), lo=0.0, hi=2.0, unit="x 2016 level",
         doc="same for commercial and industrial floor (public-building standard)",
         source="GB 55015-2021 (in force 2022): public buildings -20% vs 2016 standards")
     electric_share_residential: YearPath = setting(
-        _path({2022: 0.45, 2030: 0.55, 2060: 0.85}), lo=0.0, hi=1.0, unit="share",
+        YearPath.of({2022: 0.45, 2030: 0.55, 2060: 0.85}), lo=0.0, hi=1.0, unit="share",
         doc="electricity share of residential energy (kgce basis, district heating excluded); the rest is fossil",
         source="assumption: electrification trend (CABEE 2022: about half of building CO2 from electricity)")
     electric_share_public: YearPath = setting(
-        _path({2022: 0.65, 2030: 0.75, 2060: 0.95}), lo=0.0, hi=1.0, unit="share",
+        YearPath.of({2022: 0.65, 2030: 0.75, 2060: 0.95}), lo=0.0, hi=1.0, unit="share",
         doc="electricity share of commercial, public and industrial floor energy (kgce basis)",
         source="assumption: electrification trend of public buildings")
 

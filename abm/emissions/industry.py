@@ -37,10 +37,6 @@ from abm.population import BRANCHES, INDUSTRY_BRANCHES
 from abm.schema import setting
 
 
-def _path(table: dict[int, float]) -> YearPath:
-    years = sorted(table)
-    return YearPath(tuple(years), tuple(float(table[y]) for y in years))
-
 
 _C = YearPath.constant
 
@@ -78,7 +74,7 @@ class IndustryFactors:
         doc="2020 energy per value added of high-tech and equipment manufacturing",
         source=_REST + "; high-tech and equipment (mostly electric motors and assembly) 0.25" + _INCL)
     industry_energy_index: YearPath = setting(
-        _path({2020: 1.0, 2025: 0.865, 2030: 0.75, 2060: 0.33}), lo=0.0, hi=5.0, unit="x 2020 level",
+        YearPath.of({2020: 1.0, 2025: 0.865, 2030: 0.75, 2060: 0.33}), lo=0.0, hi=5.0, unit="x 2020 level",
         doc="energy per value added of every industrial branch relative to 2020",
         source="MIIT 14th Five-Year Plan for industrial green development (2021): energy per unit of industrial "
                "value added -13.5% 2020-2025; the same pace to 2030 (0.865^2); 0.33 in 2060 is an assumption (~-2.7%/yr)")
@@ -88,15 +84,15 @@ class IndustryFactors:
             "data centres, cold stores)",
         source="assumption: services' energy is their floor (buildings source)")
     industry_heavy_electric_share: YearPath = setting(
-        _path({2020: 0.34, 2060: 0.70}), lo=0.0, hi=1.0, unit="share",
+        YearPath.of({2020: 0.34, 2060: 0.70}), lo=0.0, hi=1.0, unit="share",
         doc="electricity share of heavy industry's energy (kgce at power-generation coal equivalent)",
         source=_MIX + " of which ~0.6 Gtce electricity (0.34); 2060: assumption (electric furnaces, scrap-based steel)")
     industry_light_electric_share: YearPath = setting(
-        _path({2020: 0.60, 2060: 0.90}), lo=0.0, hi=1.0, unit="share",
+        YearPath.of({2020: 0.60, 2060: 0.90}), lo=0.0, hi=1.0, unit="share",
         doc="electricity share of light manufacturing's energy (same basis)",
         source=_REST + "; light 0.60; 2060: assumption (heat pumps and electric boilers for process heat)")
     industry_high_tech_electric_share: YearPath = setting(
-        _path({2020: 0.85, 2060: 1.0}), lo=0.0, hi=1.0, unit="share",
+        YearPath.of({2020: 0.85, 2060: 1.0}), lo=0.0, hi=1.0, unit="share",
         doc="electricity share of high-tech and equipment manufacturing's energy (same basis)",
         source=_REST + "; high-tech 0.85; 2060: assumption (fully electric)")
     industry_fossil_kgco2_per_kgce: float = setting(
@@ -123,7 +119,7 @@ class IndustryFactors:
             "not CO2)",
         source="IPCC 2006 Guidelines vol. 3: process CO2 comes from mineral, chemical and metal industries")
     industry_process_index: YearPath = setting(
-        _path({2020: 1.0, 2030: 0.8, 2060: 0.4}), lo=0.0, hi=5.0, unit="x 2020 level",
+        YearPath.of({2020: 1.0, 2030: 0.8, 2060: 0.4}), lo=0.0, hi=5.0, unit="x 2020 level",
         doc="process CO2 per value added of every branch relative to 2020",
         source="assumption: CO2 per tonne of clinker is fixed by chemistry (~0.52 t), so the fall per value added "
                "comes from less clinker per tonne of cement and more value per tonne; slower than the -18% of CO2 "

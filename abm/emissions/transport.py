@@ -30,10 +30,6 @@ from abm.population import SECTORS
 from abm.schema import setting
 
 
-def _path(table: dict[int, float]) -> YearPath:
-    years = sorted(table)
-    return YearPath(tuple(years), tuple(float(table[y]) for y in years))
-
 
 _C = YearPath.constant
 
@@ -63,7 +59,7 @@ class FreightFactors:
         doc="road tonne-km per CNY of value added of 'services' firms (wholesale, retail, deliveries)",
         source="derived: the other 25% of the same turnover over tertiary value added 61.0 trillion CNY (NBS 2021)")
     freight_g_per_tkm: YearPath = setting(
-        _path({2021: 41.25, 2030: 30.2, 2040: 21.4, 2060: 10.7}), lo=0.0, hi=2000.0, unit="gCO2/tkm",
+        YearPath.of({2021: 41.25, 2030: 30.2, 2040: 21.4, 2060: 10.7}), lo=0.0, hi=2000.0, unit="gCO2/tkm",
         doc="CO2 per tonne-km of road freight (efficiency, load and electrification of trucks)",
         source="Energy Sustain. Soc. 14 (2024), doi:10.1186/s13705-024-00487-8, Table 5: 41.25 gCO2/tkm in "
         "2021, falling 3.4%/yr in its business-as-usual scenario (extended here to 2060)")
@@ -160,7 +156,7 @@ class ModeFactors:
         doc="petrol car (the car not electric, see car_electric_share)",
         source="Scottish Transport Statistics 30 (occupancy 1.6)")
     car_electric_share: YearPath = setting(
-        _path({2022: 0.04, 2030: 0.20, 2040: 0.45, 2060: 0.90}), lo=0.0, hi=1.0, unit="share",
+        YearPath.of({2022: 0.04, 2030: 0.20, 2040: 0.45, 2060: 0.90}), lo=0.0, hi=1.0, unit="share",
         doc="share of car pkm driven electric (at car_kwh_pkm x the grid factor)",
         source="MPS: new-energy vehicles 4.1% of the stock at end 2022; later years a scenario path (assumption)")
     car_kwh_pkm: float = setting(
@@ -172,7 +168,7 @@ class ModeFactors:
         doc="diesel / gas bus (the bus not electric, see bus_electric_share)",
         source="Zheng et al. 2023, Sust. Cities Soc. 99 (Beijing)")
     bus_electric_share: YearPath = setting(
-        _path({2022: 0.60, 2030: 0.90, 2040: 1.0}), lo=0.0, hi=1.0, unit="share",
+        YearPath.of({2022: 0.60, 2030: 0.90, 2040: 1.0}), lo=0.0, hi=1.0, unit="share",
         doc="share of bus pkm driven electric (at bus_kwh_pkm x the grid factor)",
         source="MOT: new-energy buses about three quarters of urban buses by 2022, some of them hybrids "
         "(0.60 battery-electric assumed); full electrification by 2040 (assumption)")
