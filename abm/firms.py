@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from abm.draws import attribute_stream
 from abm.households import draw_workplaces, dwellings
 from abm.kernels.choice import choose_locations, draw_gumbel, sample_candidates
 from abm.population import BRANCHES, INDUSTRY_BRANCHES, SECTORS
@@ -29,7 +30,7 @@ class FirmLocations(Process):
     name = "firms"
     reads = ("config", "year", "tick", "built", "neighbourhood", "blocks", "target_households",
              "grid.floor_commercial", "grid.floor_industrial", "grid.floor_residential", "grid.rent", "grid.subcentre")
-    writes = ("rng", "firms", "households", "jobs_unplaced", "jobs_closed", "grid.floor_commercial",
+    writes = ("rng", "draws", "firms", "households", "jobs_unplaced", "jobs_closed", "grid.floor_commercial",
               "grid.floor_industrial")
 
     def seed(self, state: CityState) -> None:
@@ -70,14 +71,15 @@ def _draw_firms(state: CityState, jobs_needed: int, sector: int) -> tuple[np.nda
     sigma = 1.0
     mu = np.log(p.firm_size_mean) - sigma**2 / 2
     n_guess = int(jobs_needed / p.firm_size_mean * 1.5) + 4
-    sizes = np.maximum(1, np.rint(state.rng.lognormal(mu, sigma, n_guess))).astype(np.int32)
+    sizes = np.maximum(1, np.rint(attribute_stream(state, "firm_size", sector).lognormal(mu, sigma, n_guess)))
+    sizes = sizes.astype(np.int32)
     cum = np.cumsum(sizes)
     n = int(np.searchsorted(cum, jobs_needed)) + 1
     sizes = sizes[:n]
     sizes[-1] -= max(0, int(sizes.sum()) - jobs_needed)
     sizes = sizes[sizes > 0]
     path = p.va_per_job_services_cny if sector == SECTORS["services"] else p.va_per_job_industry_cny
-    va = path.at(state.year) * state.rng.lognormal(-0.08, 0.4, len(sizes))
+    va = path.at(state.year) * attribute_stream(state, "firm_value_added", sector).lognormal(-0.08, 0.4, len(sizes))
     return sizes, va.astype(np.float32), _draw_branches(state, sector, len(sizes))
 
 
@@ -92,7 +94,7 @@ def _draw_branches(state: CityState, sector: int, n: int) -> np.ndarray:
     shares = state.config.population.industry_branch_shares(state.year)
     codes = np.array([BRANCHES[b] for b in INDUSTRY_BRANCHES], np.int8)
     cum = np.cumsum([shares[b] for b in INDUSTRY_BRANCHES])
-    pick = np.searchsorted(cum / cum[-1], state.rng.random(n), side="right")
+    pick = np.searchsorted(cum / cum[-1], attribute_stream(state, "firm_branch", sector).random(n), side="right")
     return codes[np.minimum(pick, len(codes) - 1)]
 
 
@@ -144,11 +146,23 @@ def seed_firms(state: CityState) -> None:
     p = state.config.population
     expected_households = dwellings(state, state.built).sum() * (1 - state.config.development.target_vacancy)
     jobs_needed = expected_households * p.jobs_per_household
-    _top_up_job_floor(state, jobs_needed)
-    step_firms(state, jobs_target=jobs_needed, relocate=False)
+    slack = SEED_FLOOR_SLACK
+    for _ in range(SEED_ROUNDS):  # lumpy firm sizes leave room in fragments: add floor until all fit
+        _top_up_job_floor(state, jobs_needed, slack)
+        step_firms(state, jobs_target=jobs_needed, relocate=False)
+        if state.jobs_unplaced <= SEED_UNPLACED_TOLERANCE * jobs_needed:
+            break
+        slack *= 1.0 + state.jobs_unplaced / jobs_needed
 
 
-def _top_up_job_floor(state: CityState, jobs_needed: float) -> None:
+#: Seeded job floor is this much more than the jobs need (room for lumpy firm sizes) ...
+SEED_FLOOR_SLACK = 1.15
+#: ... and is raised, up to this many rounds, until no more than this share of the start jobs is left
+#: without a site (a start year with jobs missing would jump at tick 1, when they find floor).
+SEED_ROUNDS, SEED_UNPLACED_TOLERANCE = 6, 0.005
+
+
+def _top_up_job_floor(state: CityState, jobs_needed: float, slack: float) -> None:
     """Scale up the seeded non-residential floor where the region has too little for its jobs."""
     p = state.config.population
     g = state.grid
@@ -157,7 +171,7 @@ def _top_up_job_floor(state: CityState, jobs_needed: float) -> None:
     for layer, m2, sector_share in ((g.floor_commercial, p.m2_per_job_services, share),
                                     (g.floor_industrial, p.m2_per_job_industry, 1 - share)):
         floor = layer.ravel()
-        need_m2 = jobs_needed * sector_share * m2 * 1.15  # room for lumpy firm sizes
+        need_m2 = jobs_needed * sector_share * m2 * slack
         have = float(floor[built].sum())
         if have <= 0:
             floor[built] = g.floor_residential.ravel()[built] * 0.25

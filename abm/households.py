@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from abm.draws import attribute_stream
 from abm.kernels.choice import choose_locations, draw_gumbel, sample_candidates
 from abm.process import Process
 
@@ -25,7 +26,7 @@ class HouseholdMoves(Process):
     name = "households"
     reads = ("config", "year", "tick", "firms", "built", "neighbourhood", "blocks", "transit_access",
              "carbon_params", "grid.floor_residential", "grid.rent")
-    writes = ("rng", "households", "households_per_cell", "target_households", "unhoused", "arrivals", "leavers")
+    writes = ("rng", "draws", "households", "households_per_cell", "target_households", "unhoused", "arrivals", "leavers")
 
     def seed(self, state: CityState) -> None:
         """Fill the first year's dwellings."""
@@ -58,11 +59,10 @@ def free_dwellings(state: CityState) -> np.ndarray:
 
 def _draw_newcomers(state: CityState, n: int) -> dict[str, np.ndarray]:
     p = state.config.population
-    rng = state.rng
-    size = (1 + rng.poisson(p.household_size - 1, n)).astype(np.int16)
-    income = (p.income_median_cny * rng.lognormal(0.0, 0.6, n)).astype(np.float32)
+    size = (1 + attribute_stream(state, "household_size").poisson(p.household_size - 1, n)).astype(np.int16)
+    income = (p.income_median_cny * attribute_stream(state, "household_income").lognormal(0.0, 0.6, n)).astype(np.float32)
     car_p = np.clip(p.car_ownership * np.sqrt(income / p.income_median_cny), 0, 1)
-    car = rng.random(n) < car_p
+    car = attribute_stream(state, "household_car").random(n) < car_p
     return {"size": size, "income": income, "car": car, "work": draw_workplaces(state, n)}
 
 

@@ -46,8 +46,10 @@ the same tick rather than invent an order (a curve rising slowly compared with i
   smoothed net_new <= 0 with smoothed GDP rising, and is crossed at the first of them.
 - **States**: "crossed"; "passed_at_start" when the maximum is the first tick the quantity is
   defined (the run began after the point): ``sE`` from the centred tick of the first full window
-  (tick ``h`` of a run starting at 0), ``g``, ``dE``, ``dS`` and point 5 one tick later;
-  "not_reached" while unconfirmed (its tick, year and value are None).
+  (tick ``h`` of a series starting at 0), ``g``, ``dE``, ``dS`` and point 5 one tick later;
+  "not_reached" while unconfirmed (its tick, year and value are None). A model run feeds the
+  detector from tick 1, its first full simulated year (tick 0, the seeded stock, has no construction
+  or movers: `abm.model.UrbanModel.detect`), so its first smoothed tick is ``h + 1``.
 - ``value`` is the *smoothed* quantity at the crossing tick (the number that was maximised; for
   point 5 the smoothed net_new), because under noise it is the better estimate of the level.
 

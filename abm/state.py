@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from abm.access import BlockGrid
     from abm.carbon import CarbonAccount
     from abm.carbon_params import CarbonParameters, CarbonYear
+    from abm.draws import AttributeDraws
     from abm.government import YearRules
     from abm.land_carbon import SinkAccount
     from abm.neighbourhood import LandLedger, Neighbourhood
@@ -41,6 +42,9 @@ class CityState:
     config: Scenario | None = None
     carbon_params: CarbonParameters | None = None
     rng: np.random.Generator | None = None
+    # Agents' own attributes (firm size, value added, branch; household size, income, car) come from keyed
+    # streams (abm.draws): scenarios that differ in policy draw the same agents (common random numbers).
+    draws: AttributeDraws | None = None
     tick: int = 0
     year: int = 0
     households: Households = field(default_factory=Households.empty)

@@ -87,7 +87,7 @@ def test_at_year_assembles_every_step():
     assert y.electric_kwh_pkm == pytest.approx((0.0, 0.012, 0.95 * 0.08, 0.05, 0.325 * 0.1))
     assert y.speed_kmh == (10.0, 18.0, 15.0, 35.0, 25.0) and y.nest_lambda == (0.6, 0.35)
     assert y.trips_per_person == pytest.approx((2 * 0.2 * 190, 365 * 0.65, 365 * 0.3))
-    assert y.freight_tkm_per_cny == (0.028, 0.14) and y.freight_g_per_tkm == pytest.approx(25.8)
+    assert y.freight_tkm_per_cny == (0.028, 0.14) and y.freight_g_per_tkm == pytest.approx((50.5 + 35.8) / 2)
     assert y.wait_min == (0.0, 0.0, 6.0, 4.0, 5.0) and y.density_effect == (0.7, 0.0, 0.0, 0.0, -0.8)
     assert (y.circuity, y.workdays_per_year, y.commuters_per_person) == (1.3, 250.0, 0.52)
 

@@ -84,3 +84,12 @@ def test_registry_refuses_a_second_source_of_the_same_name():
         register_source(Impostor)
     with pytest.raises(KeyError, match="choose from"):
         source("no such source")
+
+
+def test_shipped_sources_have_colours_of_their_own():
+    """A chart tells the sources apart: no two share a colour, and none takes the sink's or the net's."""
+    from matplotlib.colors import to_hex
+
+    colours = [s.colour.lower() for s in emission_sources()]
+    assert len(set(colours)) == len(colours), colours
+    assert not {to_hex("tab:green"), to_hex("tab:gray")} & set(colours)  # sink and net lines (abm.plots)

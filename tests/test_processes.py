@@ -80,7 +80,8 @@ class Recorder:
 
 @pytest.fixture(scope="module")
 def recorded(request):
-    """Three runs (polycentric plan, sprawl, compact) of 6 ticks with every phase checked."""
+    """Three runs (polycentric plan, sprawl growing fast enough to need new industrial floor, compact) of 6
+    ticks with every phase checked."""
     recorder = Recorder()
     patch = pytest.MonkeyPatch()
 
@@ -95,7 +96,7 @@ def recorded(request):
     models = []
     try:
         # the last city shrinks from 2023: firms close and their workers change jobs
-        for quantity, growth in (({}, 0.03), ({"growth_boundary": "none", "land_quota_cells": 200}, 0.03),
+        for quantity, growth in (({}, 0.03), ({"growth_boundary": "none", "land_quota_cells": 200}, 0.08),
                                  ({"boundary_radius_km": 2.0}, {2020: 0.03, 2023: -0.08})):
             raw = {"run": {"start_year": 2020}, "region": REGION, "policy": {**POLICY, "quantity": quantity},
                    "population": {"growth_rate": growth}}

@@ -188,7 +188,7 @@ def test_freight_by_hand_and_its_declining_path():
     acc = account_carbon(grid, Households.empty(), firms, p, year=2021, tick=0,
                          transit_dist_km=np.zeros((2, 2), np.float32))
     assert acc.freight_tkm == pytest.approx(196_000.0)
-    assert acc.emissions_freight_t == pytest.approx(196_000 * 41.25 / 1e6)
+    assert acc.emissions_freight_t == pytest.approx(196_000 * 69.0 / 1e6)
     assert acc.emissions_cell_t[1, 1] == 0.0  # the firm outside the area counts nothing
     path = [p.at_year(y).freight_g_per_tkm for y in (2021, 2030, 2040, 2060)]
     assert path == sorted(path, reverse=True) and path[-1] < 0.3 * path[0]

@@ -99,6 +99,7 @@ NOT_LEVERS: dict[str, str] = {
     "carbon.students_per_person": "travel behaviour", "carbon.school_days_per_year": "travel behaviour",
     "carbon.*_trips_per_person_day": "travel behaviour", "carbon.circuity": "the street network",
     "carbon.decay_*": "travel behaviour", "carbon.leisure_green_share": "travel behaviour",
+    "carbon.car_km_beyond_region": "travel behaviour (trips leaving the region)", "carbon.car_occupancy": "travel behaviour",
     "carbon.speed_*": "travel speeds", "carbon.road_speedup": "travel speeds", "carbon.access_walk_kmh": "travel speeds",
     "carbon.bus_walk_km": "the bus network", "carbon.metro_station_spacing_km": "the metro network (travel model)", "carbon.wait_*": "service levels", "carbon.car_terminal_min": "travel times",
     "carbon.mode_beta_per_min": "mode choice (calibrated)", "carbon.nest_lambda_*": "mode choice (calibrated)",

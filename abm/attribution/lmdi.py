@@ -91,8 +91,11 @@ DERIVED: dict[str, Callable[[Mapping[str, float], Mapping[str, float] | None], f
 
 
 def log_mean(a: float, b: float) -> float:
-    """L(a, b) = (a - b) / (ln a - ln b), and a when a == b (both > 0)."""
-    return a if a == b else (a - b) / (math.log(a) - math.log(b))
+    """L(a, b) = (a - b) / (ln a - ln b), and its limit (a + b) / 2 when a and b agree to float rounding
+    (both > 0): a and b a bit apart have ln a == ln b, and the quotient would divide by zero."""
+    if abs(a - b) <= 1e-9 * max(abs(a), abs(b)):
+        return 0.5 * (a + b)
+    return (a - b) / (math.log(a) - math.log(b))
 
 
 def source_columns(columns: Sequence[str]) -> list[str]:

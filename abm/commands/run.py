@@ -87,6 +87,7 @@ def summary(result, out: Path) -> str:
             f"  sink            {first.sink_t / 1e3:>12,.0f} -> {last.sink_t / 1e3:,.0f} ktCO2/yr",
             f"  carbon intensity {first.carbon_intensity_t_per_gdp:>11.3f} -> {last.carbon_intensity_t_per_gdp:.3f} tCO2 per 10k CNY",
         ]
+    lines += reference_lines(ts)
     lines.append("  carbon inflection points:")
     for e in result.events:
         lines.append(f"    {e['id']}. {e['name']:<34} {_when(e)}")
@@ -94,6 +95,23 @@ def summary(result, out: Path) -> str:
         lines.append(f"  {e['name'] + ' (emissions <= sink)':<39} {_when(e)}")
     lines.append(f"  outputs in {out}/: {', '.join(result.files)}")
     return "\n".join(lines)
+
+
+def reference_lines(ts) -> list[str]:
+    """The first full year's figures against the published bands of the reference table (or why not)."""
+    from abm.reference import compare
+
+    if len(ts) < 2 or "emissions_total_t" not in ts:
+        return []
+    row = ts.iloc[1]
+    try:
+        checks = compare(row.to_dict())
+    except FileNotFoundError as err:
+        return [f"  reference bands: not compared ({err})"]
+    inside = sum(c.inside for c in checks)
+    lines = [f"  {int(row.year)} (first full year) against published city bands: {inside} of {len(checks)} inside "
+             "(direct sources; see abm/reference.py)"]
+    return lines + [f"    {c.line()}" for c in checks]
 
 
 def _when(e: dict) -> str:

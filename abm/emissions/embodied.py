@@ -108,7 +108,7 @@ class EmbodiedCarbon(EmissionSource):
     name = "embodied"
     label_en = "embodied (construction)"
     label_zh = "建材与施工隐含碳"
-    colour = "#7f7f7f"
+    colour = "#e377c2"
     reads = ("construction_cells", "construction_m2", "demolished_m2", "converted_cells", "grid.valid",
              "grid.floor_residential", "grid.floor_commercial", "grid.floor_industrial", "carbon_year")
 

@@ -57,7 +57,7 @@ class Freight(EmissionSource):
     name = "freight"
     label_en = "freight"
     label_zh = "货运交通"
-    colour = "#bcbd22"
+    colour = "#17becf"
     reads = ("firms", "grid.valid", "tick", "carbon_year", "firm_growth_scale")
 
     def run_one_step(self, state, year: int) -> SourceEmissions:

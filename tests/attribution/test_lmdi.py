@@ -82,3 +82,10 @@ def test_a_missing_column_leaves_its_step_to_the_next_factor():
     d = by_factor(lmdi(r0, r1, sources=["emissions_buildings_t"]))
     assert set(d) == {"population", "carbon factor"}
     assert sum(d.values()) == pytest.approx(400.0)
+
+
+def test_log_mean_of_values_a_rounding_apart():
+    """96318.46593060184 and ...187 have the same float logarithm: the limit, not a division by zero."""
+    a, b = 96318.46593060184, 96318.46593060187
+    assert log_mean(a, b) == pytest.approx(a, rel=1e-15)
+    assert log_mean(2.0, 2.0) == 2.0 and log_mean(1.0, math.e) == pytest.approx(math.e - 1.0)
