@@ -27,6 +27,7 @@ empty still get a first small project, so the urban area follows a quota path se
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -45,9 +46,10 @@ class Development(Process):
 
     name = "development"
     reads = ("config", "year", "rules", "neighbourhood", "blocks", "road_km", "centre_km", "target_households",
-             "carbon_params", "households_per_cell", "grid.valid", "grid.slope", "grid.subcentre")
+             "carbon_params", "households_per_cell", "grid.valid", "grid.slope", "grid.subcentre", "grid.excluded",
+             "grid.growth_boundary", "grid.red_line", "grid.farmland")
     writes = ("rng", "built", "converted_cells", "converted_from", "construction_cells", "construction_m2",
-              "demolished_m2", "ledger", "grid.land_cover",
+              "demolished_m2", "land_slack", "ledger", "grid.land_cover",
               "grid.floor_residential", "grid.floor_commercial", "grid.floor_industrial", "grid.floor_added",
               "grid.vintage", "grid.energy_factor", "grid.retrofit", "grid.forest_age", "grid.rent",
               "grid.urban_year")
@@ -62,6 +64,31 @@ class Development(Process):
         state.ledger.note_change(state.grid.land_cover, state.blocks, state.converted_cells, state.converted_from)
 
 MIN_PROJECT_M2 = 200.0  # smaller infill is not worth a project
+
+
+@dataclass
+class LandSlack:
+    """How hard the total-quantity levers pressed this year (time-series columns, `to_row`).
+
+    ``quota_bound``: greenfield demand was left when the year's quota of new urban cells ran out;
+    ``land_bound``: it was left with quota to spare, because no released land remained (boundary, lines,
+    green reserve). ``refused_*_cells``: of the cells developers would have converted first had no line
+    been drawn (their score without the random taste, as many as they converted plus the shortfall), how
+    many the growth boundary, the ecological red line, permanent basic farmland or the green reserve refused.
+    """
+
+    quota_released_cells: int = 0
+    quota_unused_cells: int = 0
+    greenfield_shortfall_m2: float = 0.0
+    quota_bound: bool = False
+    land_bound: bool = False
+    refused_boundary_cells: int = 0
+    refused_red_line_cells: int = 0
+    refused_farmland_cells: int = 0
+    refused_green_reserve_cells: int = 0
+
+    def to_row(self) -> dict[str, float]:
+        return {k: float(v) for k, v in self.__dict__.items()}
 
 
 def _take(order_score: np.ndarray, cells: np.ndarray, capacity: np.ndarray, need: float, max_cells: int | None = None):
@@ -123,14 +150,8 @@ class _Site:
         self.green_taken = np.zeros(len(self.green), bool)
         self.quota = rules.quota_cells
         noise = d.score_noise * self.rng.gumbel(size=len(self.green))
-        road_access = np.exp(-lay_road / d.road_decay_km)
-        self.green_score = (d.weight_neighbourhood * share + d.weight_road * road_access
-                            + d.weight_centre * np.exp(-state.centre_km[self.green] / d.centre_decay_km)
-                            - d.weight_slope * g.slope.ravel()[self.green] + noise)
-        if d.weight_edge or d.weight_local or d.weight_road_edge or d.weight_recent:
-            recent_since = max(state.year - d.recent_years, state.config.run.start_year + 1)
-            self.green_score += _cell_neighbourhood_score(g.urban & g.valid, self.green, road_access, d,
-                                                          g.urban_year, recent_since)
+        self.green_score = greenfield_score(state, self.green, share, lay_road) + noise
+        self.slack = LandSlack(quota_released_cells=int(rules.quota_cells))
         self.rent = g.rent.ravel()
         self.centre = g.subcentre.ravel() > 0
         self.road_km = lay_road
@@ -154,6 +175,13 @@ class _Site:
         chosen, m2 = _take(score, idx, self.green_cap[idx], need, max_cells=self.quota)
         self.quota -= len(chosen)
         self.green_taken[chosen] = True
+        short = need - float(m2.sum())
+        if short > MIN_PROJECT_M2:
+            self.slack.greenfield_shortfall_m2 += short
+            if self.quota <= 0:
+                self.slack.quota_bound = True
+            else:
+                self.slack.land_bound = True
         return self.green[chosen], m2
 
     def fill_quota(self):
@@ -177,6 +205,43 @@ class _Site:
         if rest > MIN_PROJECT_M2:  # quota used up: densify what is there
             parts.append(self.infill_round(rest, in_centre))
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def greenfield_score(state: CityState, cells: np.ndarray, share: np.ndarray, lay_road: np.ndarray) -> np.ndarray:
+    """Developers' pro forma score of open `cells` (without their random taste): next to the city
+    (`share`, the block's urban share), road access (`lay_road` km), nearness to a centre, flat land, and
+    the optional cell-level neighbourhood terms."""
+    g, d = state.grid, state.config.development
+    road_access = np.exp(-lay_road / d.road_decay_km)
+    score = (d.weight_neighbourhood * share + d.weight_road * road_access
+             + d.weight_centre * np.exp(-state.centre_km[cells] / d.centre_decay_km)
+             - d.weight_slope * g.slope.ravel()[cells])
+    if d.weight_edge or d.weight_local or d.weight_road_edge or d.weight_recent:
+        recent_since = max(state.year - d.recent_years, state.config.run.start_year + 1)
+        score += _cell_neighbourhood_score(g.urban & g.valid, cells, road_access, d, g.urban_year, recent_since)
+    return score
+
+
+def refusals(state: CityState, slack: LandSlack, converted: int, cap_per_cell: float) -> None:
+    """Fill the ``refused_*`` counts of `slack`: the lines' share of developers' unconstrained first choices."""
+    g, rules = state.grid, state.rules
+    k = converted + int(np.ceil(slack.greenfield_shortfall_m2 / max(cap_per_cell, 1.0)))
+    open_land = g.valid & ~g.urban & ~g.excluded & (g.land_cover != LandCover.WATER)
+    cells = np.flatnonzero(open_land.ravel())
+    share, lay_road = state.blocks.lookup(state.neighbourhood.urban_share, cells), state.road_km[cells]
+    near = (share > 0) | (lay_road < 0.3)
+    cells, share, lay_road = cells[near], share[near], lay_road[near]
+    if k <= 0 or len(cells) == 0:
+        return
+    score = greenfield_score(state, cells, share, lay_road)
+    first = cells[np.argsort(-score, kind="stable")[:k]] if k < len(cells) else cells
+    boundary = g.growth_boundary.ravel()[first]
+    red, farm = g.red_line.ravel()[first], g.farmland.ravel()[first]
+    slack.refused_boundary_cells = int(np.count_nonzero(~boundary))
+    slack.refused_red_line_cells = int(np.count_nonzero(red))
+    slack.refused_farmland_cells = int(np.count_nonzero(farm))
+    reserve = boundary & ~red & ~farm & ~rules.greenfield_ok.ravel()[first]
+    slack.refused_green_reserve_cells = int(np.count_nonzero(reserve))
 
 
 def step_development(state: CityState) -> None:
@@ -237,7 +302,16 @@ def step_development(state: CityState) -> None:
         add(cells, res=m2)
 
     _apply(state, projects)
+    state.land_slack = _record_slack(state, site)
     _update_rents(state)
+
+
+def _record_slack(state: CityState, site: _Site) -> LandSlack:
+    """The year's `LandSlack`: the quota left, and the lines' refusals of developers' first choices."""
+    site.slack.quota_unused_cells = max(int(site.quota), 0)
+    cap_per_cell = float(np.median(site.green_cap)) if len(site.green_cap) else float(state.grid.cell_area_m2)
+    refusals(state, site.slack, len(state.converted_cells), cap_per_cell)
+    return site.slack
 
 
 def _cell_neighbourhood_score(urban: np.ndarray, cells: np.ndarray, road_access: np.ndarray, d,

@@ -53,7 +53,7 @@ class Government(mesa.Agent, Process):
     """
 
     name = "government"
-    reads = ("config", "built", "blocks", "grid.valid", "grid.excluded", "grid.red_line", "grid.slope",
+    reads = ("config", "built", "blocks", "grid.valid", "grid.excluded", "grid.red_line", "grid.farmland", "grid.slope",
              "grid.vintage")
     writes = ("rules", "afforested_cells", "ledger", "transit_km", "transit_access", "centre_km",
               "grid.growth_boundary", "grid.subcentre", "grid.transit", "grid.land_cover", "grid.forest_age",
@@ -70,11 +70,12 @@ class Government(mesa.Agent, Process):
         self.subcentre_sites: list[tuple[int, int]] = []
         self.green_reserve = np.zeros(grid.shape, bool)
         self._apply_red_line()
+        self._apply_farmland(model.config.run.start_year if hasattr(model, "config") else 0)
         self._core_mask()
         self._transit_built = False
         self._subcentres_designated = False
         g = grid
-        self.allowed = g.valid & ~g.excluded & ~g.red_line & (g.land_cover != LandCover.WATER)
+        self.allowed = g.valid & ~g.excluded & ~g.red_line & ~g.farmland & (g.land_cover != LandCover.WATER)
         theta = np.arctan2(self._yy - self.centre[0], self._xx - self.centre[1])
         self._wedge = np.cos(6 * theta).astype(np.float32)  # six green wedges between the radial roads
         self._plan_key: tuple | None = None
@@ -143,6 +144,22 @@ class Government(mesa.Agent, Process):
             g.transit[rr, cc] = True
         g.transit &= g.valid
 
+    def _apply_farmland(self, start_year: int) -> None:
+        """Permanent basic farmland under `farmland = "prime"`: the gentlest-sloped share of today's cropland
+        outside the start year's growth boundary and red line (drawn farmland from the region is kept too)."""
+        q, g = self.policy.quantity, self.grid
+        if q.farmland != "prime":
+            return
+        inside = np.zeros(g.shape, bool)
+        if "boundary_mask" in g.metadata:
+            inside = g.metadata["boundary_mask"]
+        elif q.growth_boundary != "none":
+            inside = self._dist_km <= q.boundary_radius_km.at(start_year)
+        open_cropland = (g.land_cover == LandCover.AGRICULTURE) & g.valid & ~g.urban & ~g.red_line & ~inside
+        cropland = np.flatnonzero(open_cropland.ravel())
+        n = int(round(q.farmland_share * len(cropland)))
+        g.farmland.ravel()[cropland[np.argsort(g.slope.ravel()[cropland], kind="stable")[:n]]] = True
+
     def _boundary(self, year: int) -> np.ndarray:
         q = self.policy.quantity
         g = self.grid
@@ -162,7 +179,7 @@ class Government(mesa.Agent, Process):
         """Green wedges: the share `green_share_min` of open land inside the boundary, in angular sectors."""
         share = self.policy.structure.green_share_min.at(year)
         g = self.grid
-        open_land = boundary & ~g.urban & ~g.excluded & ~g.red_line
+        open_land = boundary & ~g.urban & ~g.excluded & ~g.red_line & ~g.farmland
         if share <= 0 or not open_land.any():
             return np.zeros(g.shape, bool)
         values = self._wedge[open_land]
@@ -189,7 +206,8 @@ class Government(mesa.Agent, Process):
             return empty
         cover = g.land_cover.ravel()
         if self._afforest_order is None:  # the works' priority list, drawn up once
-            open_land = g.valid & ((g.land_cover == LandCover.AGRICULTURE) | (g.land_cover == LandCover.GRASSLAND))
+            open_land = g.valid & ~g.farmland & ((g.land_cover == LandCover.AGRICULTURE)
+                                                 | (g.land_cover == LandCover.GRASSLAND))
             # never on land released for building: the wedges, then open land outside the boundary
             candidates = np.flatnonzero((open_land & ~self.greenfield_ok).ravel())
             priority = self._dist_km.ravel()[candidates] - 1000.0 * self.green_reserve.ravel()[candidates]

@@ -53,6 +53,7 @@ LAYERS: dict[str, LayerInfo] = {
     "slope": LayerInfo("float32", "percent", "terrain slope"),
     "excluded": LayerInfo("bool", "-", "never developable (water, protected, outside)"),
     "red_line": LayerInfo("bool", "-", "ecological red line: never built"),
+    "farmland": LayerInfo("bool", "-", "permanent basic farmland (永久基本农田): never built, never afforested"),
     "growth_boundary": LayerInfo("bool", "-", "inside the urban growth boundary (True = may grow)"),
     "roads": LayerInfo("bool", "-", "cell carries a road"),
     "transit": LayerInfo("bool", "-", "cell has a transit stop or line"),

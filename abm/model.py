@@ -21,7 +21,7 @@ import numpy as np
 from abm.access import BlockGrid, distance_km, network_distances
 from abm.carbon import CarbonAccounting
 from abm.cohorts import Cohorts
-from abm.development import Development
+from abm.development import Development, LandSlack
 from abm.draws import AttributeDraws
 from abm.firms import FirmLocations
 from abm.government import Government
@@ -176,5 +176,6 @@ def time_series_row(state: CityState, tick: int, year: int) -> dict[str, float]:
         "mean_commute_km": carbon.commute_km_mean,
         "unhoused_households": state.unhoused,
         "new_urban_cells": int(len(state.converted_cells)),
+        **(state.land_slack or LandSlack()).to_row(),
         **{k: v for k, v in carbon.to_row().items() if k not in ("tick", "year", "commute_km_mean")},
     }

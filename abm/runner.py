@@ -17,6 +17,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from abm import outputs
+from abm.conditions import exogenous_conditions
 from abm.model import UrbanModel
 from abm.scenario import Scenario
 
@@ -60,8 +61,9 @@ def run_scenario(
         if progress:
             progress(model)
     frame = outputs.timeseries_frame(model)
-    events = [e.to_dict() for e in model.detector.events()]
-    milestones = [e.to_dict() for e in model.detector.milestones()]
+    conditions = exogenous_conditions(scenario)  # every stated year holds only on these paths
+    events = [{**e.to_dict(), "conditional_on": conditions} for e in model.detector.events()]
+    milestones = [{**e.to_dict(), "conditional_on": conditions} for e in model.detector.milestones()]
     files: list[str] = []
     if out_dir is not None:
         out = Path(out_dir)

@@ -65,6 +65,7 @@ class RegionConfig:
                                         doc="vector file of the growth boundary (replaces "
                                             "policy.quantity.growth_boundary)")
     red_line_file: str = setting("", doc="vector file of the ecological red line (added to policy.quantity.red_line)")
+    farmland_file: str = setting("", doc="vector file of permanent basic farmland (added to policy.quantity.farmland)")
     initial_far: float = setting(0.8, lo=0.05, hi=20.0,
                                  doc="data regions: floor-area ratio seeded on observed urban cells")
 
@@ -205,6 +206,14 @@ class QuantityLevers:
                                           doc="radius of each sub-centre's boundary (clusters)")
     red_line: Literal["none", "water_forest"] = setting("water_forest",
                                                         doc="water with a buffer plus steep forest are never built")
+    farmland: Literal["none", "prime"] = setting(
+        "none", doc="permanent basic farmland (永久基本农田), never built: none, or prime = the share farmland_share "
+                    "of today's cropland on the gentlest slopes, outside the start year's growth boundary (the "
+                    "three lines are drawn not to overlap)")
+    farmland_share: float = setting(
+        0.8, lo=0.0, hi=1.0, unit="share",
+        doc="share of cropland designated permanent basic farmland under farmland = prime (China: 1.546 of "
+            "1.918 billion mu, 0.81; Third National Land Survey and the 2022 three-zones-three-lines delimitation)")
     land_quota_cells: YearPath = setting(_path(150.0), lo=0.0, hi=1e9, unit="cells/yr",
                                          doc="new urban cells the government releases per year")
 

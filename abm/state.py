@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from abm.access import BlockGrid
     from abm.carbon import CarbonAccount
     from abm.carbon_params import CarbonParameters, CarbonYear
+    from abm.development import LandSlack
     from abm.draws import AttributeDraws
     from abm.government import YearRules
     from abm.land_carbon import SinkAccount
@@ -67,6 +68,7 @@ class CityState:
     households_per_cell: np.ndarray | None = None
     target_households: float = 0.0
     unhoused: int = 0
+    land_slack: LandSlack | None = None          # how hard the quantity levers pressed this tick (development)
     arrivals: int = 0
     leavers: int = 0
     jobs_unplaced: int = 0

@@ -29,7 +29,8 @@ def differing(a: str, b: str) -> set[str]:
     return {k for k in ra.keys() | rb.keys() if ra.get(k) != rb.get(k)}
 
 
-@pytest.mark.parametrize("form", ["compact", "polycentric", "sprawl", "natural_development", "ecological_protection"])
+@pytest.mark.parametrize("form", ["compact", "polycentric", "sprawl", "natural_development", "ecological_protection",
+                                  "farmland_protection"])
 def test_shipped_forms_differ_from_baseline_in_spatial_levers_only(form):
     diff = differing("baseline", form)
     assert diff, f"{form} does not differ from baseline"

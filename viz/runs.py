@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from abm.conditions import exogenous_conditions
 from abm.inflection import CROSSED, NOT_REACHED, PASSED_AT_START, InflectionEvent
 from abm.model import UrbanModel
 from abm.scenario import Scenario
@@ -82,12 +83,14 @@ class Run:
             self.log.append((e.id, describe_event(e, self.start_year)))
 
     def events(self) -> list[dict[str, Any]]:
-        """The five inflection points as they stand now."""
-        return [e.to_dict() for e in self.model.detector.events()]
+        """The five inflection points as they stand now, with the exogenous paths they hold on (as events.json)."""
+        conditions = exogenous_conditions(self.scenario)
+        return [{**e.to_dict(), "conditional_on": conditions} for e in self.model.detector.events()]
 
     def milestones(self) -> list[dict[str, Any]]:
         """The milestones beside them (the net-zero year) as they stand now."""
-        return [e.to_dict() for e in self.model.detector.milestones()]
+        conditions = exogenous_conditions(self.scenario)
+        return [{**e.to_dict(), "conditional_on": conditions} for e in self.model.detector.milestones()]
 
     def timeseries(self) -> dict[str, list[float]]:
         """The time series so far as {column: values}, the shape the charts read (a DataFrame works too)."""

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from abm.conditions import exogenous_conditions
 from abm.errors import ConfigError
 from abm.scenario import Scenario, load_scenario
 from viz import levers
@@ -381,6 +382,11 @@ def build_frame(runs: list[Run], layer: str, scales: dict[str, float], version: 
     for run in runs:
         prefix = f"{run.side}: " if len(runs) > 1 else ""
         lines += [prefix + line for _, line in run.log]
+    summaries = [summary(r) for r in runs] + [conditions_line(r) for r in runs]
     return Frame(version, first.tick, first.model.year, first.end_tick, first.start_year,
-                 map_views(runs, layer, scales), tuple(chart_list), tuple(lines), tuple(summary(r) for r in runs),
-                 layer)
+                 map_views(runs, layer, scales), tuple(chart_list), tuple(lines), tuple(summaries), layer)
+
+
+def conditions_line(run: Run) -> str:
+    """What the run's inflection years hold on: its exogenous paths (the years move with them)."""
+    return f"{run.label}: inflection years hold on " + "; ".join(exogenous_conditions(run.scenario))

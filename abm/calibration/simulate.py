@@ -82,9 +82,9 @@ class Inputs:
 
     @property
     def allowed(self) -> np.ndarray:
-        """Where anything may be built: valid, not excluded, not red line (the null models' candidates)."""
+        """Where anything may be built: valid, not excluded, not red line or farmland (the null models' candidates)."""
         g = self.grid
-        return g.valid & ~g.excluded & ~g.red_line
+        return g.valid & ~g.excluded & ~g.red_line & ~g.farmland
 
     def roads_year(self, year: int) -> int | None:
         """Year of the roads map in force in `year`: the start roads until the schedule switches them."""

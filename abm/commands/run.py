@@ -72,6 +72,7 @@ def main(args: argparse.Namespace) -> int:
 
 def summary(result, out: Path) -> str:
     """A planner-readable summary of a finished run."""
+
     ts = result.timeseries
     first, last = ts.iloc[0], ts.iloc[-1]
     lines = [
@@ -88,11 +89,14 @@ def summary(result, out: Path) -> str:
             f"  carbon intensity {first.carbon_intensity_t_per_gdp:>11.3f} -> {last.carbon_intensity_t_per_gdp:.3f} tCO2 per 10k CNY",
         ]
     lines += reference_lines(ts)
-    lines.append("  carbon inflection points:")
+    lines.append("  carbon inflection points (conditional on the exogenous paths below):")
     for e in result.events:
         lines.append(f"    {e['id']}. {e['name']:<34} {_when(e)}")
     for e in result.milestones:
         lines.append(f"  {e['name'] + ' (emissions <= sink)':<39} {_when(e)}")
+    conditions = next((e["conditional_on"] for e in [*result.events, *result.milestones] if "conditional_on" in e), None)
+    if conditions:
+        lines.append("  conditional on: " + "; ".join(conditions))
     lines.append(f"  outputs in {out}/: {', '.join(result.files)}")
     return "\n".join(lines)
 

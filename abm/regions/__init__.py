@@ -60,16 +60,17 @@ def build_region(scenario: Scenario) -> LandGrid:
 
             grid, _ = geotiff_region(path, year=year, cell_size_m=r.cell_size_m)
         seed_floor_space(grid, r.initial_far, scenario.run.start_year)
-    for name, layer in (("growth_boundary_file", "growth_boundary"), ("red_line_file", "red_line")):
+    for name, layer in (("growth_boundary_file", "growth_boundary"), ("red_line_file", "red_line"),
+                        ("farmland_file", "farmland")):
         file = getattr(r, name)
         if file:
             from abm.io.geotiff import rasterize_vector
 
             mask = rasterize_vector(resolve_data_path(file, scenario.source, f"region.{name}"), grid).astype(bool)
-            if layer == "red_line":
-                grid.red_line |= mask
-            else:
+            if layer == "growth_boundary":
                 grid.metadata["boundary_mask"] = mask
+            else:  # protected lines: drawn ones add to the policy's
+                getattr(grid, layer)[...] |= mask & grid.valid
     return grid
 
 
