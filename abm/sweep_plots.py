@@ -1,5 +1,5 @@
 """Figures for a sweep folder: when each policy crosses the inflection points, emission fans,
-emissions by source, and emissions against land take. Drawn with matplotlib's Agg backend and
+emissions by source, emissions against land take, and (for a sobol sweep) what drives each result. Drawn with matplotlib's Agg backend and
 written atomically.
 
 The figures read only the summary (one row per run) and, for the fans and the sources, the year and
@@ -263,6 +263,52 @@ def plot_emissions_vs_area(summary: pd.DataFrame, path: str | Path, scenarios: l
     return _save(fig, path)
 
 
+SENSITIVITY_LABELS = {**{f"year_{p}": f"{p}. {name}" for p, name in POINT_NAMES.items()},
+                      "peak_emissions_year": "carbon peak year (raw)", "cumulative_emissions_t": "cumulative CO2"}
+
+
+def plot_sensitivity(table: pd.DataFrame, path: str | Path, title: str = "") -> Path:
+    """Total Sobol index (bar) and first-order index (dot) of each axis, one panel per metric, a colour per
+    scenario; whiskers are the 95% confidence half-widths of ST."""
+    metrics = list(dict.fromkeys(table["metric"]))
+    scenarios = list(dict.fromkeys(table["scenario"]))
+    factors = list(dict.fromkeys(table["factor"]))
+    colours = _colours(scenarios)
+    fig, axes = new_figure(nrows=1, ncols=len(metrics), figsize=(3.2 * len(metrics), 0.5 * len(factors) + 1.8),
+                           squeeze=False, sharey=True)
+    height = 0.8 / max(len(scenarios), 1)
+    for ax, metric in zip(axes[0], metrics):
+        for j, name in enumerate(scenarios):
+            rows = table[(table["metric"] == metric) & (table["scenario"] == name)].set_index("factor")
+            y = np.arange(len(factors)) + j * height
+            st = rows.reindex(factors)
+            ax.barh(y, st["ST"].fillna(0), height=height, xerr=st["ST_conf"].fillna(0), color=colours[name],
+                    alpha=0.7, label=name)
+            ax.plot(st["S1"], y, "k.", ms=4)
+        ax.set_title(SENSITIVITY_LABELS.get(metric, metric), fontsize=9)
+        ax.set_xlim(0, 1.05)
+        ax.set_xlabel("total index ST (dot: S1)", fontsize=8)
+    axes[0][0].set_yticks(np.arange(len(factors)) + 0.4 - height / 2, factors, fontsize=8)
+    axes[0][-1].legend(fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return _save(fig, Path(path))
+
+
+def write_sensitivity(summary: pd.DataFrame, figs: Path, name: str) -> list[Path]:
+    """sensitivity.csv (every index) and sensitivity.png for a sobol sweep; nothing for other sweeps."""
+    from abm.atomic import atomic_write_text
+    from abm.sweeps.sensitivity import sobol_table
+
+    table = sobol_table(summary, summary.attrs.get("sweep", {}))
+    if table.empty:
+        return []
+    atomic_write_text(figs / "sensitivity.csv", table.to_csv(index=False, float_format="%.4g"))
+    return [figs / "sensitivity.csv",
+            plot_sensitivity(table, figs / "sensitivity.png",
+                             f"{name}: what drives each inflection year and the cumulative emissions (Sobol)")]
+
+
 def write_report(out_dir: str | Path, fig_dir: str | Path | None = None) -> list[Path]:
     """Write the sweep's figures (and inflection_years.csv) into `fig_dir` (default out_dir/report).
 
@@ -296,4 +342,4 @@ def write_report(out_dir: str | Path, fig_dir: str | Path | None = None) -> list
     table = inflection_table(summary, order)
     atomic_write_text(figs / "inflection_years.csv", table.to_csv(index=False, float_format="%.4g"))
     written.append(figs / "inflection_years.csv")
-    return written
+    return written + write_sensitivity(summary, figs, name)

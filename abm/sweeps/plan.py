@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from abm.errors import ConfigError
-from abm.scenario import scenario_from_dict, set_dotted
+from abm.scenario import Scenario, scenario_from_dict, set_dotted
 from abm.sweeps.spec import SweepSpec
 
 __all__ = ["PlannedRun", "plan_runs", "run_id_of", "canonical_json"]
@@ -56,6 +56,32 @@ def run_id_of(resolved: dict[str, Any], seed: int) -> str:
     return hashlib.sha256(canonical_json({"scenario": resolved, "seed": int(seed)}).encode()).hexdigest()[:16]
 
 
+def own_value(raw: dict[str, Any], scenario: Scenario, key: str) -> Any:
+    """The scenario's own value at dotted `key` as the file would write it: from the resolved dict, else (a
+    [carbon] factor the scenario leaves at its default) from the carbon parameters."""
+    node: Any = raw
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            node = None
+            break
+        node = node[part]
+    if node is None and key.startswith("carbon."):
+        node = getattr(scenario.carbon_parameters(), key.removeprefix("carbon."), None)
+    if hasattr(node, "to_toml_value"):
+        node = node.to_toml_value()
+    return node
+
+
+def scaled(value: Any, factor: float, key: str) -> Any:
+    """`value` (a number or a {year: number} path) times `factor`."""
+    if isinstance(value, dict):
+        return {year: float(v) * factor for year, v in value.items()}
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value) * factor
+    raise ConfigError(f"axes.{key}", f"scale = true needs a number or a year path, the scenario has {value!r}",
+                      "use scale on a numeric field such as population.growth_rate")
+
+
 def plan_runs(spec: SweepSpec) -> list[PlannedRun]:
     """Every run of the sweep, scenario by scenario, point by point, seed by seed (duplicates included)."""
     points = spec.points()
@@ -69,7 +95,10 @@ def plan_runs(spec: SweepSpec) -> list[PlannedRun]:
             error = ""
             try:
                 for axis in spec.axes:
-                    set_dotted(raw, axis.apply_key, point[axis.key])
+                    value = point[axis.key]
+                    if axis.scale:
+                        value = scaled(own_value(raw, scenario, axis.apply_key), value, axis.key)
+                    set_dotted(raw, axis.apply_key, value)
                 resolved = scenario_from_dict(raw, source=scenario.source).to_dict()
             except ConfigError as err:
                 resolved, error = None, f"ConfigError: {err}"

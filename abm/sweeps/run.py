@@ -134,6 +134,7 @@ def summarise_run(ts: pd.DataFrame, events: list[dict[str, Any]]) -> dict[str, A
     out["final_urban_area_km2"] = float(last["urban_area_km2"])
     out["final_density_persons_per_ha"] = float(last["mean_density_persons_per_ha"])
     out["final_carbon_intensity_t_per_gdp"] = float(last["carbon_intensity_t_per_gdp"])
+    out["final_year"] = int(last["year"])  # the horizon: a point not reached is censored beyond it
     return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in out.items()}
 
 

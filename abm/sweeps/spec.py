@@ -55,6 +55,7 @@ class Axis:
     num: int | None = None                 # grid: points from lo to hi
     integer: bool = False                  # round to integers (inferred from an integer field)
     log: bool = False                      # spaced / sampled evenly in log
+    scale: bool = False                    # the value multiplies the scenario's own number or year path
 
     @property
     def apply_key(self) -> str:
@@ -91,7 +92,7 @@ class Axis:
         out: dict[str, Any] = {"key": self.key, "min": self.lo, "max": self.hi}
         if self.num is not None:
             out["num"] = self.num
-        return out | {"integer": self.integer, "log": self.log}
+        return out | {"integer": self.integer, "log": self.log, "scale": self.scale}
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,9 @@ class AxisRange:
     num: int | None = setting(None, lo=2, example="5", doc="grid: evenly spaced points, both ends included")
     integer: bool = setting(False, doc="draw integers (inferred when the field is an integer)")
     log: bool = setting(False, doc="space or sample evenly in log (needs min > 0)")
+    scale: bool = setting(False, doc="the value is a factor on the scenario's own number or year path (every "
+                                     "year's value times it): how exogenous paths such as population.growth_rate "
+                                     "or carbon.grid_factor_kg_per_kwh are varied as a whole")
 
 
 def _scenario_entries(raw: Any, where: str) -> tuple[str | Path | Scenario, ...]:
@@ -362,7 +366,9 @@ def _range_axis(key: str, rng: AxisRange, where: str) -> Axis:
         raise ConfigError(f"{where}.min", "a log axis needs min > 0", "use a positive min or log = false")
     if rng.integer and math.floor(hi) < math.ceil(lo):
         raise ConfigError(where, f"no integer lies in [{lo:g}, {hi:g}]", "widen the range")
-    return Axis(key, lo=lo, hi=hi, num=rng.num, integer=rng.integer, log=rng.log)
+    if rng.scale and rng.integer:
+        raise ConfigError(f"{where}.scale", "a scale factor is not an integer", "drop integer = true")
+    return Axis(key, lo=lo, hi=hi, num=rng.num, integer=rng.integer, log=rng.log, scale=rng.scale)
 
 
 def _check_sampling(sampling: SamplingConfig, axes: tuple[Axis, ...]) -> None:

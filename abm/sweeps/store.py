@@ -38,7 +38,7 @@ __all__ = ["load_sweep", "load_timeseries", "rebuild_summary", "finished_runs", 
 POINTS = (1, 2, 3, 4, 5)
 #: The summary values of a run besides the inflection points (abm.sweeps.run.summarise_run).
 METRICS = ("cumulative_emissions_t", "peak_emissions_t", "peak_emissions_year", "final_urban_area_km2",
-           "final_density_persons_per_ha", "final_carbon_intensity_t_per_gdp")
+           "final_density_persons_per_ha", "final_carbon_intensity_t_per_gdp", "final_year")
 
 
 def _partition(name: str) -> str:
