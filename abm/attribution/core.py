@@ -38,7 +38,7 @@ from abm.attribution.factors import (FACTORS, Comparison, Player, coalition_scen
                                      players_for)
 from abm.attribution.lmdi import lmdi
 from abm.attribution.metrics import CENSOR, RunMetrics, censored_values, metric_names, run_metrics
-from abm.attribution.shapley import shapley_values
+from abm.attribution.shapley import permutation_orders, prefix_masks, sampled_shapley_values, shapley_values
 from abm.errors import ConfigError
 from abm.executors import SizedIterable, map_tasks
 from abm.scenario import Scenario, load_scenario, scenario_from_dict
@@ -68,6 +68,12 @@ class AttributionResult:
     coalitions: pd.DataFrame
     lmdi: pd.DataFrame
     runs: int                      # distinct runs made
+    permutations: int | None = None  # None: exact over every coalition; K: sampled over K orders
+
+    @property
+    def method(self) -> str:
+        """'exact Shapley' or 'Shapley sampled over K orders' (for tables and titles)."""
+        return "exact Shapley" if self.permutations is None else f"Shapley sampled over {self.permutations} orders"
 
 
 def simulate(scenario: Scenario) -> RunMetrics:
@@ -103,13 +109,18 @@ def attribute(a: Scenario | str | Path, b: Scenario | str | Path, *, seeds: int 
               ticks: int | None = None, workers: int | None = None, scheduler: Any = None,
               factors: Sequence[str] | None = None, metrics: Sequence[str] | None = None, censor: str = "horizon",
               lmdi_years: tuple[int, int] | None = None, evaluate: Evaluate | None = None,
-              progress: Callable[[int, int], None] | None = None) -> AttributionResult:
+              progress: Callable[[int, int], None] | None = None,
+              permutations: int | None = None) -> AttributionResult:
     """Decompose B - A exactly (Shapley) into the factors, per metric and per seed; LMDI of A and B beside.
 
     `seeds`: a count (seeds 0 .. n-1) or a list (default: A's run.seed). `ticks` overrides both
     scenarios' run length. `factors`: factor names, ``+`` joining those decomposed together (the others
     that differ become ``rest``). `censor`: "horizon" or "nan" (abm.attribution.metrics). `evaluate`
     replaces the simulator (a toy model: Scenario -> RunMetrics). `progress(done, total)` after each run.
+    `permutations`: None for the exact values over all 2**n coalitions; a number K for values sampled over
+    K orders of the factors (antithetic pairs, the same orders for every seed), which run only the
+    coalitions those orders pass through (at most K x (n - 1) + 2 per seed): the contributions still add
+    up to B - A exactly, and a factor without interactions gets its exact value.
     """
     a, b = _as_scenario(a), _as_scenario(b)
     if ticks is not None and ticks < 1:
@@ -120,6 +131,8 @@ def attribute(a: Scenario | str | Path, b: Scenario | str | Path, *, seeds: int 
     names = tuple(metrics) if metrics is not None else metric_names()
     comparison = compare_scenarios(a, b, ticks)
     players = players_for(comparison, list(factors) if factors is not None else None)
+    if permutations is not None and permutations < 1:
+        raise ConfigError("permutations", f"must be >= 1, got {permutations}", "e.g. permutations=8, or None (exact)")
     if len(players) > MAX_PLAYERS:
         raise ConfigError("factors", f"{len(players)} factors differ: 2**{len(players)} runs per seed",
                           f"decompose some together, at most {MAX_PLAYERS} groups (e.g. --factors quantity+layout,...)")
@@ -127,21 +140,24 @@ def attribute(a: Scenario | str | Path, b: Scenario | str | Path, *, seeds: int 
     if lmdi_years is not None and not all(years[0] <= y <= years[1] for y in lmdi_years):
         raise ConfigError("lmdi_years", f"{list(lmdi_years)} are not years of the runs ({years[0]}-{years[1]})",
                           "pick two years inside")
-    plan = _plan(comparison, players, seed_list, ticks)
+    orders = None if permutations is None else permutation_orders(len(players), permutations)
+    masks = list(range(2 ** len(players))) if orders is None else prefix_masks(orders)
+    plan = _plan(comparison, players, seed_list, ticks, masks)
     results = _run_all(plan, workers, scheduler, evaluate or simulate, progress)
     coalitions = _coalition_frame(plan, results, players, names)
-    contributions = _contributions(plan, results, comparison, players, names, censor)
+    contributions = _contributions(plan, results, comparison, players, names, censor, orders)
     lmdi_frame = _lmdi_frames(plan, results, players, seed_list, a, lmdi_years)
     return AttributionResult(a.name, b.name, seed_list, years, censor, comparison, tuple(players), names,
-                             contributions, coalitions, lmdi_frame, len(results))
+                             contributions, coalitions, lmdi_frame, len(results),
+                             None if orders is None else len(orders))
 
 
-def _plan(comparison: Comparison, players: list[Player], seeds: tuple[int, ...],
-          ticks: int | None) -> dict[tuple[int, int], tuple[str, dict[str, Any]]]:
-    """(seed, mask) -> (run id, resolved scenario) for every coalition of every seed."""
+def _plan(comparison: Comparison, players: list[Player], seeds: tuple[int, ...], ticks: int | None,
+          masks: list[int]) -> dict[tuple[int, int], tuple[str, dict[str, Any]]]:
+    """(seed, mask) -> (run id, resolved scenario) for every coalition asked for, of every seed."""
     plan = {}
     for seed in seeds:
-        for mask in range(2 ** len(players)):
+        for mask in masks:
             resolved = coalition_scenario(comparison, players, mask, seed, ticks)
             plan[(seed, mask)] = (run_id_of(resolved, seed), resolved)
     return plan
@@ -176,20 +192,23 @@ def _coalition_frame(plan, results, players, names) -> pd.DataFrame:
 
 
 def _contributions(plan, results, comparison: Comparison, players: list[Player], names: tuple[str, ...],
-                   censor: str) -> pd.DataFrame:
-    """One row per seed, metric and factor (or group of factors): the Shapley values and their context."""
+                   censor: str, orders: list[tuple[int, ...]] | None = None) -> pd.DataFrame:
+    """One row per seed, metric and factor (or group of factors): the Shapley values (exact, or sampled
+    over `orders`) and their context."""
     full = 2 ** len(players) - 1
     rows = []
     for seed in sorted({s for s, _ in plan}):
-        table = [censored_values(results[plan[(seed, mask)][0]], names, censor) for mask in range(full + 1)]
-        values = np.array([t[0] for t in table])
-        censored = np.array([t[1] for t in table]).sum(axis=0)
-        phi = shapley_values(values)
+        masks = sorted(mask for s, mask in plan if s == seed)
+        table = {mask: censored_values(results[plan[(seed, mask)][0]], names, censor) for mask in masks}
+        values = {mask: np.asarray(t[0], dtype=float) for mask, t in table.items()}
+        censored = np.array([t[1] for t in table.values()]).sum(axis=0)
+        phi = (shapley_values(np.array([values[m] for m in range(full + 1)])) if orders is None
+               else sampled_shapley_values(values, orders, len(players)))
         a_m, b_m = results[plan[(seed, 0)][0]], results[plan[(seed, full)][0]]
         for j, name in enumerate(names):
-            common = {"seed": seed, "metric": name, "a_value": values[0, j], "b_value": values[full, j],
-                      "total": values[full, j] - values[0, j], "a_state": a_m.state(name),
-                      "b_state": b_m.state(name), "censored_runs": int(censored[j]), "runs": full + 1}
+            common = {"seed": seed, "metric": name, "a_value": values[0][j], "b_value": values[full][j],
+                      "total": values[full][j] - values[0][j], "a_state": a_m.state(name),
+                      "b_state": b_m.state(name), "censored_runs": int(censored[j]), "runs": len(masks)}
             for i, player in enumerate(players):
                 rows.append({**common, "factor": player.name, "group": player.group, "contribution": phi[i, j],
                              "differs": True, "fields": ";".join(player.fields)})

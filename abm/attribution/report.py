@@ -118,8 +118,9 @@ def table_text(result: AttributionResult) -> str:
     """The table: what differs, what is held, and per metric the median contribution [5%, 95%] over seeds."""
     k = len(result.players)
     seeds = ", ".join(str(s) for s in result.seeds)
-    lines = [f"Attribution of B {result.b_name!r} - A {result.a_name!r}: exact Shapley over {k} factor(s), "
-             f"{2 ** k} coalition runs per seed, {len(result.seeds)} seed(s) ({seeds}), {result.years[0]}-"
+    per_seed = len(set(result.coalitions["mask"])) if len(result.coalitions) else 2 ** k
+    lines = [f"Attribution of B {result.b_name!r} - A {result.a_name!r}: {result.method} over {k} factor(s), "
+             f"{per_seed} coalition runs per seed, {len(result.seeds)} seed(s) ({seeds}), {result.years[0]}-"
              f"{result.years[1]}, {result.runs} distinct runs", *_differences(result),
              f"Per metric: median over seeds [5%, 95%] and share of the median total; years censored: "
              f"{_censor_note(result)}"]
@@ -164,7 +165,7 @@ def plot_waterfall(result: AttributionResult, path: str | Path) -> Path:
 
         fig.legend(handles=[Patch(color=GROUP_COLOURS[g], label=g) for g in groups], loc="upper right", fontsize=8,
                    ncol=len(groups))
-    fig.suptitle(f"B {result.b_name!r} - A {result.a_name!r}: exact Shapley contributions (mean of "
+    fig.suptitle(f"B {result.b_name!r} - A {result.a_name!r}: {result.method} contributions (mean of "
                  f"{len(result.seeds)} seed(s))", fontsize=11)
     fig.tight_layout(rect=(0, 0, 1, 0.97))
     path = Path(path)

@@ -45,6 +45,10 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     from abm.executors import add_executor_arguments
 
     add_executor_arguments(parser, "local worker processes (default: all cores; 1 = in this process)")
+    parser.add_argument("--permutations", type=int, metavar="K",
+                        help="sample the Shapley values over K orders of the factors instead of running every "
+                             "coalition (at most K x (factors - 1) + 2 runs per seed; contributions still add up "
+                             "to B - A exactly); for many factors")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -64,6 +68,8 @@ def _check(args: argparse.Namespace) -> None:
         raise UserFacingError("--seed: seeds must be distinct and >= 0 (fix: e.g. --seed 1 2 3)")
     if args.ticks is not None and args.ticks < 1:
         raise UserFacingError("--ticks: must be >= 1 (fix: e.g. --ticks 48)")
+    if args.permutations is not None and args.permutations < 1:
+        raise UserFacingError("--permutations: must be >= 1 (fix: e.g. --permutations 8, or leave it out for exact)")
     if args.censor not in ("horizon", "nan"):
         raise UserFacingError(f"--censor: unknown rule {args.censor!r} (fix: --censor horizon or --censor nan)")
     if Path(args.out).exists() and not Path(args.out).is_dir():
@@ -96,7 +102,8 @@ def main(args: argparse.Namespace) -> int:
     try:
         result = attribute(*scenarios, seeds=args.seed if args.seed is not None else args.seeds, ticks=args.ticks,
                            workers=args.workers, scheduler=args.scheduler, factors=factors, censor=args.censor,
-                           lmdi_years=tuple(args.lmdi_years) if args.lmdi_years else None, progress=progress)
+                           lmdi_years=tuple(args.lmdi_years) if args.lmdi_years else None, progress=progress,
+                           permutations=args.permutations)
     except (ConfigError, DataError) as err:
         field = getattr(err, "field", "")
         flag = {"factors": "--factors", "lmdi_years": "--lmdi-years", "workers": "--workers",

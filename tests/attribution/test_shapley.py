@@ -127,3 +127,41 @@ def test_run_metrics_censor_years_at_the_horizon():
     assert (m.values["net_zero_year"], m.values["inflection_2_year"]) == (2024.0, 2024.0)
     rising = run_metrics(ts.assign(emissions_total_t=[1.0, 2.0, 3.0, 4.0]), events)
     assert (rising.values["peak_year"], rising.states["peak_year"]) == (2024.0, NOT_REACHED)
+
+
+# --- sampled Shapley values (many factors) ------------------------------------------------------------
+
+def test_sampled_values_keep_efficiency_and_are_exact_without_interactions():
+    from abm.attribution.shapley import permutation_orders, prefix_masks, sampled_shapley_values
+
+    rng = np.random.default_rng(4)
+    n = 7
+    weights = rng.normal(size=n)
+    additive = {m: np.array([sum(weights[i] for i in range(n) if m >> i & 1)]) for m in range(2 ** n)}
+    orders = permutation_orders(n, 4)
+    assert len(orders) == 4 and orders[1] == orders[0][::-1]
+    assert len(prefix_masks(orders)) <= 4 * (n - 1) + 2 < 2 ** n
+    np.testing.assert_allclose(sampled_shapley_values(additive, orders, n)[:, 0], weights, atol=1e-12)
+    # with interactions the estimate approaches the exact values as orders grow, and always adds up
+    game = np.array([[additive[m][0] + 3.0 * (m & 1) * (m >> 1 & 1) - 2.0 * (m >> 2 & 1) * (m >> 6 & 1)]
+                     for m in range(2 ** n)])
+    exact = shapley_values(game)[:, 0]
+    values = {m: game[m] for m in range(2 ** n)}
+    for k in (2, 40):
+        est = sampled_shapley_values(values, permutation_orders(n, k, seed=1), n)[:, 0]
+        assert est.sum() == pytest.approx(game[-1, 0] - game[0, 0], abs=1e-12)
+    assert np.abs(est - exact).max() < 0.35  # 40 orders: within a fraction of the interaction terms
+
+
+def test_attribute_with_permutations_runs_fewer_coalitions_and_adds_up():
+    exact = attribute(A, B, seeds=[0], workers=1, evaluate=toy, metrics=["total"])
+    sampled = attribute(A, B, seeds=[0], workers=1, evaluate=toy, metrics=["total"], permutations=2)
+    assert sampled.permutations == 2 and "sampled over 2 orders" in sampled.method
+    assert sampled.runs <= exact.runs
+    c = sampled.contributions.query("differs").groupby("metric").agg(s=("contribution", "sum"), t=("total", "first"))
+    np.testing.assert_allclose(c["s"], c["t"], atol=1e-9)
+    # population enters without interaction: exact in any order
+    pop = sampled.contributions.set_index("factor").loc["population", "contribution"]
+    assert pop == pytest.approx(30.0)
+    with pytest.raises(ConfigError, match="permutations"):
+        attribute(A, B, seeds=[0], workers=1, evaluate=toy, metrics=["total"], permutations=0)
