@@ -47,7 +47,7 @@ CSS = """
 .abm-legend .ends { display: flex; justify-content: space-between; }
 .abm-log { font-size: 13px; margin: 0; padding-left: 18px; }
 .abm-tick { font-size: 18px; font-weight: bold; }
-.abm-summary { font-size: 12px; color: #333; }
+.abm-summary, .abm-conditions { font-size: 12px; color: #333; }
 .abm-error-text { color: #b00020; font-size: 12px; }
 .abm-group { font-weight: bold; margin-top: 6px; font-size: 13px; color: #444; }
 """
@@ -261,6 +261,8 @@ def Results(frame: Frame):
                 _charts(frame, [i for i in ids if i.endswith("-B") or i == "difference"])
     for summary in frame.summaries:
         solara.Text(summary, classes=["abm-summary"])
+    for line in frame.conditions:
+        solara.Text(line, classes=["abm-conditions"])
     solara.Text("Carbon inflection points (as confirmed)", style={"font-weight": "bold"})
     items = "".join(f"<li>{html.escape(line)}</li>" for line in frame.log) or "<li>none confirmed yet</li>"
     solara.HTML(tag="ul", unsafe_innerHTML=items, classes=["abm-log"])

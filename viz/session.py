@@ -105,6 +105,7 @@ class Frame:
     log: tuple[str, ...]
     summaries: tuple[str, ...]
     layer: str
+    conditions: tuple[str, ...] = ()      # what each run's inflection years hold on (its exogenous paths)
 
     @property
     def at_end(self) -> bool:
@@ -382,9 +383,9 @@ def build_frame(runs: list[Run], layer: str, scales: dict[str, float], version: 
     for run in runs:
         prefix = f"{run.side}: " if len(runs) > 1 else ""
         lines += [prefix + line for _, line in run.log]
-    summaries = [summary(r) for r in runs] + [conditions_line(r) for r in runs]
     return Frame(version, first.tick, first.model.year, first.end_tick, first.start_year,
-                 map_views(runs, layer, scales), tuple(chart_list), tuple(lines), tuple(summaries), layer)
+                 map_views(runs, layer, scales), tuple(chart_list), tuple(lines), tuple(summary(r) for r in runs), layer,
+                 tuple(conditions_line(r) for r in runs))
 
 
 def conditions_line(run: Run) -> str:

@@ -70,6 +70,7 @@ def test_step_advances_the_tick(app_page: Page):
     expect(app_page.locator(".abm-map img")).not_to_have_attribute("src", image)
     assert svg(app_page, "emissions-A") != chart
     expect(app_page.locator(".abm-summary")).to_contain_text(re.compile(r"A: baseline, \d{4}: emissions"))
+    expect(app_page.locator(".abm-conditions")).to_contain_text("inflection years hold on")
 
 
 def test_play_advances_and_pause_stops(app_page: Page):
