@@ -22,7 +22,7 @@ from viz import levers
 from viz.layers import map_layer, map_layers
 from viz.ramps import Legend
 from viz.runs import MapView
-from viz.session import AppSession, Frame
+from viz.session import RUN_KEYS, AppSession, Frame, Refusal
 
 log = logging.getLogger("abm.app")
 
@@ -49,6 +49,9 @@ CSS = """
 .abm-tick { font-size: 18px; font-weight: bold; }
 .abm-summary, .abm-conditions { font-size: 12px; color: #333; }
 .abm-error-text { color: #b00020; font-size: 12px; }
+.abm-refused { background: #fff4e5; border: 1px solid #f0a040; border-radius: 4px; padding: 6px 10px;
+               font-size: 13px; }
+.abm-refused ul { margin: 2px 0 0 0; padding-left: 18px; }
 .abm-group { font-weight: bold; margin-top: 6px; font-size: 13px; color: #444; }
 """
 
@@ -89,6 +92,16 @@ def MapPanel(view: MapView):
         solara.HTML(tag="div", unsafe_innerHTML=legend_html(view.image.legend))
 
 
+def refused_html(refused: list[Refusal], compare: bool) -> str:
+    """The banner over the page whenever a typed setting is not applied: how many, which, and why."""
+    esc = html.escape
+    n = len(refused)
+    items = "".join(f'<li><b>{esc((r.side + ": ") if compare else "")}{esc(r.label)}</b>'
+                    + (f" = {esc(r.text)}" if r.text else "") + f": {esc(r.message)}</li>" for r in refused)
+    return (f'<b>{n} setting{"s" if n != 1 else ""} not applied</b> (the run uses every other setting; '
+            f'fix or reset {"them" if n != 1 else "it"} to apply):<ul>{items}</ul>')
+
+
 @solara.component
 def LeverField(session: AppSession, side: str, lever: levers.Lever, on_text):
     text = session.field_text(side, lever.key)
@@ -102,7 +115,8 @@ def LeverField(session: AppSession, side: str, lever: levers.Lever, on_text):
             if error:
                 solara.Text(error, classes=["abm-error-text", "abm-field-error"])
         return
-    hint = levers.lever_hint(session.policies[side].base, lever) if session.policies[side].base else ""
+    base = session.policies["A" if lever.key in RUN_KEYS else side].base
+    hint = levers.lever_hint(base, lever) if base else ""
     solara.InputText(label=label, value=text, on_value=lambda v: on_text(side, lever.key, v),
                      error=error or False, message=hint or None, dense=True, classes=[css])
 
@@ -224,6 +238,9 @@ def Page():
         Toolbar(session, playing, set_playing, speed, set_speed, handlers)
         if session.error:
             solara.Error(session.error, classes=["abm-error"])
+        refused = session.refused()
+        if refused:
+            solara.HTML(tag="div", unsafe_innerHTML=refused_html(refused, session.compare), classes=["abm-refused"])
         with solara.Columns([1, 3], gutters_dense=True):
             with solara.Column(gap="4px", classes=["abm-controls"]):
                 Controls(session, editing, set_editing, handlers.text, handlers.scenario, handlers.compare)
@@ -289,10 +306,7 @@ def Controls(session: AppSession, editing: str, set_editing, on_text, on_scenari
     with solara.Row(gap="8px"):
         for lever in (levers.SEED, levers.TICKS):
             with solara.Div(style={"flex": "1"}):
-                solara.InputText(label=lever.label, value=session.field_text("A", lever.key),
-                                 on_value=functools.partial(on_text, "A", lever.key),
-                                 error=session.field_error("A", lever.key) or False, dense=True,
-                                 classes=[f"abm-field-{lever.name}"])
+                LeverField(session, "A", lever, on_text).key(f"run-{lever.key}")
     if session.compare:
         solara.ToggleButtonsSingle(value=editing, values=["A", "B"], on_value=set_editing, dense=True,
                                    classes=["abm-editing"])

@@ -1,9 +1,10 @@
 """The planners' levers: which scenario fields the app shows, how typed text becomes a scenario.
 
 Every field the app shows is a `Lever`: a dotted scenario field (as `Scenario.with_overrides` takes it),
-a label and its lever class. A planner types text; `apply_edits` turns the edited texts into a new
-validated scenario, or into one message per bad field (the `ConfigError` text, shown beside the
-field). Validation is the scenario's own: the app never re-implements a range check.
+a label and its lever class. A planner types text; `apply_edits` validates all the edited texts
+together and turns them into a scenario holding every edit that can be applied, plus one plain
+message per refused field (shown beside it). Validation is the scenario's own: the app never
+re-implements a range check, it only rewords the refusal (`plain_message`).
 
 A number lever takes a plain number or a year path written ``2020: 4, 2030: 3.2`` (the TOML table
 ``{ 2020 = 4, 2030 = 3.2 }``), so the tightening boundary of the compact plan stays editable.
@@ -13,12 +14,17 @@ A number lever takes a plain number or a year path written ``2020: 4, 2030: 3.2`
 >>> scenario, errors = apply_edits(base, {"policy.layout.far_cap_core": "3.5"})
 >>> scenario.policy.layout.far_cap_core.at(2030), errors
 (3.5, {})
->>> apply_edits(base, {"policy.layout.far_cap_core": "-1"})[1]["policy.layout.far_cap_core"]
-'policy.layout.far_cap_core: value -1.0 is below the minimum 0.05 (fix: use a value >= 0.05)'
+>>> scenario, errors = apply_edits(base, {"policy.layout.far_cap_core": "-1", "policy.layout.subcentres": "3",
+...                                       "policy.layout.transit": "trunk"})
+>>> errors["policy.layout.far_cap_core"]
+'-1.0 is below the minimum 0.05: use a value of 0.05 or more (valid: 0.05 to 20)'
+>>> scenario.policy.layout.transit, scenario.policy.layout.far_cap_core.at(2030)  # the rest is applied
+('trunk', 2.5)
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,8 +61,8 @@ LEVERS: tuple[Lever, ...] = (
           choices=("none", "town", "clusters")),
     Lever("policy.quantity.boundary_radius_km", "boundary radius", "Total quantity", unit="km"),
     Lever("policy.quantity.land_quota_cells", "land quota", "Total quantity", unit="cells/yr"),
-    Lever("policy.function.mixed_use", "mixed-use share", "Function", unit="0-1"),
-    Lever("policy.structure.green_share_min", "green share (min)", "Structure", unit="0-1"),
+    Lever("policy.function.mixed_use", "mixed-use share", "Function", unit="share"),
+    Lever("policy.structure.green_share_min", "green share (min)", "Structure", unit="share"),
     Lever("policy.structure.afforestation_cells", "afforestation", "Structure", unit="cells/yr"),
     Lever("policy.layout.far_cap_core", "FAR cap, core", "Layout"),
     Lever("policy.layout.far_cap_subcentre", "FAR cap, sub-centres", "Layout"),
@@ -65,7 +71,7 @@ LEVERS: tuple[Lever, ...] = (
     Lever("policy.layout.transit", "transit", "Layout", "choice", choices=("none", "core", "trunk")),
     Lever("policy.efficiency.retrofit_rate", "retrofit rate", "Efficiency", unit="share/yr"),
     Lever("carbon.grid_factor_kg_per_kwh", "grid factor, end value", "Efficiency", "path_end", unit="kgCO2/kWh"),
-    Lever("policy.renewal.renewal_share", "renewal share", "Renewal", unit="0-1"),
+    Lever("policy.renewal.renewal_share", "renewal share", "Renewal", unit="share"),
 )
 
 #: Run settings shared by both policies of a comparison.
@@ -117,13 +123,15 @@ def lever_text(scenario: Scenario, lever: Lever) -> str:
 
 
 def lever_hint(scenario: Scenario, lever: Lever) -> str:
-    """A one-line hint under the field (unit, and the year of an end value)."""
+    """A one-line hint under the field: its valid range and unit (and the year of an end value), so a
+    planner knows what is accepted before typing."""
+    valid = " ".join(part for part in (valid_range(lever), lever.unit) if part)
     if lever.kind == "path_end":
         path = grid_factor_path(scenario)
-        return f"{lever.unit} in {max(path)} (path: {format_path({str(y): v for y, v in path.items()})})"
+        return f"{valid} in {max(path)} (path: {format_path({str(y): v for y, v in path.items()})})"
     if lever.kind == "number":
-        return f"{lever.unit}; or a path 2020: a, 2030: b" if lever.unit else "or a path 2020: a, 2030: b"
-    return lever.unit
+        return f"{valid}; or a path 2020: a, 2030: b"
+    return valid
 
 
 # --------------------------------------------------------------------------------------------------
@@ -180,38 +188,110 @@ def owner(field: str, candidates: list[str]) -> str | None:
     return None
 
 
-def apply_edits(base: Scenario, edits: dict[str, str]) -> tuple[Scenario | None, dict[str, str]]:
-    """The scenario `base` with the typed `edits` ({lever key: text}), or None and {lever key: message}.
+def apply_edits(base: Scenario, edits: dict[str, str]) -> tuple[Scenario, dict[str, str]]:
+    """`base` with every typed edit ({lever key: text}) that can be applied, and {lever key: message}
+    for the ones that cannot.
 
-    Each edited field is checked on its own first, so that every bad field gets its own message; then
-    all together (a combination can be refused, e.g. trunk transit with no sub-centres), the message
-    going beside the field the error names and beside the edited fields. The key "" holds a message
-    that belongs to no field.
+    The edits are validated together, never one at a time against the file: a combination (three
+    sub-centres and trunk transit) is accepted whatever order it was typed in. Edits are tried oldest
+    first (the order of `edits`) and those refused are tried again once others are in, until nothing
+    changes; what is still refused then conflicts with the accepted edits or is out of range, and
+    gets its message. The scenario returned always runs: it holds the accepted edits only.
     """
     errors: dict[str, str] = {}
-    overrides: dict[str, Any] = {}
-    keys = list(BY_KEY)
+    parsed: dict[str, tuple[str, Any]] = {}
     for key, text in edits.items():
-        lever = BY_KEY[key]
         try:
-            field, value = parse_text(lever, text, base)
-            base.with_overrides({field: value})
+            parsed[key] = parse_text(BY_KEY[key], text, base)
         except ConfigError as err:
-            errors.update(_place(err, [key]))
-            continue
-        overrides[field] = value
-    if errors:
-        return None, errors
+            errors[key] = plain_message(err, key)
+    accepted: dict[str, Any] = {}
+    refused: dict[str, ConfigError] = {}
+    pending, changed = list(parsed), True
+    while pending and changed:
+        changed = False
+        for key in list(pending):
+            field, value = parsed[key]
+            try:
+                base.with_overrides({**accepted, field: value})
+            except ConfigError as err:
+                refused[key] = err
+                continue
+            accepted[field] = value
+            pending.remove(key)
+            changed = True
+    errors.update({key: plain_message(refused[key], key) for key in pending})
+    return base.with_overrides(accepted), errors
+
+
+# --------------------------------------------------------------------------------------------------
+# Plain messages
+# --------------------------------------------------------------------------------------------------
+#: The scenario's combination checks (abm.scenario), said the way a planner would say them.
+COMBINATIONS: dict[tuple[str, str], str] = {
+    ("policy.layout.transit", "'trunk' links sub-centres but there are none"):
+        "trunk transit links the sub-centres, but there are none: set sub-centres to 1 or more, or choose "
+        "transit core",
+    ("policy.quantity.growth_boundary", "'clusters' needs sub-centres"):
+        "a clusters boundary is drawn around the sub-centres, but there are none: set sub-centres to 1 or more, "
+        "or choose the town boundary",
+}
+
+
+def valid_range(lever: Lever) -> str:
+    """What a field accepts, from the scenario schema itself (e.g. '0.05 to 20', 'one of none, core, trunk')."""
+    if lever.choices:
+        return "one of " + ", ".join(lever.choices)
+    lo, hi = _bounds(lever)
+    if lo is None:
+        return ""
+    if hi is None or hi >= 1e6:
+        return f"{format_number(lo)} or more"
+    return f"{format_number(lo)} to {format_number(hi)}"
+
+
+@functools.lru_cache(maxsize=1)
+def schema_ranges() -> dict[str, str]:
+    """Dotted field -> its range as the schema states it (scenario fields and [carbon] factors)."""
+    from abm.carbon_params import CarbonParameters
+    from abm.schema import reference_rows
+
+    rows = {r.name: r.range for r in reference_rows(Scenario)}
+    rows.update({f"carbon.{r.name}": r.range for r in reference_rows(CarbonParameters)})
+    return rows
+
+
+def _bounds(lever: Lever) -> tuple[float | None, float | None]:
+    text = schema_ranges().get(lever.key, "")
+    lo, sep, hi = text.partition(" to ")
     try:
-        return base.with_overrides(overrides), {}
-    except ConfigError as err:
-        return None, _place(err, list(edits))
+        return (float(lo), float(hi)) if sep else (None, None)
+    except ValueError:
+        return None, None
 
 
-def _place(err: ConfigError, edited: list[str]) -> dict[str, str]:
-    """Beside the field the error names and beside the field(s) just edited: the planner sees both ends."""
-    out = {key: str(err) for key in edited}
-    named = owner(err.field, list(BY_KEY))
-    if named is not None:
-        out[named] = str(err)
-    return out or {"": str(err)}
+def plain_message(err: ConfigError, key: str) -> str:
+    """A refusal in a planner's words: the problem and what to do, with the field's label instead of its
+    dotted name and its valid range (the scenario's own check decides; this only rewords it).
+
+    >>> plain_message(ConfigError("policy.layout.far_cap_core", "value -1.0 is below the minimum 0.05",
+    ...                           "use a value >= 0.05"), "policy.layout.far_cap_core")
+    '-1.0 is below the minimum 0.05: use a value of 0.05 or more (valid: 0.05 to 20)'
+    """
+    import re
+
+    lever = BY_KEY[key]
+    text = COMBINATIONS.get((err.field, err.problem))
+    if text is None:
+        problem = re.sub(r"^value ", "", err.problem)
+        problem = "the field " + problem if problem.startswith("is ") else problem
+        fix = re.sub(r",? e\.g\. [\w.]+ = .*$", "", err.fix)
+        fix = "" if fix.startswith("use a value from ") else fix  # the valid range below says it
+        fix = re.sub(r">= ?([-\d.e+]+)", r"of \1 or more", fix)
+        fix = re.sub(r"<= ?([-\d.e+]+)", r"of \1 or less", fix)
+        for other in BY_KEY.values():
+            fix = fix.replace(other.key, other.label)
+        year = err.field[len(key) + 1:] if err.field.startswith(key + ".") else ""
+        text = (f"in {year}: " if year.isdigit() else "") + problem + (f": {fix}" if fix else "")
+    valid = valid_range(lever)
+    return text + (f" (valid: {valid})" if valid and lever.kind != "choice" else "")

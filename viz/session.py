@@ -41,6 +41,18 @@ ENV_REGION_SIZE = "ABM_APP_REGION_SIZE"  # "ROWS" or "ROWSxCOLS": run every scen
 ENV_SCENARIO = "ABM_APP_SCENARIO"        # file name picked when a session starts (default baseline.toml)
 
 SIDES = ("A", "B")
+RUN_KEYS = (levers.SEED.key, levers.TICKS.key)  # shared by both policies: edited and validated with A's
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A setting the planner typed that is not applied, and why (shown beside its field and in the banner)."""
+
+    side: str
+    key: str
+    label: str
+    text: str
+    message: str
 
 
 def default_scenarios_dir() -> Path:
@@ -159,7 +171,8 @@ class AppSession:
     def field_text(self, side: str, key: str) -> str:
         """What a field shows: the planner's text if edited, else the scenario's value."""
         p = self.policies[side]
-        if key in (levers.SEED.key, levers.TICKS.key):
+        if key in RUN_KEYS:
+            p = self.policies["A"]
             if key in self.run_edits:
                 return self.run_edits[key]
             return levers.lever_text(p.base, levers.BY_KEY[key]) if p.base else ""
@@ -168,7 +181,7 @@ class AppSession:
         return levers.lever_text(p.base, levers.BY_KEY[key]) if p.base else ""
 
     def field_error(self, side: str, key: str) -> str:
-        if key in (levers.SEED.key, levers.TICKS.key):
+        if key in RUN_KEYS:
             return self.run_errors.get(key, "")
         return self.policies[side].errors.get(key, "")
 
@@ -183,19 +196,29 @@ class AppSession:
             self._rebuild()
 
     def set_field(self, side: str, key: str, text: str) -> None:
-        """A typed value: validated at once; if every field is valid the runs restart with it."""
+        """A typed value: all edits are validated together; the runs restart when what is applied changes."""
         with self.lock:
             text = str(text if text is not None else "").strip()
-            if key in (levers.SEED.key, levers.TICKS.key):
-                edits = self.run_edits
+            if key in RUN_KEYS:
+                side, edits = "A", self.run_edits  # B runs on A's seed and years
             else:
                 edits = self.policies[side].edits
             base = self.policies[side].base
-            if base is not None and text == levers.lever_text(base, levers.BY_KEY[key]):
-                edits.pop(key, None)
-            else:
+            edits.pop(key, None)  # re-inserted last: edits are tried oldest first (levers.apply_edits)
+            if base is None or text != levers.lever_text(base, levers.BY_KEY[key]):
                 edits[key] = text
-            self._rebuild()
+            self._rebuild(force=False)
+
+    def refused(self) -> list[Refusal]:
+        """Every setting typed but not applied, on both sides (a refused B lever shows while editing A)."""
+        with self.lock:
+            out = [Refusal("A", key, levers.BY_KEY[key].label, self.run_edits.get(key, ""), message)
+                   for key, message in self.run_errors.items()]
+            for side in SIDES if self.compare else SIDES[:1]:
+                p = self.policies[side]
+                out += [Refusal(side, key, levers.BY_KEY[key].label if key else "scenario", p.edits.get(key, ""),
+                                message) for key, message in p.errors.items()]
+            return out
 
     def set_compare(self, on: bool) -> None:
         with self.lock:
@@ -252,33 +275,43 @@ class AppSession:
             p.errors = {"": f"{p.file}: {type(err).__name__}: {err}"}
 
     def _validate(self) -> bool:
-        """Apply every side's edits (and the shared run fields); keep the errors beside their fields."""
+        """Apply every side's edits that can be applied (validated together, the shared run fields with A's);
+        the refused ones keep their messages beside their fields. True when every side has a scenario."""
         self.run_errors = {}
-        ok = True
         for side in SIDES if self.compare else SIDES[:1]:
             p = self.policies[side]
             if p.base is None:
-                ok = False
+                p.scenario = None
                 continue
-            scenario, errors = levers.apply_edits(p.base, {**p.edits, **self.run_edits})
-            run_keys = (levers.SEED.key, levers.TICKS.key)
-            self.run_errors.update({k: v for k, v in errors.items() if k in run_keys})
-            p.errors = {k: v for k, v in errors.items() if k not in run_keys}
-            if scenario is None:
-                ok = False
-            else:
-                p.scenario = scenario
-        if ok and self.compare:
+            scenario, errors = levers.apply_edits(p.base, {**p.edits, **(self.run_edits if side == "A" else {})})
+            self.run_errors.update({k: v for k, v in errors.items() if k in RUN_KEYS})
+            p.errors = {k: v for k, v in errors.items() if k not in RUN_KEYS}
+            p.scenario = scenario
+        sides = [self.policies[side] for side in (SIDES if self.compare else SIDES[:1])]
+        if any(p.scenario is None for p in sides):
+            return False
+        if self.compare:
             # B runs on A's region, seed and years, so the difference is the policy's alone
             a = self.policies["A"].scenario.to_dict()
             b = self.policies["B"]
             b.scenario = b.scenario.with_overrides({"region": a["region"], "run": a["run"]})
-        return ok
+        return True
 
-    def _rebuild(self) -> None:
+    def _unchanged(self) -> bool:
+        """The runs already simulate exactly the scenarios now applied (a refused edit changes nothing)."""
+        sides = SIDES if self.compare else SIDES[:1]
+        return len(self.runs) == len(sides) and self.error is None and all(
+            run.scenario.to_dict() == self.policies[side].scenario.to_dict() for run, side in zip(self.runs, sides))
+
+    def _rebuild(self, force: bool = True) -> None:
+        """Restart the runs at tick 0 with the applied settings; unless `force`, only if these changed."""
+        ok = self._validate()
+        if ok and not force and self._unchanged():
+            self._render()
+            return
         self.error = None
         self.generation += 1
-        if self._validate():
+        if ok:
             sides = SIDES if self.compare else SIDES[:1]
             try:
                 self.runs = [Run(side, self.policies[side].scenario) for side in sides]

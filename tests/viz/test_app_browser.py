@@ -152,6 +152,43 @@ def test_a_bad_value_shows_a_message_beside_the_field(app_page: Page):
     step(app_page)
 
 
+def type_into(page: Page, name: str, text: str) -> None:
+    field = page.locator(f".abm-field-{name} input")
+    field.fill(text)
+    field.press("Enter")
+
+
+def test_sub_centres_then_trunk_transit_is_accepted(app_page: Page):
+    step(app_page)
+    type_into(app_page, "subcentres", "3")
+    expect(app_page.locator(".abm-tick")).to_contain_text("tick 0 of")
+    step(app_page)
+    choose(app_page, ".abm-field-transit", "trunk")
+    expect(app_page.locator(".abm-tick")).to_contain_text("tick 0 of")  # applied: the run restarted with it
+    expect(app_page.locator(".abm-field-transit")).not_to_contain_text("there are none")
+    expect(app_page.locator(".abm-refused")).to_have_count(0)
+    expect(app_page.locator(".abm-field-far_cap_core")).to_contain_text("0.05 to 20")  # the valid range
+
+
+def test_a_refused_setting_shows_a_banner_and_the_other_edits_apply(app_page: Page):
+    type_into(app_page, "far_cap_core", "-1")
+    expect(app_page.locator(".abm-refused")).to_contain_text("1 setting not applied")
+    expect(app_page.locator(".abm-refused")).to_contain_text("FAR cap, core = -1: -1.0 is below the minimum 0.05")
+    step(app_page)
+    type_into(app_page, "mixed_use", "0.4")  # valid: applied although the other field is refused
+    expect(app_page.locator(".abm-tick")).to_contain_text("tick 0 of")
+    expect(app_page.locator(".abm-refused")).to_contain_text("1 setting not applied")
+    app_page.get_by_text("compare with a second policy (B)").click()
+    expect(app_page.locator(".abm-map")).to_have_count(2)
+    app_page.locator(".abm-editing button", has_text="B").click()
+    choose(app_page, ".abm-field-transit", "trunk")  # B is sprawl: no sub-centres
+    expect(app_page.locator(".abm-field-transit")).to_contain_text("there are none")
+    app_page.locator(".abm-editing button", has_text="A").click()
+    banner = app_page.locator(".abm-refused")
+    expect(banner).to_contain_text("2 settings not applied")  # B's refusal stays in sight while editing A
+    expect(banner).to_contain_text("B: transit = trunk: trunk transit links the sub-centres")
+
+
 def test_two_sessions_have_independent_runs(app_env, solara_server, solara_app, browser):
     with solara_app("viz.app"):
         pages = []

@@ -212,18 +212,53 @@ def test_a_path_and_a_grid_factor_end_value():
     ("carbon.grid_factor_kg_per_kwh", "-0.1", "below the minimum"),
     ("policy.quantity.growth_boundary", "ring", "not a valid choice"),
 ])
-def test_bad_values_get_a_message_for_their_field(key, text, message):
-    scenario, errors = levers.apply_edits(scenario_from_dict({}), {key: text})
-    assert scenario is None
+def test_bad_values_get_a_plain_message_for_their_field(key, text, message):
+    base = scenario_from_dict({})
+    scenario, errors = levers.apply_edits(base, {key: text})
+    assert scenario.to_dict() == base.to_dict()  # nothing else was typed: the file's values run
     assert message in errors[key]
-    assert errors[key].startswith(key)
+    assert "policy." not in errors[key] and "fix:" not in errors[key]  # a planner's words, not dotted fields
 
 
-def test_a_refused_combination_is_shown_beside_both_fields():
+def test_edits_are_validated_together_in_any_order():
+    base = load_scenario(SCENARIOS / "baseline.toml")
+    for edits in ({"policy.layout.subcentres": "3", "policy.layout.transit": "trunk"},
+                  {"policy.layout.transit": "trunk", "policy.layout.subcentres": "3"},
+                  {"policy.quantity.growth_boundary": "clusters", "policy.layout.transit": "trunk",
+                   "policy.layout.subcentres": "2"}):
+        scenario, errors = levers.apply_edits(base, edits)
+        assert errors == {}, edits
+        assert scenario.policy.layout.subcentres in (2, 3) and scenario.policy.layout.transit == "trunk"
+
+
+def test_a_refused_edit_leaves_the_other_edits_applied():
+    base = load_scenario(SCENARIOS / "baseline.toml")
+    scenario, errors = levers.apply_edits(base, {"policy.layout.far_cap_core": "-1", "policy.function.mixed_use": "0.4",
+                                                 "policy.layout.transit": "trunk", "run.seed": "5"})
+    assert set(errors) == {"policy.layout.far_cap_core", "policy.layout.transit"}
+    assert "trunk transit links the sub-centres, but there are none" in errors["policy.layout.transit"]
+    assert scenario.policy.function.mixed_use.at(2030) == 0.4 and scenario.run.seed == 5
+    assert scenario.policy.layout.far_cap_core == base.policy.layout.far_cap_core
+    assert scenario.policy.layout.transit == base.policy.layout.transit
+
+
+def test_a_refused_combination_says_why_in_plain_words():
     poly = load_scenario(SCENARIOS / "polycentric.toml")
-    _, errors = levers.apply_edits(poly, {"policy.layout.subcentres": "0"})
-    assert set(errors) >= {"policy.layout.subcentres"}
-    assert any("sub-centres" in m for m in errors.values())
+    scenario, errors = levers.apply_edits(poly, {"policy.layout.subcentres": "0"})
+    assert set(errors) == {"policy.layout.subcentres"}
+    assert "sub-centres, but there are none" in errors["policy.layout.subcentres"]
+    assert scenario.policy.layout.subcentres == poly.policy.layout.subcentres
+
+
+def test_every_field_states_its_valid_range():
+    base = scenario_from_dict({})
+    hint = {lever.key: levers.lever_hint(base, lever) for lever in (*levers.LEVERS, levers.SEED, levers.TICKS)}
+    assert hint["policy.layout.far_cap_core"].startswith("0.05 to 20")
+    assert hint["policy.layout.subcentres"] == "0 to 12"
+    assert hint["policy.layout.transit"] == "one of none, core, trunk"
+    assert hint["run.ticks"].startswith("1 to 1000") and hint["run.seed"] == "0 or more"
+    assert hint["carbon.grid_factor_kg_per_kwh"].startswith("0 to 2 kgCO2/kWh in 2060")
+    assert all(hint.values())
 
 
 # ---- the session ---------------------------------------------------------------------------------------
@@ -249,6 +284,27 @@ def test_session_steps_edits_and_refuses_bad_values(session):
     session.set_field("A", "policy.layout.far_cap_core", levers.lever_text(session.policies["A"].base,
                                                                            levers.BY_KEY["policy.layout.far_cap_core"]))
     assert session.policies["A"].edits == {}
+
+
+def test_session_applies_valid_edits_beside_refused_ones_and_lists_refusals_of_both_sides(session):
+    session.set_compare(False)
+    session.set_scenario("A", "baseline.toml")
+    session.set_field("A", "policy.layout.subcentres", "3")
+    session.set_field("A", "policy.layout.transit", "trunk")
+    assert session.refused() == []
+    assert session.runs[0].scenario.policy.layout.transit == "trunk"
+    session.set_field("A", "policy.layout.far_cap_core", "-1")
+    session.set_field("A", "policy.function.mixed_use", "0.35")
+    assert [(r.side, r.label) for r in session.refused()] == [("A", "FAR cap, core")]
+    applied = session.runs[0].scenario
+    assert applied.policy.function.mixed_use.at(2030) == 0.35 and applied.policy.layout.subcentres == 3
+    session.set_compare(True)
+    session.set_field("B", "policy.layout.transit", "trunk")  # sprawl has no sub-centres
+    assert [(r.side, r.label) for r in session.refused()] == [("A", "FAR cap, core"), ("B", "transit")]
+    assert len(session.runs) == 2 and session.runs[1].scenario.policy.layout.transit == "none"
+    session.set_compare(False)
+    session.set_scenario("A", "compact.toml")
+    assert session.refused() == []
 
 
 def test_compare_steps_both_policies_on_one_region_and_seed(session):
