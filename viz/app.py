@@ -18,7 +18,7 @@ from typing import Callable
 
 import solara
 
-from viz import levers
+from viz import compare, levers
 from viz.layers import map_layer, map_layers
 from viz.ramps import Legend
 from viz.runs import MapView
@@ -52,6 +52,11 @@ CSS = """
 .abm-refused { background: #fff4e5; border: 1px solid #f0a040; border-radius: 4px; padding: 6px 10px;
                font-size: 13px; }
 .abm-refused ul { margin: 2px 0 0 0; padding-left: 18px; }
+.abm-table { border-collapse: collapse; font-size: 12px; margin: 2px 0 6px 0; }
+.abm-table th, .abm-table td { border: 1px solid #ccc; padding: 2px 6px; text-align: left; }
+.abm-table th { background: #f3f3f3; }
+.abm-note { font-size: 11px; color: #555; }
+.abm-credit { font-size: 12px; font-weight: bold; margin-bottom: 6px; }
 .abm-group { font-weight: bold; margin-top: 6px; font-size: 13px; color: #444; }
 """
 
@@ -271,11 +276,12 @@ def Results(frame: Frame):
         with solara.Columns([1] * len(frame.maps), gutters_dense=True):
             for view in frame.maps:
                 MapPanel(view).key(f"map-{view.label[:1]}")
-        with solara.Columns([1, 1], gutters_dense=True):
-            with solara.Column(gap="4px"):
-                _charts(frame, [i for i in ids if i.endswith("-A") or i == "intensity"])
-            with solara.Column(gap="4px"):
-                _charts(frame, [i for i in ids if i.endswith("-B") or i == "difference"])
+        for pair in (("emissions-A", "emissions-B"), ("difference", "cumulative"), ("intensity",)):
+            with solara.Columns([1, 1], gutters_dense=True):
+                for chart_id in pair:
+                    with solara.Column(gap="4px"):
+                        _charts(frame, [chart_id])
+        Comparison(frame)
     for summary in frame.summaries:
         solara.Text(summary, classes=["abm-summary"])
     for line in frame.conditions:
@@ -283,6 +289,19 @@ def Results(frame: Frame):
     solara.Text("Carbon inflection points (as confirmed)", style={"font-weight": "bold"})
     items = "".join(f"<li>{html.escape(line)}</li>" for line in frame.log) or "<li>none confirmed yet</li>"
     solara.HTML(tag="ul", unsafe_innerHTML=items, classes=["abm-log"])
+
+
+@solara.component
+def Comparison(frame: Frame):
+    """The verdict (years, cumulative emissions, land: B against A) and every setting that differs."""
+    names = (frame.names[0], frame.names[1])
+    solara.Text("Verdict: B against A", style={"font-weight": "bold"})
+    solara.HTML(tag="div", unsafe_innerHTML=compare.verdict_html(frame.verdict, names), classes=["abm-verdict-box"])
+    if frame.differs is not None:
+        solara.Text("What differs between A and B (every setting, shown in the controls or not)",
+                    style={"font-weight": "bold"})
+        solara.HTML(tag="div", unsafe_innerHTML=compare.settings_html(frame.differs, names),
+                    classes=["abm-differs-box"])
 
 
 @solara.component

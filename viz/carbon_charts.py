@@ -20,7 +20,7 @@ from typing import Any, Iterable, Sequence
 
 from abm.emissions import emission_sources
 from abm.inflection import NET_ZERO, NOT_REACHED
-from viz.charts import Marker, Series, line_chart
+from viz.charts import Marker, Series, line_chart, stack
 from viz.runs import describe_event
 
 KT = 1e-3  # the charts show ktCO2
@@ -58,14 +58,25 @@ def inflection_markers(ts, events: Iterable[dict[str, Any]], start_year: int) ->
     return markers
 
 
+def emissions_extent(ts) -> tuple[float, float]:
+    """The lowest and highest value (ktCO2) the emissions chart of `ts` draws: bands stacked, lines, zero."""
+    bands = source_bands(ts)
+    tops = stack(bands, len(ts["year"]))[-1] if bands else []
+    values = [v for name in ("emissions_total_t", "sink_t", "net_t") for v in column(ts, name, KT)] + list(tops)
+    finite = [v for v in values if math.isfinite(v)] + [0.0]
+    return min(finite), max(finite)
+
+
 def emissions_chart(ts, markers: Sequence[Marker] = (), *, title: str, chart_id: str = "emissions",
-                    x_domain: tuple[float, float] | None = None, lang: str = "en") -> str:
-    """Emissions by source (stacked), total, sink and net in ktCO2 per year, with the inflection points."""
+                    x_domain: tuple[float, float] | None = None, y_span: tuple[float, float] | None = None,
+                    lang: str = "en") -> str:
+    """Emissions by source (stacked), total, sink and net in ktCO2 per year, with the inflection points;
+    `y_span` shares one y axis between the charts of A and B (`emissions_extent` of both)."""
     series = [Series("total emissions", column(ts, "emissions_total_t", KT), "#000000"),
               Series("sink", column(ts, "sink_t", KT), "#2ca02c", dash="6 3"),
               Series("net", column(ts, "net_t", KT), "#7f7f7f", dash="2 2")]
     return line_chart(ts["year"], series, areas=source_bands(ts, lang), markers=markers, chart_id=chart_id,
-                      title=title, y_label="ktCO2 per year", x_domain=x_domain)
+                      title=title, y_label="ktCO2 per year", x_domain=x_domain, y_span=y_span)
 
 
 def intensity_chart(labelled: Sequence[tuple[str, Any]], x_domain: tuple[float, float] | None = None) -> str:
@@ -88,4 +99,24 @@ def difference_chart(a, b, title: str, x_domain: tuple[float, float] | None = No
               Series("sink A - B", diff("sink_t"), "#2ca02c", dash="6 3"),
               Series("net A - B", diff("net_t"), "#7f7f7f", dash="2 2")]
     return line_chart(list(a["year"])[:n], series, chart_id="difference", title=title, y_label="ktCO2 per year",
+                      x_domain=x_domain)
+
+
+def cumulative_chart(a, b, title: str, x_domain: tuple[float, float] | None = None) -> str:
+    """The running total since the first simulated year (tick 1) of A - B: total emissions, sink and net,
+    in MtCO2; where the total line ends is what B has saved (below zero: B emitted more)."""
+    n = min(len(a["year"]), len(b["year"]))
+    ticks = [int(t) for t in list(a["tick"])[:n]] if "tick" in a else list(range(n))
+
+    def running(name: str) -> list[float]:
+        total, out = 0.0, []
+        for t, x, y in zip(ticks, column(a, name, 1e-6)[:n], column(b, name, 1e-6)[:n]):
+            total += (x - y) if t >= 1 and math.isfinite(x - y) else 0.0
+            out.append(total if t >= 1 else math.nan)
+        return out
+
+    series = [Series("total emissions A - B", running("emissions_total_t"), "#000000"),
+              Series("sink A - B", running("sink_t"), "#2ca02c", dash="6 3"),
+              Series("net A - B", running("net_t"), "#7f7f7f", dash="2 2")]
+    return line_chart(list(a["year"])[:n], series, chart_id="cumulative", title=title, y_label="MtCO2 since the start",
                       x_domain=x_domain)

@@ -241,15 +241,19 @@ def markers_svg(markers: Sequence[Marker], f: PlotArea) -> list[str]:
 
 def line_chart(x: Sequence[float], series: Sequence[Series], *, areas: Sequence[Series] = (), markers: Sequence[Marker] = (),
                title: str = "", y_label: str = "", chart_id: str = "chart", x_domain: tuple[float, float] | None = None,
-               width: int = 500, height: int = 240) -> str:
-    """An SVG chart: stacked `areas` (from 0 up), `series` as lines, inflection `markers`, a legend on top."""
+               y_span: tuple[float, float] | None = None, width: int = 500, height: int = 240) -> str:
+    """An SVG chart: stacked `areas` (from 0 up), `series` as lines, inflection `markers`, a legend on top.
+
+    `y_span` (low, high) widens the y axis to cover it: two charts given the same span (covering both
+    charts' data) get the same axis, so a planner compares their heights directly.
+    """
     xs = [float(v) for v in x]
     x0, x1 = x_domain if x_domain else ((min(xs), max(xs)) if xs else (0.0, 1.0))
     if x1 <= x0:
         x1 = x0 + 1.0
     stacked = stack(areas, len(xs))
     values = _finite([v for s in series for v in s.y]) + _finite([v for t in stacked for v in t]) + [0.0]
-    values += _finite([m.y for m in markers])
+    values += _finite([m.y for m in markers]) + _finite(y_span or ())
     lo, hi = min(values), max(values)
     yticks = nice_ticks(lo, hi if hi > lo else lo + 1.0)
     rows = legend_rows(areas, series, width)

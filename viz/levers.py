@@ -251,18 +251,20 @@ def valid_range(lever: Lever) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def schema_ranges() -> dict[str, str]:
-    """Dotted field -> its range as the schema states it (scenario fields and [carbon] factors)."""
+def schema_rows() -> dict[str, Any]:
+    """Dotted field -> its reference row (range, unit, meaning) as the schema states it: scenario fields
+    and [carbon] factors (abm.schema.FieldDoc)."""
     from abm.carbon_params import CarbonParameters
     from abm.schema import reference_rows
 
-    rows = {r.name: r.range for r in reference_rows(Scenario)}
-    rows.update({f"carbon.{r.name}": r.range for r in reference_rows(CarbonParameters)})
+    rows = {r.name: r for r in reference_rows(Scenario)}
+    rows.update({f"carbon.{r.name}": r for r in reference_rows(CarbonParameters)})
     return rows
 
 
 def _bounds(lever: Lever) -> tuple[float | None, float | None]:
-    text = schema_ranges().get(lever.key, "")
+    row = schema_rows().get(lever.key)
+    text = row.range if row is not None else ""
     lo, sep, hi = text.partition(" to ")
     try:
         return (float(lo), float(hi)) if sep else (None, None)

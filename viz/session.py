@@ -24,14 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from abm.conditions import exogenous_conditions
 from abm.errors import ConfigError
 from abm.scenario import Scenario, load_scenario
 from viz import levers
-from viz.carbon_charts import difference_chart, emissions_chart, inflection_markers, intensity_chart
+from viz.compare import SettingsDiff, settings_diff
 from viz.export import figure_png
+from viz.frames import Frame, build_frame, conditions_line
 from viz.layers import map_layer
-from viz.runs import MapView, Run, map_views
+from viz.runs import Run
 
 log = logging.getLogger("abm.app")
 
@@ -100,34 +100,6 @@ class AppConfig:
         return scenario
 
 
-# --------------------------------------------------------------------------------------------------
-# What the page shows
-# --------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Frame:
-    """An immutable snapshot for the page: nothing in it changes after it is built."""
-
-    version: int
-    tick: int
-    year: int
-    end_tick: int
-    start_year: int
-    maps: tuple[MapView, ...]
-    charts: tuple[tuple[str, str], ...]   # (chart id, svg)
-    log: tuple[str, ...]
-    summaries: tuple[str, ...]
-    layer: str
-    conditions: tuple[str, ...] = ()      # what each run's inflection years hold on (its exogenous paths)
-
-    @property
-    def at_end(self) -> bool:
-        return self.tick >= self.end_tick
-
-    @property
-    def tick_label(self) -> str:
-        return f"Year {self.year} (tick {self.tick} of {self.end_tick})"
-
-
 @dataclass
 class PolicyState:
     """One side of the comparison: its scenario file, the file as loaded, and the planner's edits."""
@@ -156,6 +128,7 @@ class AppSession:
         self.runs: list[Run] = []
         self.error: str | None = None
         self._scales: dict[str, float] = {}
+        self._differs: SettingsDiff | None = None  # A against B, computed when the runs are built
         self._version = 0
         self.generation = 0  # counts rebuilds of the runs (see `step`)
         self.frame: Frame | None = None
@@ -315,6 +288,7 @@ class AppSession:
             sides = SIDES if self.compare else SIDES[:1]
             try:
                 self.runs = [Run(side, self.policies[side].scenario) for side in sides]
+                self._differs = settings_diff(self.runs[0].scenario, self.runs[1].scenario) if self.compare else None
             except ConfigError as err:
                 self.error = str(err)
             except Exception as err:
@@ -330,7 +304,7 @@ class AppSession:
             self.frame = Frame(self._version, 0, 0, 0, 0, (), (), (), (), self.layer)
             return
         try:
-            self.frame = build_frame(runs, self.layer, self._scales, self._version)
+            self.frame = build_frame(runs, self.layer, self._scales, self._version, self._differs)
         except Exception as err:
             log.exception("drawing the frame failed")
             self.error = f"The map could not be drawn: {type(err).__name__}: {err}"
@@ -380,47 +354,4 @@ def _timeseries(runs: list[Run]):
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-# --------------------------------------------------------------------------------------------------
-# Building a frame
-# --------------------------------------------------------------------------------------------------
-def summary(run: Run) -> str:
-    r = run.model.records[-1]
-    intensity = r["carbon_intensity_t_per_gdp"]
-    return (f"{run.label}, {r['year']}: emissions {r['emissions_total_t'] / 1e3:,.1f} kt, "
-            f"sink {r['sink_t'] / 1e3:,.1f} kt, net {r['net_t'] / 1e3:,.1f} kt, "
-            f"intensity {intensity:.3f} t per 10k CNY, {r['households']:,} households, "
-            f"urban area {r['urban_area_km2']:.1f} km2")
-
-
-def run_charts(runs: list[Run]) -> list[tuple[str, str]]:
-    """(chart id, SVG) of the page: emissions of each run, carbon intensity, and A - B when comparing."""
-    series = [r.timeseries() for r in runs]
-    out = []
-    for run, ts in zip(runs, series):
-        markers = inflection_markers(ts, run.events() + run.milestones(), run.start_year)
-        out.append((f"emissions-{run.side}",
-                    emissions_chart(ts, markers, chart_id=f"emissions-{run.side}", x_domain=run.x_domain,
-                                    title=f"{run.label}: emissions by source, sink and net")))
-    out.append(("intensity", intensity_chart([(r.label, ts) for r, ts in zip(runs, series)], runs[0].x_domain)))
-    if len(runs) == 2:
-        a, b = runs
-        out.append(("difference", difference_chart(series[0], series[1], x_domain=a.x_domain,
-                                                   title=f"Difference {a.scenario.name} (A) - {b.scenario.name} (B)")))
-    return out
-
-
-def build_frame(runs: list[Run], layer: str, scales: dict[str, float], version: int) -> Frame:
-    first = runs[0]
-    chart_list = run_charts(runs)
-    lines = []
-    for run in runs:
-        prefix = f"{run.side}: " if len(runs) > 1 else ""
-        lines += [prefix + line for _, line in run.log]
-    return Frame(version, first.tick, first.model.year, first.end_tick, first.start_year,
-                 map_views(runs, layer, scales), tuple(chart_list), tuple(lines), tuple(summary(r) for r in runs), layer,
-                 tuple(conditions_line(r) for r in runs))
-
-
-def conditions_line(run: Run) -> str:
-    """What the run's inflection years hold on: its exogenous paths (the years move with them)."""
-    return f"{run.label}: inflection years hold on " + "; ".join(exogenous_conditions(run.scenario))
+__all__ = ["AppConfig", "AppSession", "Frame", "Refusal", "conditions_line", "parse_region_size"]

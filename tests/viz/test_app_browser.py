@@ -130,6 +130,27 @@ def test_compare_mode_shows_two_maps_and_a_difference(app_page: Page):
     expect(app_page.locator(".abm-legend").nth(1)).to_contain_text("emissions per cell")
 
 
+def test_compare_gives_a_verdict_and_every_setting_that_differs(app_page: Page):
+    app_page.get_by_text("compare with a second policy (B)").click()
+    expect(app_page.locator(".abm-map")).to_have_count(2)
+    for _ in range(3):
+        step(app_page)
+    verdict = app_page.locator(".abm-verdict")
+    expect(verdict).to_contain_text("3 total emissions peak")
+    expect(verdict).to_contain_text("NZ net-zero year")
+    expect(verdict).to_contain_text(re.compile(r"cumulative emissions 20\d\d-20\d\d, MtCO2"))
+    expect(verdict).to_contain_text(re.compile(r"B (saves|emits) [\d.,]+ Mt"))
+    expect(verdict).to_contain_text("urban land in")
+    differs = app_page.locator(".abm-differs")
+    expect(differs).to_contain_text("land quota")
+    expect(differs).to_contain_text("policy.layout.transit_year")  # set in the files only, shown all the same
+    expect(app_page.locator(".abm-credit")).to_contain_text("urban form only")
+    expect(app_page.locator(".abm-chart-cumulative polyline").first).to_be_attached()
+    ticks = [app_page.locator(f".abm-chart-emissions-{side}").evaluate(
+        "e => [...e.querySelectorAll('text[text-anchor=end]')].map(t => t.textContent).join('|')") for side in "AB"]
+    assert ticks[0] == ticks[1]  # A and B on one y axis
+
+
 def test_a_bad_value_shows_a_message_beside_the_field(app_page: Page):
     field = app_page.locator(".abm-field-far_cap_core")
     field.locator("input").fill("-1")

@@ -326,6 +326,83 @@ def test_compare_steps_both_policies_on_one_region_and_seed(session):
     assert len(session.runs) == 1
 
 
+def test_the_settings_table_lists_every_difference_hidden_ones_included():
+    from viz.compare import settings_diff
+
+    compact, sprawl = (load_scenario(SCENARIOS / f"{n}.toml") for n in ("compact", "sprawl"))
+    diff = settings_diff(compact, sprawl)
+    rows = {row.field: row for row in diff.rows}
+    assert rows["policy.layout.transit"].shown and rows["policy.layout.transit"].a == '"core"'
+    hidden = rows["policy.layout.transit_year"]  # not in the controls, still credited to the policy
+    assert not hidden.shown and (hidden.a, hidden.b) == ("2024", "2025") and hidden.group == "form"
+    assert diff.credit.startswith("A and B differ in urban form only")
+    ambitious = settings_diff(compact, load_scenario(SCENARIOS / "compact_ambitious.toml"))
+    assert {row.group for row in ambitious.rows} == {"technology"}
+    assert "not urban form's alone" in ambitious.credit
+
+
+def test_a_difference_in_a_setting_that_is_no_lever_is_listed_and_said(scenario_dir):
+    from viz.compare import settings_diff
+
+    demo, sprawl = (load_scenario(scenario_dir / n) for n in ("inflection-demo.toml", "sprawl.toml"))
+    diff = settings_diff(demo, sprawl)
+    groups = {row.field: row.group for row in diff.rows}
+    assert groups["choice.beta_commute_km"] == "none" and groups["policy.layout.far_cap_other"] == "form"
+    assert "no planning lever" in diff.credit and "not the policies' alone" in diff.credit
+
+
+def test_the_verdict_gives_the_gap_in_years_and_what_b_saves():
+    from viz.compare import verdict
+
+    def events(years: dict) -> list[dict]:
+        out = []
+        for pid in (1, 2, 3, 4, 5, "net_zero"):
+            state, year = years.get(pid, ("not_reached", None))
+            out.append({"id": pid, "name": "", "state": state, "year": year})
+        return out
+
+    a = events({3: ("crossed", 2035), 1: ("passed_at_start", 2025), 2: ("crossed", 2030)})
+    b = events({3: ("crossed", 2030), 1: ("passed_at_start", 2025), 2: ("crossed", 2031)})
+    ts_a = {"tick": [0, 1, 2], "year": [2022, 2023, 2024], "emissions_total_t": [9e9, 2e6, 2e6],
+            "net_t": [9e9, 1e6, 1e6], "urban_area_km2": [10.0, 11.0, 12.0]}
+    ts_b = {**ts_a, "emissions_total_t": [9e9, 1.5e6, 1.5e6], "urban_area_km2": [10.0, 10.5, 11.0]}
+    rows = {row.label: row for row in verdict((a, b), (ts_a, ts_b), 2023, 2070)}
+    peak = rows["3 total emissions peak"]
+    assert (peak.a, peak.b, peak.gap) == ("2035", "2030", "B 5 years earlier")
+    assert rows["2 emissions increment peak"].gap == "B 1 year later"
+    assert (rows["1 emissions growth-rate peak"].a, rows["1 emissions growth-rate peak"].gap) == \
+        ("before 2023", "both before the run")
+    assert rows["NZ net-zero year"].b == "not reached by 2070"
+    cumulative = rows["cumulative emissions 2023-2024, MtCO2"]  # tick 0, the seeded stock, is not counted
+    assert (cumulative.a, cumulative.b, cumulative.gap) == ("4.00", "3.00", "B saves 1.00 Mt (25.0%)")
+    assert rows["urban land in 2024, km2"].gap == "B saves 1.00 km2 (8.3%)"
+
+
+def chart_ticks(svg: str) -> list[str]:
+    import re
+
+    return re.findall(r'text-anchor="end">([^<]+)<', svg)
+
+
+def test_compare_frame_has_a_verdict_the_settings_a_cumulative_chart_and_one_y_axis(session):
+    session.set_scenario("A", "compact.toml")
+    session.set_scenario("B", "sprawl.toml")
+    session.set_compare(True)
+    for _ in range(4):
+        session.step()
+    frame = session.frame
+    labels = [row.label for row in frame.verdict]
+    assert labels[:6] == ["1 emissions growth-rate peak", "2 emissions increment peak", "3 total emissions peak",
+                          "4 sink growth peak", "5 net-stock point", "NZ net-zero year"]
+    assert any(label.startswith("cumulative emissions") for label in labels) and labels[-1].startswith("urban land")
+    assert "policy.layout.transit_year" in {row.field for row in frame.differs.rows}
+    charts = dict(frame.charts)
+    assert "cumulative" in charts and "polyline" in charts["cumulative"]
+    assert chart_ticks(charts["emissions-A"]) == chart_ticks(charts["emissions-B"])  # one shared y axis
+    session.set_compare(False)
+    assert session.frame.differs is None and session.frame.verdict == ()
+
+
 def test_a_step_from_a_play_loop_started_before_a_reset_is_void(session):
     session.set_compare(False)
     session.reset()

@@ -1,0 +1,200 @@
+"""An honest comparison of two policies: every setting that differs between A and B (the controls' own
+and the ones they do not show), what the gap can therefore be credited to, and a verdict a planner can
+quote (each inflection year of A and B and the gap in years, cumulative emissions and urban land saved).
+
+The differing settings come from `abm.attribution.factors.compare_scenarios`, the same field-by-field
+comparison `abm attribute` uses, so the app and the attribution never disagree about what differs.
+When A and B differ in a field that is no lever (behaviour, the land), that comparison refuses; the
+app then lists every differing field all the same and says the gap is not the policy's alone.
+
+>>> from abm.scenario import scenario_from_dict
+>>> a = scenario_from_dict({"policy": {"layout": {"subcentres": 2, "transit_year": 2030}}})
+>>> diff = settings_diff(a, scenario_from_dict({}))
+>>> [(row.label, row.a, row.b, row.shown) for row in diff.rows]
+[('sub-centres', '2', '0', True), ('policy.layout.transit_year (year the transit lines open)', '2030', '2025', False)]
+>>> diff.credit
+"A and B differ in urban form only (layout): the gaps below are urban form's."
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import html
+import math
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from abm.attribution.factors import FACTORS, IGNORED, NOT_LEVERS, compare_scenarios, factor_of, scenario_fields
+from abm.errors import ConfigError
+from abm.inflection import CROSSED, EVENT_NAMES, NET_ZERO, PASSED_AT_START
+from abm.scenario import Scenario
+from abm.schema import toml_text
+from viz import levers
+
+GROUP_WORDS = {"form": "urban form", "technology": "technology", "exogenous": "exogenous paths",
+               "none": "settings that are no planning lever"}
+
+
+@dataclass(frozen=True)
+class SettingRow:
+    """One setting that differs: its field, how the page names it, its factor and group, A's and B's value."""
+
+    field: str
+    label: str
+    factor: str       # the attribution factor owning it ("" for a field that is no lever)
+    group: str        # form / technology / exogenous / none
+    a: str
+    b: str
+    shown: bool       # a field of the app's controls (else: set in the scenario file only)
+
+
+@dataclass(frozen=True)
+class SettingsDiff:
+    rows: tuple[SettingRow, ...]
+    credit: str       # one sentence: what the gaps can be credited to
+
+
+def _row(field: str, fa: dict[str, Any], fb: dict[str, Any]) -> SettingRow:
+    lever = levers.BY_KEY.get(field)
+    factor = factor_of(field) or ""
+    group = next((f.group for f in FACTORS if f.name == factor), "none")
+    text = {side: toml_text(fields[field]) if field in fields else "unset" for side, fields in (("a", fa), ("b", fb))}
+    doc = levers.schema_rows().get(field)
+    label = lever.label if lever else field + (f" ({doc.doc})" if doc is not None and doc.doc else "")
+    return SettingRow(field, label, factor, group, text["a"], text["b"], lever is not None)
+
+
+def settings_diff(a: Scenario, b: Scenario) -> SettingsDiff:
+    """Every setting where the scenarios A and B differ, grouped by factor (names and descriptions aside)."""
+    try:
+        comparison = compare_scenarios(a, b)
+    except ConfigError as err:
+        fa, fb = scenario_fields(a), scenario_fields(b)
+        fields = [f for f in sorted(set(fa) | set(fb)) if f not in IGNORED and fa.get(f, None) != fb.get(f, None)]
+        rows = sorted((_row(f, fa, fb) for f in fields), key=lambda r: (r.group == "none", r.factor, r.field))
+        why = next((w for p, w in NOT_LEVERS.items() if fnmatch.fnmatchcase(err.field, p)), "not a lever")
+        return SettingsDiff(tuple(rows), f"A and B also differ in settings that are no planning lever ({err.field}: "
+                                         f"{why}): the gaps below are not the policies' alone.")
+    order = [f.name for f in FACTORS]
+    rows = [_row(field, comparison.a, comparison.b)
+            for factor in sorted(comparison.differs, key=order.index) for field in comparison.differs[factor]]
+    return SettingsDiff(tuple(rows), credit_sentence(rows))
+
+
+def credit_sentence(rows: Sequence[SettingRow]) -> str:
+    """What the gaps can be credited to, given the groups the differing settings fall in."""
+    if not rows:
+        return "A and B are the same policy: on one seed they run the same city."
+    groups: dict[str, list[str]] = {}
+    for row in rows:
+        names = groups.setdefault(row.group, [])
+        if row.factor not in names:
+            names.append(row.factor)
+    parts = [f"{GROUP_WORDS[g]} ({', '.join(names)})" for g, names in groups.items()]
+    if list(groups) == ["form"]:
+        return f"A and B differ in urban form only ({', '.join(groups['form'])}): the gaps below are urban form's."
+    return (f"A and B differ in {' and in '.join(parts)}: the gaps below are not urban form's alone; "
+            "`abm attribute` splits them.")
+
+
+# --------------------------------------------------------------------------------------------------
+# The verdict
+# --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class VerdictRow:
+    label: str
+    a: str
+    b: str
+    gap: str          # B against A, in words
+
+
+def event_year(event: dict[str, Any], first_year: int, end_year: int | None) -> str:
+    """An event's year as the verdict shows it: '2031', 'before 2023', 'not reached by 2070' or 'not yet'."""
+    if event["state"] == CROSSED:
+        return str(event["year"])
+    if event["state"] == PASSED_AT_START:
+        return f"before {first_year}"
+    return f"not reached by {end_year}" if end_year is not None else "not yet"
+
+
+def year_gap(a: dict[str, Any], b: dict[str, Any]) -> str:
+    """B's year against A's, in words ('B 5 years earlier'); '' when the two cannot be compared."""
+    if a["state"] != CROSSED or b["state"] != CROSSED:
+        if a["state"] == b["state"] == PASSED_AT_START:
+            return "both before the run"
+        return ""
+    d = int(b["year"]) - int(a["year"])
+    if d == 0:
+        return "same year"
+    return f"B {abs(d)} year{'s' if abs(d) != 1 else ''} {'earlier' if d < 0 else 'later'}"
+
+
+def cumulative(ts, name: str, n: int) -> float:
+    """Sum of a column over the simulated years (tick 1 on: tick 0 is the seeded stock) of the first n rows."""
+    return math.fsum(float(v) for t, v in zip(list(ts["tick"])[:n], list(ts[name])[:n]) if int(t) >= 1)
+
+
+def amount_gap(a: float, b: float, unit: str, more: str = "emits") -> str:
+    """B against A in words: 'B saves 12.30 Mt (4.1%)' when B's amount is smaller, 'B emits 3.00 Mt more' if larger.
+
+    >>> amount_gap(100.0, 90.0, "Mt"), amount_gap(10.0, 12.5, "km2", more="takes")
+    ('B saves 10.00 Mt (10.0%)', 'B takes 2.50 km2 more (25.0%)')
+    """
+    d = b - a
+    share = f" ({abs(d) / abs(a) * 100:.1f}%)" if a else ""
+    if abs(d) < 5e-4 * max(abs(a), abs(b), 1e-9):
+        return "the same"
+    return f"B saves {abs(d):,.2f} {unit}{share}" if d < 0 else f"B {more} {d:,.2f} {unit} more{share}"
+
+
+def verdict(events: tuple[list[dict], list[dict]], series: tuple[Any, Any], first_year: int,
+            end_year: int | None) -> list[VerdictRow]:
+    """The verdict table: each point and the net-zero year of A and B with the gap in years, then the
+    cumulative emissions and net emissions since `first_year`, and the urban land now.
+
+    `events`: A's and B's events and milestones (as events.json); `end_year`: the last year when the run
+    has ended (points not reached by then say so), else None.
+    """
+    rows = []
+    b_by_id = {e["id"]: e for e in events[1]}
+    for e in events[0]:
+        other = b_by_id[e["id"]]
+        mark = "NZ" if e["id"] == NET_ZERO else str(e["id"])
+        rows.append(VerdictRow(f"{mark} {EVENT_NAMES[e['id']]}", event_year(e, first_year, end_year),
+                               event_year(other, first_year, end_year), year_gap(e, other)))
+    a, b = series
+    n = min(len(a["year"]), len(b["year"]))
+    if n < 2:
+        return rows
+    last = int(list(a["year"])[n - 1])
+    for name, label in (("emissions_total_t", "emissions"), ("net_t", "net emissions (emissions - sink)")):
+        ca, cb = (cumulative(ts, name, n) / 1e6 for ts in (a, b))
+        rows.append(VerdictRow(f"cumulative {label} {first_year}-{last}, MtCO2", f"{ca:,.2f}", f"{cb:,.2f}",
+                               amount_gap(ca, cb, "Mt")))
+    ua, ub = (float(list(ts["urban_area_km2"])[n - 1]) for ts in (a, b))
+    rows.append(VerdictRow(f"urban land in {last}, km2", f"{ua:,.1f}", f"{ub:,.1f}",
+                           amount_gap(ua, ub, "km2", more="takes")))
+    return rows
+
+
+def table_html(header: Sequence[str], rows: Sequence[Sequence[str]], css: str) -> str:
+    """A plain HTML table (every cell escaped)."""
+    esc = html.escape
+    head = "".join(f"<th>{esc(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{esc(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return f'<table class="abm-table {esc(css)}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def settings_html(diff: SettingsDiff, names: tuple[str, str]) -> str:
+    """The table of every differing setting, with a note on those the controls do not show."""
+    rows = [(r.label + ("" if r.shown else " *"), GROUP_WORDS[r.group] + (f": {r.factor}" if r.factor else ""), r.a, r.b)
+            for r in diff.rows]
+    note = ("<div class='abm-note'>* set in the scenario file, not shown in the controls</div>"
+            if any(not r.shown for r in diff.rows) else "")
+    return (table_html(("setting", "factor", f"A: {names[0]}", f"B: {names[1]}"), rows, "abm-differs") + note
+            + f"<div class='abm-credit'>{html.escape(diff.credit)}</div>")
+
+
+def verdict_html(rows: Sequence[VerdictRow], names: tuple[str, str]) -> str:
+    return table_html(("", f"A: {names[0]}", f"B: {names[1]}", "B against A"),
+                      [(r.label, r.a, r.b, r.gap) for r in rows], "abm-verdict")

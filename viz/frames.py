@@ -1,0 +1,104 @@
+"""What the page shows: an immutable `Frame` per tick (maps, charts, the event log, summaries and, when
+comparing, the settings that differ and the verdict), built from the runs of a session.
+
+Plain Python, no solara: the session builds a frame under its lock, the page only reads it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from abm.conditions import exogenous_conditions
+from viz.carbon_charts import (cumulative_chart, difference_chart, emissions_chart, emissions_extent,
+                               inflection_markers, intensity_chart)
+from viz.compare import SettingsDiff, VerdictRow, verdict
+from viz.runs import MapView, Run, map_views
+
+
+@dataclass(frozen=True)
+class Frame:
+    """An immutable snapshot for the page: nothing in it changes after it is built."""
+
+    version: int
+    tick: int
+    year: int
+    end_tick: int
+    start_year: int
+    maps: tuple[MapView, ...]
+    charts: tuple[tuple[str, str], ...]   # (chart id, svg)
+    log: tuple[str, ...]
+    summaries: tuple[str, ...]
+    layer: str
+    conditions: tuple[str, ...] = ()      # what each run's inflection years hold on (its exogenous paths)
+    differs: SettingsDiff | None = None   # comparing: every setting that differs between A and B
+    verdict: tuple[VerdictRow, ...] = ()  # comparing: the years, cumulative emissions and land of A and B
+    names: tuple[str, ...] = ()           # the scenario name of each run
+
+    @property
+    def at_end(self) -> bool:
+        return self.tick >= self.end_tick
+
+    @property
+    def tick_label(self) -> str:
+        return f"Year {self.year} (tick {self.tick} of {self.end_tick})"
+
+
+# --------------------------------------------------------------------------------------------------
+# Building a frame
+# --------------------------------------------------------------------------------------------------
+def summary(run: Run) -> str:
+    r = run.model.records[-1]
+    intensity = r["carbon_intensity_t_per_gdp"]
+    return (f"{run.label}, {r['year']}: emissions {r['emissions_total_t'] / 1e3:,.1f} kt, "
+            f"sink {r['sink_t'] / 1e3:,.1f} kt, net {r['net_t'] / 1e3:,.1f} kt, "
+            f"intensity {intensity:.3f} t per 10k CNY, {r['households']:,} households, "
+            f"urban area {r['urban_area_km2']:.1f} km2")
+
+
+def run_charts(runs: list[Run], series: list | None = None) -> list[tuple[str, str]]:
+    """(chart id, SVG) of the page: emissions of each run (on one shared y axis when comparing), carbon
+    intensity, and when comparing A - B per year and cumulative."""
+    series = series if series is not None else [r.timeseries() for r in runs]
+    extents = [emissions_extent(ts) for ts in series]
+    span = (min(lo for lo, _ in extents), max(hi for _, hi in extents))
+    out = []
+    for run, ts in zip(runs, series):
+        markers = inflection_markers(ts, run.events() + run.milestones(), run.start_year)
+        out.append((f"emissions-{run.side}",
+                    emissions_chart(ts, markers, chart_id=f"emissions-{run.side}", x_domain=run.x_domain, y_span=span,
+                                    title=f"{run.label}: emissions by source, sink and net")))
+    out.append(("intensity", intensity_chart([(r.label, ts) for r, ts in zip(runs, series)], runs[0].x_domain)))
+    if len(runs) == 2:
+        a, b = runs
+        names = f"{a.scenario.name} (A) - {b.scenario.name} (B)"
+        out.append(("difference", difference_chart(series[0], series[1], x_domain=a.x_domain,
+                                                   title=f"Difference {names}, per year")))
+        out.append(("cumulative", cumulative_chart(series[0], series[1], x_domain=a.x_domain,
+                                                   title=f"Cumulative difference {names} since {a.start_year + 1}")))
+    return out
+
+
+def build_frame(runs: list[Run], layer: str, scales: dict[str, float], version: int,
+                differs: SettingsDiff | None = None) -> Frame:
+    """The frame of the runs as they stand; `differs` (A against B) is computed once per rebuild by the session."""
+    first = runs[0]
+    series = [r.timeseries() for r in runs]
+    chart_list = run_charts(runs, series)
+    rows = ()
+    if len(runs) == 2:
+        end = first.model.year if first.tick >= first.end_tick else None
+        rows = tuple(verdict((runs[0].events() + runs[0].milestones(), runs[1].events() + runs[1].milestones()),
+                             (series[0], series[1]), first.start_year + 1, end))
+    lines = []
+    for run in runs:
+        prefix = f"{run.side}: " if len(runs) > 1 else ""
+        lines += [prefix + line for _, line in run.log]
+    return Frame(version, first.tick, first.model.year, first.end_tick, first.start_year,
+                 map_views(runs, layer, scales), tuple(chart_list), tuple(lines), tuple(summary(r) for r in runs), layer,
+                 tuple(conditions_line(r) for r in runs), differs if len(runs) == 2 else None, rows,
+                 tuple(r.scenario.name for r in runs))
+
+
+def conditions_line(run: Run) -> str:
+    """What the run's inflection years hold on: its exogenous paths (the years move with them)."""
+    return f"{run.label}: inflection years hold on " + "; ".join(exogenous_conditions(run.scenario))
