@@ -1,18 +1,45 @@
-"""Write files so that a killed run never leaves a half-written one: temp name, fsync, rename.
+"""Write files and whole output folders so that a killed run never leaves a half or mixed one.
+
+A file: temp name, fsync, rename (`atomic_write`). A folder of files that belong together (one run's
+outputs): build it in a hidden sibling and swap it in at the end (`staged_folder`), so a reader sees
+the previous folder whole or the new one whole, never files of two runs side by side. The next write
+into the same folder removes what a killed one left: its own hidden siblings and ``.<name>.<random>.part``
+files of names the folder owns, never anything else.
 
 >>> import tempfile, pathlib
 >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
 >>> atomic_write_text(p, "hello"); p.read_text()
 'hello'
+>>> with staged_folder(p.parent / "run", owns={"x.txt"}.__contains__) as stage:
+...     atomic_write_text(stage / "x.txt", "one run")
+>>> sorted(q.name for q in p.parent.iterdir())
+['a.txt', 'run']
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
+import hashlib
+import json
 import os
+import re
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from abm.errors import ConfigError
+
+#: mkstemp's random part: 8 of these characters (tempfile._RandomNameSequence).
+_RANDOM = "[a-z0-9_]{8}"
+_PART = re.compile(rf"^\.(?P<name>.+)\.{_RANDOM}\.part$")
+
+
+class FolderError(ConfigError):
+    """An output folder this command cannot replace whole: it is a file, the working folder, or it
+    holds files that are not this command's outputs (which a swap would delete)."""
 
 
 @contextlib.contextmanager
@@ -52,3 +79,158 @@ def atomic_write_text(path: str | Path, text: str) -> None:
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     atomic_write(path, lambda tmp: tmp.write_bytes(data))
+
+
+# ------------------------------------------------------------------------------------ whole folders
+@contextlib.contextmanager
+def staged_folder(target: str | Path, owns: Callable[[str], bool], manifest: str | None = None) -> Iterator[Path]:
+    """Yield an empty hidden sibling of `target` to write into; on success swap it in whole.
+
+    Until the swap `target` keeps the previous outputs; on an error the sibling is removed and
+    `target` is untouched. `owns(name)` says which entries of `target` are this command's outputs
+    (as do the files listed in `target/manifest`); anything else makes this a FolderError, before
+    any work, because the swap would delete it. Stale leftovers of killed writes go first.
+    """
+    target = _resolve(Path(target))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale(target, owns)
+    _check_owned(target, owns, manifest)
+    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}-", suffix=".staging", dir=target.parent))
+    try:
+        os.chmod(stage, 0o777 & ~_umask())  # mkdtemp makes 0700; the folder gets the usual permissions
+        yield stage
+        swap_in(stage, target)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def swap_in(stage: Path, target: Path) -> None:
+    """Replace `target` by the folder `stage` in one step (afterwards `stage` holds the old one, if any).
+
+    Linux swaps the two names at once (renameat2 RENAME_EXCHANGE): a kill at any moment leaves one
+    whole folder at `target`. Elsewhere the old folder is first renamed aside to ``...old``; a kill
+    between the two renames leaves no `target`, and the next `remove_stale` puts the old one back.
+    """
+    _fsync_tree(stage)
+    if not target.exists():
+        os.rename(stage, target)
+    elif not exchange(stage, target):
+        aside = stage.with_name(stage.name.removesuffix(".staging") + ".old")
+        os.rename(target, aside)
+        try:
+            os.rename(stage, target)
+        except BaseException:
+            os.rename(aside, target)
+            raise
+        shutil.rmtree(aside, ignore_errors=True)
+    _fsync_dir(target.parent)
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap the names `a` and `b` atomically; False where the system or file system cannot."""
+    try:
+        fn = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    except (OSError, TypeError):  # no C library to load by name (Windows)
+        fn = None
+    if fn is None:
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd, rename_exchange = -100, 2
+    if fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def remove_stale(target: str | Path, owns: Callable[[str], bool]) -> list[Path]:
+    """Remove what killed writes into `target` left: hidden siblings of dead processes and part files.
+
+    Only these patterns go: ``.<target>.<pid>-<random>.staging`` / ``.old`` beside it (a folder being
+    built, or the previous one set aside; those of a live process stay) and ``.<name>.<random>.part``
+    inside it for a `name` it owns. Returns the paths removed (or restored to `target`).
+    """
+    target = Path(target)
+    sibling = re.compile(rf"^\.{re.escape(target.name)}\.(?P<pid>\d+)-[a-z0-9_]+\.(?P<kind>staging|old)$")
+    removed: list[Path] = []
+    if target.parent.is_dir():
+        for entry in sorted(target.parent.iterdir()):
+            m = sibling.match(entry.name)
+            if not m or not entry.is_dir() or _alive(int(m["pid"])):
+                continue
+            if m["kind"] == "old" and not target.exists():
+                os.rename(entry, target)  # killed between the two renames of swap_in: the old run comes back
+            else:
+                shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    if target.is_dir():
+        for entry in sorted(target.iterdir()):
+            m = _PART.match(entry.name)
+            if m and owns(m["name"]) and entry.is_file():
+                entry.unlink(missing_ok=True)
+                removed.append(entry)
+    return removed
+
+
+def sha256_file(path: str | Path) -> str:
+    """The file's SHA-256 (hex): lets a manifest vouch for files that cannot carry a run id (CSV)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _resolve(target: Path) -> Path:
+    """The real folder (a symlink to a folder is followed: the link stays, the folder is swapped)."""
+    if target.is_symlink():
+        target = target.resolve()
+    if target.exists() and not target.is_dir():
+        raise FolderError(str(target), "is a file, not a folder", "choose a folder for the outputs")
+    here = Path.cwd().resolve()
+    if target.exists() and (target.resolve() == here or target.resolve() in here.parents):
+        raise FolderError(str(target), "is the working folder or holds it", "choose a folder of its own")
+    return target
+
+
+def _check_owned(target: Path, owns: Callable[[str], bool], manifest: str | None) -> None:
+    if not target.is_dir():
+        return
+    listed: set[str] = set()
+    if manifest and (target / manifest).is_file():
+        with contextlib.suppress(ValueError, OSError, TypeError, AttributeError):
+            listed = set(json.loads((target / manifest).read_text(encoding="utf-8")).get("files", []))
+    foreign = sorted(p.name for p in target.iterdir() if not owns(p.name) and p.name not in listed)
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+        raise FolderError(str(target), f"holds files that are not outputs of this command ({shown}), which "
+                          "replacing the folder would delete", "choose a new or empty folder, or move them")
+
+
+def _alive(pid: int) -> bool:
+    """Whether process `pid` runs (a staging folder of a live process is its work in progress)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _fsync_tree(folder: Path) -> None:
+    """Flush every file of the folder and the folder itself, so the swap never exposes unwritten data."""
+    for path in folder.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            with open(path, "rb") as fh:
+                os.fsync(fh.fileno())
+    _fsync_dir(folder)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from abm.atomic import staged_folder
 from abm.calibration.config import OBJECTIVES, CalibrationConfig
 from abm.calibration.history import History, load_history
 from abm.calibration.report import headline, observed_stats, plot_search, plot_year, skill, summarise, write_json
@@ -78,6 +80,9 @@ class Evaluation:
     inputs: Inputs
 
 
+#: The files of a calibration folder besides the maps (map_<year>.png).
+CALIBRATION_FILES = frozenset({"scenario.toml", "fit.json", "search.png", "trials.csv"})
+
 #: The simulators of the final evaluation, in report order.
 SIMULATORS = ("model", "null_neighbourhood", "null_persistence")
 
@@ -91,7 +96,28 @@ def calibrate(config: CalibrationConfig, out_dir: str | Path | None = None, *, w
     Writes into `out_dir`: ``scenario.toml`` (the best parameters, loadable by ``abm run``), ``fit.json``
     (every metric per year for the model and both null models, MC intervals, skill), ``map_<year>.png``,
     ``search.png`` and ``trials.csv``. `workers` overrides the file's search.workers (0 = every core).
+    The folder is replaced whole at the end (abm.atomic.staged_folder): a calibration killed midway
+    leaves the previous one's folder as it was; fit.json's run_id is in every other file (or its SHA-256).
     """
+    out = Path(out_dir) if out_dir is not None else None
+    if write and out is not None:
+        # entered before the search: a folder holding other files is refused before the work, not after
+        with staged_folder(out, owns=owns_calibration_file, manifest="fit.json") as stage:
+            result = fit_and_report(config, stage, workers, scheduler, progress, sset)
+    else:
+        result = fit_and_report(config, None, workers, scheduler, progress, sset)
+    result.out_dir = out
+    return result
+
+
+def owns_calibration_file(name: str) -> bool:
+    """Whether `name` in a calibration folder is an output of `abm calibrate` (what a rerun may replace)."""
+    return name in CALIBRATION_FILES or re.fullmatch(r"map_\d+\.png", name) is not None
+
+
+def fit_and_report(config: CalibrationConfig, folder: Path | None, workers: int | None, scheduler: Any,
+                   progress: bool, sset: SleuthSet | None) -> CalibrationResult:
+    """The calibration's steps; with `folder`, its files are written there (the staged output folder)."""
     t0 = time.perf_counter()
     execution = Execution(worker_count(config, workers, scheduler), scheduler, progress)
     history = load_history(config, sset)
@@ -106,11 +132,10 @@ def calibrate(config: CalibrationConfig, out_dir: str | Path | None = None, *, w
                         "workers": execution.workers or _cores(),
                         "model_run_s": round(evaluation.sims["model"]["seconds_per_run"], 3)}
     files: list[str] = []
-    out = Path(out_dir) if out_dir is not None else None
-    if write and out is not None:
-        files = write_outputs(out, scenario, history, outcome, evaluation, report, t0)
+    if folder is not None:
+        files = write_outputs(folder, scenario, history, outcome, evaluation, report, t0)
     report["timing"]["total_s"] = round(time.perf_counter() - t0, 2)
-    return CalibrationResult(outcome.model_best["params"], outcome.null_best["params"], report, scenario, out,
+    return CalibrationResult(outcome.model_best["params"], outcome.null_best["params"], report, scenario, folder,
                              files, time.perf_counter() - t0)
 
 
@@ -279,11 +304,17 @@ def search_summary(outcome: SearchOutcome) -> dict[str, Any]:
 
 def write_outputs(out: Path, scenario: Scenario, history: History, outcome: SearchOutcome, evaluation: Evaluation,
                   report: dict[str, Any], t0: float) -> list[str]:
-    """scenario.toml, a map PNG per year, search.png, trials.csv and fit.json (last: it lists the others)."""
+    """scenario.toml, a map PNG per year, search.png, trials.csv and fit.json (last: it lists the others,
+    with the run id that the TOML and the PNGs carry and every file's SHA-256)."""
+    from abm.atomic import atomic_write_text
+    from abm.outputs import new_run_id, stamp_png, vouch
     from abm.scenario import save_scenario
 
+    run_id = new_run_id()
     out.mkdir(parents=True, exist_ok=True)
     save_scenario(scenario, out / "scenario.toml")
+    text = (out / "scenario.toml").read_text(encoding="utf-8")  # a TOML comment on top carries the run id
+    atomic_write_text(out / "scenario.toml", f'# run_id = "{run_id}" (abm calibrate; fit.json has the same)\n' + text)
     files = ["scenario.toml"]
     start = history.start_map()
     excluded = ~evaluation.inputs.allowed
@@ -295,10 +326,15 @@ def write_outputs(out: Path, scenario: Scenario, history: History, outcome: Sear
         files.append(name)
     plot_search(out / "search.png", outcome.studies)
     files.append("search.png")
+    for name in files:
+        if name.endswith(".png"):
+            stamp_png(out / name, run_id)
     _write_trials(out / "trials.csv", outcome.studies)
     files.append("trials.csv")
     report["timing"]["total_s"] = round(time.perf_counter() - t0, 2)
+    report["run_id"] = run_id
     report["files"] = files + ["fit.json"]
+    report["sha256"] = vouch(out, files)
     write_json(out / "fit.json", report)
     files.append("fit.json")
     return files

@@ -13,6 +13,10 @@ the fit years only; the held-out years are scored once at the end. Writes into -
   map_<year>.png    observed vs simulated urban land per compared year
   search.png        the objective of every trial; trials.csv: every trial's parameters and scores
 
+The folder is replaced whole at the end (the files are written into a hidden sibling first): a
+calibration killed midway leaves the previous one's folder as it was. fit.json's run_id is in the
+TOML and the PNGs, and fit.json holds every file's SHA-256.
+
 examples:
   abm calibrate calibration/demo200.toml
   abm calibrate calibration/demo200.toml --trials 20 --out out/cal-quick --workers 2
@@ -63,8 +67,12 @@ def main(args: argparse.Namespace) -> int:
     config = config.with_trials(trials=args.trials, workers=args.workers, replicates=args.replicates,
                                 null_trials=args.null_trials, report_replicates=args.report_replicates)
     out = Path(args.out) if args.out else Path("out") / "calibration" / config.name
+    from abm.atomic import FolderError
+
     try:
         result = calibrate(config, out, scheduler=args.scheduler, progress=not args.quiet)
+    except FolderError as err:  # --out holds someone else's files: say so, not the calibration file
+        raise UserFacingError(f"--out {err}") from None
     except ConfigError as err:
         raise UserFacingError(f"{args.config}: {err}") from None
     except DataError as err:

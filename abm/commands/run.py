@@ -5,6 +5,9 @@ density, commute, GDP, emissions by source and cohort, sinks, net, carbon intens
 five carbon inflection points, then the net-zero year), grids.nc (map snapshots), final.tif (land use at the end) and
 manifest.json (the scenario as resolved, seed and versions). Ends with a short summary.
 
+The folder is replaced whole at the end (the files are written into a hidden sibling first): a run
+killed midway leaves the previous run's folder as it was. Every file carries the manifest's run_id.
+
 examples:
   abm run scenarios/compact.toml
   abm run scenarios/sprawl.toml --ticks 20 --seed 7 --out out/sprawl-7 --plot
@@ -54,20 +57,30 @@ def main(args: argparse.Namespace) -> int:
         bar.set_postfix_str(f"{model.year} hh={len(model.households):,}")
         bar.update(1)
 
+    from abm.atomic import FolderError
+
     try:
         result = run_scenario(scenario, seed=args.seed, ticks=args.ticks, out_dir=out,
-                              snapshots=not args.no_snapshots, progress=progress)
+                              snapshots=not args.no_snapshots, progress=progress,
+                              extra_outputs=plot_into if args.plot else None)
+    except FolderError as err:
+        raise UserFacingError(f"--out {err}") from None
     except (ConfigError, DataError) as err:
         raise UserFacingError(str(err)) from None
     finally:
         bar.close()
-    if args.plot:
-        from abm.plots import plot_emissions
-
-        plot_emissions(result.timeseries, result.events, out / "emissions.png", title=scenario.name)
-        result.files.append("emissions.png")
     print(summary(result, out))
     return 0
+
+
+def plot_into(result, folder: Path) -> list[str]:
+    """emissions.png, drawn into the run's folder before its manifest: it is swapped in with the rest."""
+    from abm.outputs import stamp_png
+    from abm.plots import plot_emissions
+
+    plot_emissions(result.timeseries, result.events, folder / "emissions.png", title=result.scenario.name)
+    stamp_png(folder / "emissions.png", result.run_id)
+    return ["emissions.png"]
 
 
 def summary(result, out: Path) -> str:

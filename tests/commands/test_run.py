@@ -66,7 +66,15 @@ def test_run_writes_every_output(scenario_file, tmp_path, capsys):
     assert manifest["seed"] == 5 and manifest["scenario"]["run"]["ticks"] == 4
     assert "mesa" in manifest["versions"]
     assert (out / "emissions.png").stat().st_size > 1000
-    assert not list(out.glob(".*.part"))
+    assert not list(out.glob(".*.part")) and not list(tmp_path.glob(".out.*"))
+    # one run: the manifest's run id is in every file, and the manifest lists every file (emissions.png too)
+    from abm.outputs import check_run_folder, read_run_id
+
+    run_id = check_run_folder(out)
+    assert manifest["run_id"] == run_id and sorted(manifest["files"]) == sorted(p.name for p in out.iterdir())
+    assert {e["run_id"] for e in events} == {run_id} and read_run_id(out / "emissions.png") == run_id
+    assert f"outputs in {out}/: timeseries.parquet, events.json, grids.nc, final.tif, emissions.png, manifest.json" \
+        in printed
 
 
 def test_summary_lists_the_net_zero_year_with_its_confirmation(tmp_path):
@@ -94,6 +102,9 @@ def test_same_seed_identical_outputs_other_seed_differs(scenario_file, tmp_path)
                      "--no-snapshots"]) == 0
     a, b, c = (pd.read_parquet(tmp_path / n / "timeseries.parquet") for n in "abc")
     pd.testing.assert_frame_equal(a, b)
+    # the run id is metadata: it tells the two runs apart and changes no value
+    ids = [json.loads((tmp_path / n / "manifest.json").read_text())["run_id"] for n in "ab"]
+    assert ids[0] != ids[1]
     assert not a.equals(c)
     with rasterio.open(tmp_path / "a" / "final.tif") as x, rasterio.open(tmp_path / "b" / "final.tif") as y:
         np.testing.assert_array_equal(x.read(1), y.read(1))
