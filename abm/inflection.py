@@ -60,7 +60,7 @@ the first of them, like point 5 but without the GDP condition. It is "passed_at_
 is already <= 0 at the first tick it is defined (tick ``h``), and its value is the smoothed net.
 `InflectionDetector.events` lists the five points only (their consumers index them 1-5);
 `InflectionDetector.milestones` lists the milestone; `update` returns whatever it confirms, points
-first.
+first; `InflectionDetector.candidates` reads the running candidates of those not yet confirmed.
 """
 
 from __future__ import annotations
@@ -374,6 +374,50 @@ class InflectionDetector:
     def milestones(self) -> list[InflectionEvent]:
         """The milestones beside the points (the net-zero year), as they stand now (copies)."""
         return [replace(self._events[mid]) for mid in MILESTONE_NAMES]
+
+    def candidates(self) -> list[Candidate]:
+        """The running candidate of every point and milestone not yet confirmed, in id order.
+
+        Read-only: it reports what the detector already keeps (a peak's running maximum and the
+        consecutive significant declines behind it; the start of a run of ticks on which point 5's or
+        the net-zero condition holds) and changes nothing, so detection is the same whether or not
+        anyone asks. A point with no candidate (its quantity not yet defined, or no run under way) is
+        left out. Lets a viewer say "candidate year 2031, awaiting confirmation" during the years a
+        confirmation takes.
+        """
+        out = []
+        for pid in EVENT_NAMES:
+            if self._events[pid].state != NOT_REACHED:
+                continue
+            tracker = self._peaks.get(pid) or (self._netstock if pid == 5 else self._net_zero)
+            if isinstance(tracker, _Peak):
+                held, progress = tracker.cand, tracker.below
+            else:
+                held, progress = (tracker.start, tracker.run) if tracker.run > 0 else (None, 0)
+            if held is None:
+                continue
+            value, tick, year, at_start = held
+            out.append(Candidate(pid, EVENT_NAMES[pid], int(tick), None if year is None else int(year), float(value),
+                                 bool(at_start), int(progress), self.config.confirm_ticks))
+        return out
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A point's (or milestone's) running candidate before it is confirmed (`InflectionDetector.candidates`).
+
+    ``progress`` of ``needed`` consecutive ticks have counted towards confirming it so far (significant
+    declines below a peak; ticks on which point 5's or the net-zero condition holds).
+    """
+
+    id: int | str
+    name: str
+    tick: int
+    year: int | None
+    value: float
+    at_start: bool
+    progress: int
+    needed: int
 
 
 def detect(emissions: Sequence[float], sink: Sequence[float], net_new: Sequence[float], gdp: Sequence[float],

@@ -18,10 +18,13 @@ from typing import Callable
 
 import solara
 
+from abm.plots import POINT_STYLE
+
 from viz import compare, levers
 from viz.layers import map_layer, map_layers
+from viz.charts import TAB
 from viz.ramps import Legend
-from viz.runs import MapView
+from viz.runs import LEGEND, MapView
 from viz.session import RUN_KEYS, AppSession, Frame, Refusal
 
 log = logging.getLogger("abm.app")
@@ -45,7 +48,13 @@ CSS = """
                       border: 1px solid #999; }
 .abm-legend .ramp { height: 12px; border: 1px solid #999; }
 .abm-legend .ends { display: flex; justify-content: space-between; }
-.abm-log { font-size: 13px; margin: 0; padding-left: 18px; }
+.abm-log { font-size: 13px; margin: 0; padding-left: 0; list-style: none; }
+.abm-log-row { margin: 1px 0; }
+.abm-log-candidate, .abm-log-not_reached { color: #666; font-style: italic; }
+.abm-mark { display: inline-block; min-width: 20px; padding: 0 2px; margin-right: 4px; text-align: center;
+            font-weight: bold; font-style: normal; font-size: 11px; color: #fff; border-radius: 3px; }
+.abm-log-side { font-weight: bold; font-size: 13px; margin-top: 4px; }
+.abm-log-legend { font-size: 12px; color: #333; margin-top: 6px; }
 .abm-tick { font-size: 18px; font-weight: bold; }
 .abm-summary, .abm-conditions { font-size: 12px; color: #333; }
 .abm-error-text { color: #b00020; font-size: 12px; }
@@ -82,6 +91,33 @@ def legend_html(legend: Legend) -> str:
     if legend.note:
         parts.append(f"<div><i>{esc(legend.note)}</i></div>")
     parts.append("</div>")
+    return "".join(parts)
+
+
+def mark_style(mark: str) -> str:
+    """The colours of a point's marker on the charts, so the log's numbers match them."""
+    if mark == "NZ":
+        return "background:#fff;color:#000;border:1px solid #000"
+    return f"background:{TAB.get(POINT_STYLE[int(mark)][1], '#555')}"
+
+
+def log_html(frame: Frame) -> str:
+    """The event log (one list per run, points 1-5 then NZ), the one-line legend of each point, and why
+    confirmation comes years after the point."""
+    esc = html.escape
+    sides = list(dict.fromkeys(row.side for row in frame.log))
+    parts = []
+    for side in sides:
+        if len(sides) > 1:
+            name = frame.names[sides.index(side)] if len(frame.names) > sides.index(side) else ""
+            parts.append(f'<div class="abm-log-side">{esc(side)}: {esc(name)}</div>')
+        items = "".join(f'<li class="abm-log-row abm-log-{esc(row.state)}"><span class="abm-mark" '
+                        f'style="{mark_style(row.mark)}">{esc(row.mark)}</span> {esc(row.text)}</li>'
+                        for row in frame.log if row.side == side)
+        parts.append(f'<ul class="abm-log abm-log-{esc(side)}">{items}</ul>')
+    legend = "".join(f'<div><span class="abm-mark" style="{mark_style(m)}">{esc(m)}</span> {esc(text)}</div>'
+                     for m, text in LEGEND)
+    parts.append(f'<div class="abm-log-legend">{legend}<div class="abm-note">{esc(frame.log_note)}</div></div>')
     return "".join(parts)
 
 
@@ -286,9 +322,8 @@ def Results(frame: Frame):
         solara.Text(summary, classes=["abm-summary"])
     for line in frame.conditions:
         solara.Text(line, classes=["abm-conditions"])
-    solara.Text("Carbon inflection points (as confirmed)", style={"font-weight": "bold"})
-    items = "".join(f"<li>{html.escape(line)}</li>" for line in frame.log) or "<li>none confirmed yet</li>"
-    solara.HTML(tag="ul", unsafe_innerHTML=items, classes=["abm-log"])
+    solara.Text("Carbon inflection points (numbered as on the charts)", style={"font-weight": "bold"})
+    solara.HTML(tag="div", unsafe_innerHTML=log_html(frame), classes=["abm-log-box"])
 
 
 @solara.component

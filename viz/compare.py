@@ -109,24 +109,37 @@ class VerdictRow:
 
 
 def event_year(event: dict[str, Any], first_year: int, end_year: int | None) -> str:
-    """An event's year as the verdict shows it: '2031', 'before 2023', 'not reached by 2070' or 'not yet'."""
+    """An event's year as the verdict shows it: '2031', 'before 2023', '2031? (candidate)', 'not reached by
+    2070' or 'not yet'. A running candidate (key ``candidate_year``) counts only while the run goes on."""
     if event["state"] == CROSSED:
         return str(event["year"])
     if event["state"] == PASSED_AT_START:
         return f"before {first_year}"
-    return f"not reached by {end_year}" if end_year is not None else "not yet"
+    if end_year is not None:
+        return f"not reached by {end_year}"
+    return f"{event['candidate_year']}? (candidate)" if event.get("candidate_year") is not None else "not yet"
 
 
-def year_gap(a: dict[str, Any], b: dict[str, Any]) -> str:
-    """B's year against A's, in words ('B 5 years earlier'); '' when the two cannot be compared."""
-    if a["state"] != CROSSED or b["state"] != CROSSED:
-        if a["state"] == b["state"] == PASSED_AT_START:
-            return "both before the run"
+def _year(event: dict[str, Any], ended: bool) -> tuple[int | None, bool]:
+    """(year, confirmed) of a crossed point or of a running candidate (while the run goes on)."""
+    if event["state"] == CROSSED:
+        return int(event["year"]), True
+    if event["state"] == PASSED_AT_START or ended or event.get("candidate_year") is None:
+        return None, False
+    return int(event["candidate_year"]), False
+
+
+def year_gap(a: dict[str, Any], b: dict[str, Any], ended: bool = False) -> str:
+    """B's year against A's, in words ('B 5 years earlier', 'provisional' while a candidate is in it);
+    '' when the two cannot be compared."""
+    if a["state"] == b["state"] == PASSED_AT_START:
+        return "both before the run"
+    (ya, ca), (yb, cb) = _year(a, ended), _year(b, ended)
+    if ya is None or yb is None:
         return ""
-    d = int(b["year"]) - int(a["year"])
-    if d == 0:
-        return "same year"
-    return f"B {abs(d)} year{'s' if abs(d) != 1 else ''} {'earlier' if d < 0 else 'later'}"
+    d = yb - ya
+    words = "same year" if d == 0 else f"B {abs(d)} year{'s' if abs(d) != 1 else ''} {'earlier' if d < 0 else 'later'}"
+    return words if ca and cb else words + " (provisional: not yet confirmed)"
 
 
 def cumulative(ts, name: str, n: int) -> float:
@@ -161,7 +174,7 @@ def verdict(events: tuple[list[dict], list[dict]], series: tuple[Any, Any], firs
         other = b_by_id[e["id"]]
         mark = "NZ" if e["id"] == NET_ZERO else str(e["id"])
         rows.append(VerdictRow(f"{mark} {EVENT_NAMES[e['id']]}", event_year(e, first_year, end_year),
-                               event_year(other, first_year, end_year), year_gap(e, other)))
+                               event_year(other, first_year, end_year), year_gap(e, other, end_year is not None)))
     a, b = series
     n = min(len(a["year"]), len(b["year"]))
     if n < 2:

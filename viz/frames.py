@@ -12,7 +12,7 @@ from abm.conditions import exogenous_conditions
 from viz.carbon_charts import (cumulative_chart, difference_chart, emissions_chart, emissions_extent,
                                inflection_markers, intensity_chart)
 from viz.compare import SettingsDiff, VerdictRow, verdict
-from viz.runs import MapView, Run, map_views
+from viz.runs import LogRow, MapView, Run, confirmation_note, map_views
 
 
 @dataclass(frozen=True)
@@ -26,13 +26,14 @@ class Frame:
     start_year: int
     maps: tuple[MapView, ...]
     charts: tuple[tuple[str, str], ...]   # (chart id, svg)
-    log: tuple[str, ...]
+    log: tuple[LogRow, ...]               # each run's points 1-5 and NZ, in that order
     summaries: tuple[str, ...]
     layer: str
     conditions: tuple[str, ...] = ()      # what each run's inflection years hold on (its exogenous paths)
     differs: SettingsDiff | None = None   # comparing: every setting that differs between A and B
     verdict: tuple[VerdictRow, ...] = ()  # comparing: the years, cumulative emissions and land of A and B
     names: tuple[str, ...] = ()           # the scenario name of each run
+    log_note: str = ""                    # why confirmations come years after the points
 
     @property
     def at_end(self) -> bool:
@@ -87,16 +88,21 @@ def build_frame(runs: list[Run], layer: str, scales: dict[str, float], version: 
     rows = ()
     if len(runs) == 2:
         end = first.model.year if first.tick >= first.end_tick else None
-        rows = tuple(verdict((runs[0].events() + runs[0].milestones(), runs[1].events() + runs[1].milestones()),
-                             (series[0], series[1]), first.start_year + 1, end))
-    lines = []
-    for run in runs:
-        prefix = f"{run.side}: " if len(runs) > 1 else ""
-        lines += [prefix + line for _, line in run.log]
+        rows = tuple(verdict((with_candidates(runs[0]), with_candidates(runs[1])), (series[0], series[1]),
+                             first.start_year + 1, end))
+    lines = [row for run in runs for row in run.log_rows()]
+    config = first.scenario.detector_config()
     return Frame(version, first.tick, first.model.year, first.end_tick, first.start_year,
                  map_views(runs, layer, scales), tuple(chart_list), tuple(lines), tuple(summary(r) for r in runs), layer,
                  tuple(conditions_line(r) for r in runs), differs if len(runs) == 2 else None, rows,
-                 tuple(r.scenario.name for r in runs))
+                 tuple(r.scenario.name for r in runs), confirmation_note(config.lag, config.confirm_ticks))
+
+
+def with_candidates(run: Run) -> list[dict]:
+    """The run's events and milestones, each not yet confirmed carrying its running candidate's year."""
+    cands = run.candidates()
+    return [{**e, "candidate_year": cands[e["id"]].year} if e["id"] in cands else e
+            for e in run.events() + run.milestones()]
 
 
 def conditions_line(run: Run) -> str:

@@ -104,16 +104,29 @@ def test_choosing_sprawl_changes_the_charts(app_page: Page):
 def test_a_run_that_crosses_the_points_logs_all_five(app_page: Page):
     choose(app_page, ".abm-scenario-A", "inflection-demo.toml")
     expect(app_page.locator(".abm-tick")).to_contain_text("tick 0 of 30")
+    for _ in range(12):
+        step(app_page)
+    candidate = app_page.locator(".abm-log-A .abm-log-candidate", has_text="total emissions peak")
+    expect(candidate).to_contain_text(re.compile(r"^3 total emissions peak: candidate year \d{4}"))
+    expect(candidate).to_contain_text("awaiting confirmation")
     choose(app_page, ".abm-speed", "max")
     app_page.locator(".abm-play").click()
     expect(app_page.locator(".abm-tick")).to_contain_text("tick 30 of 30", timeout=60_000)
     lines = app_page.locator(".abm-log li").all_inner_texts()
-    for name in ("emissions growth-rate peak", "emissions increment peak", "total emissions peak",
-                 "sink growth peak", "net-stock point"):
-        assert any(re.match(rf"\d{{4}}: {name} crossed, confirmed \d{{4}}$", line) for line in lines), (name, lines)
-    assert lines[-1] == "net-zero year not reached by 2050"  # the milestone beside the points, listed at the end
+    names = ("emissions growth-rate peak", "emissions increment peak", "total emissions peak", "sink growth peak",
+             "net-stock point")
+    for number, (name, line) in enumerate(zip(names, lines), start=1):  # numbered 1-5 as on the chart, in order
+        assert re.match(rf"{number} \d{{4}}: {name} crossed, confirmed \d{{4}} \(\d+ years? later\)$", line), line
+    assert lines[-1] == "NZ net-zero year not reached by 2050"  # the milestone beside the points, listed last
     expect(app_page.locator(".abm-chart-emissions-A .abm-point")).to_have_count(5)
+    chart_numbers = app_page.locator(".abm-chart-emissions-A .abm-point text").all_text_contents()
+    assert sorted(chart_numbers) == ["1", "2", "3", "4", "5"]
     expect(app_page.locator(".abm-chart-emissions-A .abm-milestone")).to_have_count(0)
+    legend = app_page.locator(".abm-log-legend")
+    for number in ("1", "2", "3", "4", "5", "NZ"):
+        expect(legend.locator(".abm-mark", has_text=re.compile(rf"^{number}$"))).to_have_count(1)
+    expect(legend).to_contain_text("3 total emissions peak (the carbon peak): the year emissions are highest")
+    expect(legend).to_contain_text("confirmed at least 4 years after its year")
 
 
 def test_compare_mode_shows_two_maps_and_a_difference(app_page: Page):

@@ -161,7 +161,7 @@ def test_the_net_zero_year_is_a_marker_of_its_own_on_the_net_line():
                "confirmed_tick": 5}]
     markers = inflection_markers(ts, events, 2020)
     assert [(m.point, m.x, m.y) for m in markers] == [(3, 2021, 8.0), ("net_zero", 2023, 0.0)]  # kt: on total, net
-    assert markers[1].title == "2023: net-zero year reached (emissions <= sink), confirmed 2025"
+    assert markers[1].title == "2023: net-zero year reached (emissions <= sink), confirmed 2025 (2 years later)"
     root = ET.fromstring(emissions_chart(ts, markers, title="t"))
     groups = {g.get("class"): g for g in root.iter("{http://www.w3.org/2000/svg}g")}
     assert set(groups) == {"abm-point abm-point-3", "abm-milestone abm-milestone-net_zero"}
@@ -401,6 +401,7 @@ def test_compare_frame_has_a_verdict_the_settings_a_cumulative_chart_and_one_y_a
     assert chart_ticks(charts["emissions-A"]) == chart_ticks(charts["emissions-B"])  # one shared y axis
     session.set_compare(False)
     assert session.frame.differs is None and session.frame.verdict == ()
+    session.set_scenario("A", "baseline.toml")
 
 
 def test_a_step_from_a_play_loop_started_before_a_reset_is_void(session):
@@ -426,10 +427,11 @@ def test_the_log_names_all_five_points_and_the_net_zero_year_and_the_run_stops_a
     while s.step():
         pass
     assert s.frame.at_end and s.frame.tick == 30 and not s.step()
-    log = "\n".join(s.frame.log)
-    for name in ("growth-rate peak", "increment peak", "total emissions peak", "sink growth peak", "net-stock point"):
-        assert f"{name} crossed, confirmed" in log
-    assert s.frame.log[-1] == "net-zero year not reached by 2050"  # its sink is a tenth of its emissions
+    assert [row.mark for row in s.frame.log] == ["1", "2", "3", "4", "5", "NZ"]  # as the chart numbers them
+    for row, name in zip(s.frame.log, ("growth-rate peak", "increment peak", "total emissions peak",
+                                       "sink growth peak", "net-stock point")):
+        assert f"{name} crossed, confirmed" in row.text and row.state == "crossed"
+    assert s.frame.log[-1].text == "net-zero year not reached by 2050"  # its sink is a tenth of its emissions
     assert s.frame.charts[0][1].count('class="abm-point ') == 5
     assert "abm-milestone" not in s.frame.charts[0][1]
 
@@ -437,13 +439,14 @@ def test_the_log_names_all_five_points_and_the_net_zero_year_and_the_run_stops_a
 def test_describe_event_states():
     from abm.inflection import InflectionEvent
 
-    assert describe_event(InflectionEvent(4, "sink growth peak", "passed_at_start", 2, 2022, 7, 1.0), 2020) == \
-        "2022: sink growth peak already passed at the start, confirmed 2027"
+    assert describe_event(InflectionEvent(4, "sink growth peak", "passed_at_start", 4, 2026, 7, 1.0), 2022) == \
+        ("sink growth peak passed before 2023, the first simulated year (already falling when first judged, in 2026; "
+         "confirmed 2029)")
     assert describe_event({"id": 5, "name": "net-stock point", "state": "not_reached"}, 2020) == "net-stock point not reached"
+    assert describe_event({"id": 5, "name": "net-stock point", "state": "not_reached"}, 2020, 2050) == \
+        "net-stock point not reached by 2050"
     net_zero = InflectionEvent("net_zero", "net-zero year", "crossed", 31, 2051, 35, -2.0)
-    assert describe_event(net_zero, 2020) == "2051: net-zero year reached (emissions <= sink), confirmed 2055"
-    net_zero.state = "passed_at_start"
-    assert describe_event(net_zero, 2020) == "2051: net-zero year already passed at the start, confirmed 2055"
+    assert describe_event(net_zero, 2020) == "2051: net-zero year reached (emissions <= sink), confirmed 2055 (4 years later)"
     net_zero.state = "not_reached"
     assert describe_event(net_zero.to_dict(), 2020) == "net-zero year not reached"
 
