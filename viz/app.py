@@ -285,7 +285,7 @@ def Page():
         with solara.Columns([1, 3], gutters_dense=True):
             with solara.Column(gap="4px", classes=["abm-controls"]):
                 Controls(session, editing, set_editing, handlers.text, handlers.scenario, handlers.compare)
-                Exports(session)
+                Exports(session, session.export_name(), tuple(r.side for r in session.runs))
             with solara.Column(gap="8px"):
                 solara.ToggleButtonsSingle(value=map_layer(session.layer).label(), values=list(LAYER_BY_LABEL),
                                            on_value=handlers.layer, dense=True, classes=["abm-layers"])
@@ -374,8 +374,8 @@ def Controls(session: AppSession, editing: str, set_editing, on_text, on_scenari
 
 
 @solara.component
-def Exports(session: AppSession):
-    name = session.export_name()
+def Exports(session: AppSession, name: str, sides: tuple[str, ...]):
+    """The download buttons; `name` is passed in (not read here) so the file names follow every tick."""
     solara.Text("Export the current run", classes=["abm-group"])
     with solara.Row(gap="4px", style={"flex-wrap": "wrap"}):
         solara.FileDownload(session.export_csv, filename=f"{name}-timeseries.csv", label="CSV",
@@ -385,3 +385,8 @@ def Exports(session: AppSession):
                             mime_type="application/json")
         solara.FileDownload(session.export_png, filename=f"{name}.png", label="PNG map + charts",
                             mime_type="image/png")
+        for side in sides:
+            suffix = f"-{side}" if len(sides) > 1 else ""
+            label = f"scenario TOML ({side})" if len(sides) > 1 else "scenario TOML"
+            solara.FileDownload(functools.partial(session.export_toml, side), filename=f"{name}{suffix}-scenario.toml",
+                                label=label, mime_type="application/toml").key(f"toml-{side}")

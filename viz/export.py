@@ -1,16 +1,20 @@
-"""The PNG export: the map(s) with legend and scale bar, and the charts, in one matplotlib figure.
+"""The exports that need more than a table: the PNG (the map(s) with legend and scale bar, and the
+charts, in one matplotlib figure) and the scenario TOML a run can be reproduced from.
 
-Drawn only when a planner asks for it, so matplotlib's cost does not touch the live view; the
-emissions panels reuse abm.plots.draw_emissions, so an exported figure matches `abm run --plot`.
+The PNG is drawn only when a planner asks for it, so matplotlib's cost does not touch the live view;
+the emissions panels reuse abm.plots.draw_emissions, so an exported figure matches `abm run --plot`.
 """
 
 from __future__ import annotations
 
 import io
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from abm.plots import draw_emissions
+from abm.scenario import Scenario, dumps_toml
 from viz.runs import Run, map_views
 
 
@@ -89,3 +93,32 @@ def _frame(run: Run):
     import pandas as pd
 
     return pd.DataFrame.from_records(run.model.records)
+
+
+#: Scenario fields naming files (read relative to the scenario file first: abm.regions, abm.land_carbon).
+FILE_FIELDS = (("region", "path"), ("region", "growth_boundary_file"), ("region", "red_line_file"),
+               ("region", "farmland_file"), ("carbon", "carbon_pools_file"))
+
+
+def portable_dict(scenario: Scenario) -> dict[str, Any]:
+    """The resolved scenario as TOML data, file paths that were relative to its own file made absolute,
+    so the exported file runs from wherever it is saved."""
+    data = scenario.to_dict()
+    folder = Path(scenario.source).resolve().parent if scenario.source else None
+    for table, key in FILE_FIELDS:
+        value = data.get(table, {}).get(key)
+        if folder is not None and value and not Path(value).expanduser().is_absolute() and (folder / value).exists():
+            data[table][key] = str(folder / value)
+    return data
+
+
+def scenario_toml(run: Run, file: str, edits: list[str]) -> str:
+    """The scenario `run` simulates as a TOML file: a header saying where it came from (the file, the
+    edits made in the app, the seed and the years shown), then every setting, resolved."""
+    s = run.scenario
+    header = [f"abm scenario exported from the planners' app: policy {run.side}, file {file or '(none)'}",
+              "edited in the app: " + ("; ".join(edits) if edits else "nothing"),
+              f"seed {run.model.seed_value}, {s.region.rows} x {s.region.cols} cells, {s.run.ticks} ticks from "
+              f"{s.run.start_year}; shown up to {run.model.year} (tick {run.tick})",
+              f"run it again: abm run THIS.toml --ticks {run.tick}   (the whole run: without --ticks)"]
+    return "".join(f"# {line}\n" for line in header) + "\n" + dumps_toml(portable_dict(s))

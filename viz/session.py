@@ -28,7 +28,7 @@ from abm.errors import ConfigError
 from abm.scenario import Scenario, load_scenario
 from viz import levers
 from viz.compare import SettingsDiff, settings_diff
-from viz.export import figure_png
+from viz.export import figure_png, scenario_toml
 from viz.frames import Frame, build_frame, conditions_line
 from viz.layers import map_layer
 from viz.runs import Run
@@ -315,11 +315,19 @@ class AppSession:
             return _timeseries(self.runs).to_csv(index=False).encode()
 
     def export_parquet(self) -> bytes:
+        """The time series, with each policy's full scenario as TOML in the file's metadata
+        (``abm.scenario.A``, ``abm.scenario.B``), so the file alone says how to run it again."""
         import io
 
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         with self.lock:
+            table = pa.Table.from_pandas(_timeseries(self.runs), preserve_index=False)
+            meta = {**(table.schema.metadata or {}),
+                    **{f"abm.scenario.{run.side}".encode(): self.export_toml(run.side) for run in self.runs}}
             buf = io.BytesIO()
-            _timeseries(self.runs).to_parquet(buf, index=False)
+            pq.write_table(table.replace_schema_metadata(meta), buf)
             return buf.getvalue()
 
     def export_events(self) -> bytes:
@@ -334,11 +342,27 @@ class AppSession:
         with self.lock:
             return figure_png(self.runs, self.layer, dict(self._scales))
 
-    def export_name(self) -> str:
+    def export_toml(self, side: str) -> bytes:
+        """The full resolved scenario one policy runs (edits, region size, seed and years included) as TOML:
+        `abm run` on it gives the same time series (`--ticks` the years shown)."""
         with self.lock:
-            names = "-vs-".join(run.scenario.name for run in self.runs) or "run"
+            run = next(r for r in self.runs if r.side == side)
+            p = self.policies[side]
+            edits = [f"{levers.BY_KEY[k].label} = {t}" for k, t in {**p.edits, **self.run_edits}.items()
+                     if k not in p.errors and k not in self.run_errors and (side == "A" or k not in RUN_KEYS)]
+            return scenario_toml(run, p.file, edits).encode()
+
+    def export_name(self) -> str:
+        """A file name that says what was run: the scenario(s), '-edited' where levers were changed, the
+        year shown and the seed (e.g. ``compact-edited-vs-sprawl-2041-seed42``)."""
+        with self.lock:
+            names = []
+            for run in self.runs:
+                p = self.policies[run.side]
+                names.append(run.scenario.name + ("-edited" if set(p.edits) - set(p.errors) else ""))
             year = self.frame.year if self.frame else 0
-            return f"{names}-{year}"
+            seed = f"-seed{self.runs[0].model.seed_value}" if self.runs else ""
+            return f"{'-vs-'.join(names) or 'run'}-{year}{seed}"
 
 
 def _timeseries(runs: list[Run]):

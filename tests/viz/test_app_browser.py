@@ -255,6 +255,29 @@ def test_csv_export_downloads_the_time_series(app_page: Page):
     assert len(rows) == 2
 
 
+def test_exports_are_named_after_the_run_and_carry_its_scenario(app_page: Page, tmp_path):
+    from abm.scenario import load_scenario
+
+    type_into(app_page, "far_cap_core", "3.5")
+    expect(app_page.locator(".abm-tick")).to_contain_text("tick 0 of")
+    step(app_page)
+    step(app_page)
+    year = re.search(r"Year (\d{4})", app_page.locator(".abm-tick").inner_text()).group(1)
+    with app_page.expect_download() as info:
+        app_page.locator("button", has_text="CSV").click()
+    assert info.value.suggested_filename == f"baseline-edited-{year}-seed42-timeseries.csv"
+    with app_page.expect_download() as info:
+        app_page.locator("button", has_text="scenario TOML").click()
+    assert info.value.suggested_filename == f"baseline-edited-{year}-seed42-scenario.toml"
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    text = path.read_text(encoding="utf-8")
+    assert "# edited in the app: FAR cap, core = 3.5" in text
+    scenario = load_scenario(path)
+    assert scenario.policy.layout.far_cap_core.at(2030) == 3.5 and scenario.run.seed == 42
+    assert scenario.region.rows == 80  # the app's region, so `abm run` on it runs the same city
+
+
 #: Runs `abm app` with an audit hook that writes every outside connection attempt to a file.
 SERVER = """
 import sys

@@ -468,6 +468,53 @@ def test_exports(session):
     assert session.export_name().startswith("baseline-")
 
 
+def test_exports_are_named_after_the_scenarios_the_edits_the_year_and_the_seed():
+    s = AppSession(AppConfig(SCENARIOS, region_size=(30, 30)))
+    s.step()
+    assert s.export_name() == "baseline-2023-seed42"
+    s.set_field("A", "policy.layout.far_cap_core", "-1")  # refused: not an edit of the run
+    s.step()
+    assert s.export_name() == "baseline-2024-seed42"
+    s.set_field("A", "run.seed", "7")
+    s.set_compare(True)
+    s.set_field("B", "policy.layout.subcentres", "2")
+    s.step()
+    assert s.export_name() == "baseline-vs-sprawl-edited-2023-seed7"
+
+
+def run_again(toml: bytes, folder: Path, ticks: int) -> pd.DataFrame:
+    """`abm run` on an exported scenario TOML: the time series it gives for `ticks` years."""
+    from abm.runner import run_scenario
+
+    path = folder / "exported.toml"
+    path.write_bytes(toml)
+    return run_scenario(load_scenario(path), ticks=ticks).timeseries
+
+
+def test_the_exported_scenario_reruns_to_the_same_time_series(tmp_path):
+    s = AppSession(AppConfig(SCENARIOS, region_size=(40, 40)))
+    s.set_field("A", "policy.layout.subcentres", "2")
+    s.set_field("A", "policy.layout.transit", "trunk")
+    s.set_field("A", "policy.quantity.boundary_radius_km", "2020: 3, 2030: 2.5")
+    s.set_field("A", "carbon.grid_factor_kg_per_kwh", "0.1")
+    s.set_field("A", "run.seed", "11")
+    s.set_compare(True)
+    s.set_field("B", "policy.layout.far_cap_other", "1.1")
+    for _ in range(6):
+        s.step()
+    for side, run in zip("AB", s.runs):
+        toml = s.export_toml(side)
+        assert b"seed = 11" in toml
+        again = run_again(toml, tmp_path, 6)
+        app = pd.DataFrame.from_records(run.model.records)
+        assert len(again) == len(app) == 7
+        columns = [c for c in app.columns if c in again.columns]
+        assert len(columns) > 40
+        pd.testing.assert_frame_equal(again[columns].reset_index(drop=True), app[columns], check_dtype=False)
+    meta = __import__("pyarrow.parquet", fromlist=["read_schema"]).read_schema(io.BytesIO(s.export_parquet())).metadata
+    assert meta[b"abm.scenario.A"] == s.export_toml("A") and meta[b"abm.scenario.B"] == s.export_toml("B")
+
+
 def test_a_failing_step_becomes_one_line_not_a_traceback(session, monkeypatch):
     session.reset()
     monkeypatch.setattr(session.runs[0].model, "step", lambda: 1 / 0)
