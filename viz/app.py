@@ -312,12 +312,17 @@ def Results(frame: Frame):
         with solara.Columns([1] * len(frame.maps), gutters_dense=True):
             for view in frame.maps:
                 MapPanel(view).key(f"map-{view.label[:1]}")
-        for pair in (("emissions-A", "emissions-B"), ("difference", "cumulative"), ("intensity",)):
+        for pair in (("emissions-A", "emissions-B"), ("difference", "cumulative")):
             with solara.Columns([1, 1], gutters_dense=True):
                 for chart_id in pair:
                     with solara.Column(gap="4px"):
                         _charts(frame, [chart_id])
-        Comparison(frame)
+        with solara.Columns([1, 1], gutters_dense=True):
+            with solara.Column(gap="4px"):
+                _charts(frame, ["intensity"])
+            with solara.Column(gap="4px"):
+                Verdict(frame)
+        Differences(frame)
     for summary in frame.summaries:
         solara.Text(summary, classes=["abm-summary"])
     for line in frame.conditions:
@@ -327,11 +332,17 @@ def Results(frame: Frame):
 
 
 @solara.component
-def Comparison(frame: Frame):
-    """The verdict (years, cumulative emissions, land: B against A) and every setting that differs."""
-    names = (frame.names[0], frame.names[1])
+def Verdict(frame: Frame):
+    """The verdict: each point's year, cumulative emissions and urban land of A and B, and the gaps."""
     solara.Text("Verdict: B against A", style={"font-weight": "bold"})
-    solara.HTML(tag="div", unsafe_innerHTML=compare.verdict_html(frame.verdict, names), classes=["abm-verdict-box"])
+    solara.HTML(tag="div", unsafe_innerHTML=compare.verdict_html(frame.verdict, (frame.names[0], frame.names[1])),
+                classes=["abm-verdict-box"])
+
+
+@solara.component
+def Differences(frame: Frame):
+    """Every setting that differs between A and B, and what the gaps can therefore be credited to."""
+    names = (frame.names[0], frame.names[1])
     if frame.differs is not None:
         solara.Text("What differs between A and B (every setting, shown in the controls or not)",
                     style={"font-weight": "bold"})

@@ -117,29 +117,50 @@ def event_year(event: dict[str, Any], first_year: int, end_year: int | None) -> 
         return f"before {first_year}"
     if end_year is not None:
         return f"not reached by {end_year}"
-    return f"{event['candidate_year']}? (candidate)" if event.get("candidate_year") is not None else "not yet"
+    if event.get("candidate_year") is None:
+        return "not yet"
+    return f"before {first_year}? (candidate)" if event.get("candidate_at_start") else f"{event['candidate_year']}? (candidate)"
 
 
 def _year(event: dict[str, Any], ended: bool) -> tuple[int | None, bool]:
     """(year, confirmed) of a crossed point or of a running candidate (while the run goes on)."""
     if event["state"] == CROSSED:
         return int(event["year"]), True
-    if event["state"] == PASSED_AT_START or ended or event.get("candidate_year") is None:
+    if event["state"] == PASSED_AT_START or ended or event.get("candidate_year") is None \
+            or event.get("candidate_at_start"):
         return None, False
     return int(event["candidate_year"]), False
 
 
+def _before(event: dict[str, Any], ended: bool) -> tuple[bool, bool]:
+    """(passed before the run, confirmed): a point past when the run could first judge it, or such a candidate."""
+    if event["state"] == PASSED_AT_START:
+        return True, True
+    return (not ended and event["state"] != CROSSED and bool(event.get("candidate_at_start"))), False
+
+
 def year_gap(a: dict[str, Any], b: dict[str, Any], ended: bool = False) -> str:
-    """B's year against A's, in words ('B 5 years earlier', 'provisional' while a candidate is in it);
-    '' when the two cannot be compared."""
-    if a["state"] == b["state"] == PASSED_AT_START:
-        return "both before the run"
-    (ya, ca), (yb, cb) = _year(a, ended), _year(b, ended)
-    if ya is None or yb is None:
+    """B's year against A's, in words ('B 5 years earlier', 'B later: A's passed before the run'), marked
+    provisional while a candidate is in it; '' when the two cannot be compared.
+
+    >>> year_gap({"state": "passed_at_start", "year": 2025}, {"state": "crossed", "year": 2031})
+    "B later: A's passed before the run"
+    """
+    (ba, ca), (bb, cb) = _before(a, ended), _before(b, ended)
+    (ya, ya_ok), (yb, yb_ok) = _year(a, ended), _year(b, ended)
+    confirmed = (ca if ba else ya_ok) and (cb if bb else yb_ok)
+    if ba and bb:
+        words = "both before the run"
+    elif ba and yb is not None:
+        words = "B later: A's passed before the run"
+    elif bb and ya is not None:
+        words = "B earlier: B's passed before the run"
+    elif ya is not None and yb is not None:
+        d = yb - ya
+        words = "same year" if d == 0 else f"B {abs(d)} year{'s' if abs(d) != 1 else ''} {'earlier' if d < 0 else 'later'}"
+    else:
         return ""
-    d = yb - ya
-    words = "same year" if d == 0 else f"B {abs(d)} year{'s' if abs(d) != 1 else ''} {'earlier' if d < 0 else 'later'}"
-    return words if ca and cb else words + " (provisional: not yet confirmed)"
+    return words if confirmed else words + " (provisional: not yet confirmed)"
 
 
 def cumulative(ts, name: str, n: int) -> float:

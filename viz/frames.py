@@ -99,10 +99,11 @@ def build_frame(runs: list[Run], layer: str, scales: dict[str, float], version: 
 
 
 def with_candidates(run: Run) -> list[dict]:
-    """The run's events and milestones, each not yet confirmed carrying its running candidate's year."""
+    """The run's events and milestones, each not yet confirmed carrying its running candidate's year (and
+    whether that candidate is the first year the point can be judged: passed before the run)."""
     cands = run.candidates()
-    return [{**e, "candidate_year": cands[e["id"]].year} if e["id"] in cands else e
-            for e in run.events() + run.milestones()]
+    return [{**e, "candidate_year": cands[e["id"]].year, "candidate_at_start": cands[e["id"]].at_start}
+            if e["id"] in cands else e for e in run.events() + run.milestones()]
 
 
 def conditions_line(run: Run) -> str:

@@ -86,7 +86,7 @@ def describe_candidate(c: Candidate, start_year: int) -> str:
         "the highest so far" if peak else "the first such year")
     if c.at_start:
         return (f"{c.name}: candidate: passed before {start_year + 1}, the first simulated year (falling when first "
-                f"judged, in {c.year}), awaiting confirmation ({so_far})")
+                f"judged, in {c.year}), awaiting confirmation" + (f" ({so_far})" if c.progress else ""))
     if c.progress == 0:
         return f"{c.name}: candidate year {c.year} ({so_far}), awaiting confirmation"
     return f"{c.name}: candidate year {c.year}, awaiting confirmation ({so_far})"

@@ -376,6 +376,14 @@ def test_the_verdict_gives_the_gap_in_years_and_what_b_saves():
     cumulative = rows["cumulative emissions 2023-2024, MtCO2"]  # tick 0, the seeded stock, is not counted
     assert (cumulative.a, cumulative.b, cumulative.gap) == ("4.00", "3.00", "B saves 1.00 Mt (25.0%)")
     assert rows["urban land in 2024, km2"].gap == "B saves 1.00 km2 (8.3%)"
+    a[4] = {**a[4], "candidate_year": 2031}  # while the run goes on: candidates, provisional gaps
+    b[4] = {**b[4], "candidate_year": 2024, "candidate_at_start": True}
+    b[2] = {**b[2], "state": "not_reached", "year": None, "candidate_year": 2033}
+    rows = {row.label: row for row in verdict((a, b), (ts_a, ts_b), 2023, None)}
+    assert (rows["5 net-stock point"].a, rows["5 net-stock point"].b) == ("2031? (candidate)", "before 2023? (candidate)")
+    assert rows["5 net-stock point"].gap == "B earlier: B's passed before the run (provisional: not yet confirmed)"
+    assert rows["3 total emissions peak"].gap == "B 2 years earlier (provisional: not yet confirmed)"
+    assert rows["NZ net-zero year"].b == "not yet"
 
 
 def chart_ticks(svg: str) -> list[str]:
