@@ -23,8 +23,9 @@ from abm.plots import POINT_STYLE
 from viz import compare, levers
 from viz.layers import map_layer, map_layers
 from viz.charts import TAB
+from viz.i18n import LANGS, tr
 from viz.ramps import Legend
-from viz.runs import LEGEND, MapView
+from viz.runs import MapView, legend_lines
 from viz.session import RUN_KEYS, AppSession, Frame, Refusal
 
 log = logging.getLogger("abm.app")
@@ -34,8 +35,15 @@ SPEEDS: dict[str, float] = {"1 tick/s": 1.0, "2 ticks/s": 0.5, "5 ticks/s": 0.2,
 DEFAULT_SPEED = "5 ticks/s"
 MIN_GAP_S = 0.03  # even at "max" the page gets this much time to take clicks (Pause) between ticks
 
-#: The map picker's buttons (layer labels) and the layers they show, in the registry's order.
-LAYER_BY_LABEL = {spec.label(): spec.name for spec in map_layers()}
+
+
+def layer_by_label(lang: str) -> dict[str, str]:
+    """The map picker's buttons (layer labels in `lang`) and the layers they show, in the registry's order."""
+    return {spec.label(lang): spec.name for spec in map_layers()}
+
+
+#: The language switch's buttons (each language named in itself) and the languages they pick.
+LANG_BY_NAME = {name: code for code, name in LANGS.items()}
 
 CSS = """
 .abm-map-image, .abm-map-image img { image-rendering: pixelated; width: 100%; height: auto; display: block; }
@@ -115,9 +123,9 @@ def log_html(frame: Frame) -> str:
                         f'style="{mark_style(row.mark)}">{esc(row.mark)}</span> {esc(row.text)}</li>'
                         for row in frame.log if row.side == side)
         parts.append(f'<ul class="abm-log abm-log-{esc(side)}">{items}</ul>')
-    legend = "".join(f'<div><span class="abm-mark" style="{mark_style(m)}">{esc(m)}</span> {esc(text)}</div>'
-                     for m, text in LEGEND)
-    parts.append(f'<div class="abm-log-legend">{legend}<div class="abm-note">{esc(frame.log_note)}</div></div>')
+    lines = "".join(f'<div><span class="abm-mark" style="{mark_style(m)}">{esc(m)}</span> {esc(text)}</div>'
+                    for m, text in legend_lines(frame.lang))
+    parts.append(f'<div class="abm-log-legend">{lines}<div class="abm-note">{esc(frame.log_note)}</div></div>')
     return "".join(parts)
 
 
@@ -133,14 +141,18 @@ def MapPanel(view: MapView):
         solara.HTML(tag="div", unsafe_innerHTML=legend_html(view.image.legend))
 
 
-def refused_html(refused: list[Refusal], compare: bool) -> str:
+def refused_html(refused: list[Refusal], compare: bool, lang: str = "en") -> str:
     """The banner over the page whenever a typed setting is not applied: how many, which, and why."""
     esc = html.escape
     n = len(refused)
     items = "".join(f'<li><b>{esc((r.side + ": ") if compare else "")}{esc(r.label)}</b>'
-                    + (f" = {esc(r.text)}" if r.text else "") + f": {esc(r.message)}</li>" for r in refused)
-    return (f'<b>{n} setting{"s" if n != 1 else ""} not applied</b> (the run uses every other setting; '
-            f'fix or reset {"them" if n != 1 else "it"} to apply):<ul>{items}</ul>')
+                    + (f" = {esc(r.text)}" if r.text else "") + f"{esc(tr(': ', lang))}{esc(r.message)}</li>"
+                    for r in refused)
+    head = tr("{n} settings not applied" if n != 1 else "{n} setting not applied", lang, n=n)
+    why = tr("(the run uses every other setting; fix or reset them to apply):" if n != 1 else
+             "(the run uses every other setting; fix or reset it to apply):", lang)
+    return f'<b>{esc(head)}</b> {esc(why)}<ul>{items}</ul>'
+
 
 
 @solara.component
@@ -148,16 +160,18 @@ def LeverField(session: AppSession, side: str, lever: levers.Lever, on_text):
     text = session.field_text(side, lever.key)
     error = session.field_error(side, lever.key)
     css = f"abm-field-{lever.name}"
-    label = f"{lever.label}"
+    lang = session.lang
+    label = lever.label_in(lang)
     if lever.kind == "choice":
+        shown = {tr(choice, lang): choice for choice in lever.choices}  # what the list shows -> the value
         with solara.Column(gap="0px", classes=[css]):
-            solara.Select(label=label, values=list(lever.choices), value=text, dense=True,
-                          on_value=lambda v: on_text(side, lever.key, v))
+            solara.Select(label=label, values=list(shown), value=tr(text, lang), dense=True,
+                          on_value=lambda v: on_text(side, lever.key, shown.get(v, v)))
             if error:
                 solara.Text(error, classes=["abm-error-text", "abm-field-error"])
         return
     base = session.policies["A" if lever.key in RUN_KEYS else side].base
-    hint = levers.lever_hint(base, lever) if base else ""
+    hint = levers.lever_hint(base, lever, lang) if base else ""
     solara.InputText(label=label, value=text, on_value=lambda v: on_text(side, lever.key, v),
                      error=error or False, message=hint or None, dense=True, classes=[css])
 
@@ -176,6 +190,7 @@ class Handlers:
     scenario: Callable[[str, str], None]          # (side, scenario file)
     compare: Callable[[bool], None]
     layer: Callable[[str], None]                  # the layer's label in the picker
+    lang: Callable[[str], None]                   # the language's name on the switch
 
 
 def guarded(session: AppSession, refresh: Callable[[], None], fn: Callable) -> Callable:
@@ -186,7 +201,7 @@ def guarded(session: AppSession, refresh: Callable[[], None], fn: Callable) -> C
             fn(*args, **kwargs)
         except Exception as err:
             log.exception("handler %s failed", fn.__name__)
-            session.error = f"Something went wrong: {type(err).__name__}: {err}"
+            session.error = tr("Something went wrong: {error}", session.lang, error=f"{type(err).__name__}: {err}")
         refresh()
     return wrapper
 
@@ -207,7 +222,9 @@ def page_handlers(session: AppSession, refresh: Callable[[], None], set_playing,
     return Handlers(step=guarded(session, refresh, session.step), reset=stopped(session.reset),
                     text=stopped(session.set_field), scenario=stopped(session.set_scenario),
                     compare=stopped(set_compare),
-                    layer=guarded(session, refresh, lambda label: session.set_layer(LAYER_BY_LABEL[label])))
+                    layer=guarded(session, refresh,
+                                  lambda label: session.set_layer(layer_by_label(session.lang)[label])),
+                    lang=guarded(session, refresh, lambda name: session.set_lang(LANG_BY_NAME[name])))
 
 
 def use_play_loop(session: AppSession, playing: bool, set_playing, speed: str, refresh: Callable[[], None]) -> None:
@@ -230,7 +247,7 @@ def use_play_loop(session: AppSession, playing: bool, set_playing, speed: str, r
                     return
         except Exception as err:  # never a traceback on the page
             log.exception("play loop failed")
-            session.error = f"Playing stopped: {type(err).__name__}: {err}"
+            session.error = tr("Playing stopped: {error}", session.lang, error=f"{type(err).__name__}: {err}")
             set_playing(False)
             refresh()
 
@@ -239,24 +256,29 @@ def use_play_loop(session: AppSession, playing: bool, set_playing, speed: str, r
 
 @solara.component
 def Toolbar(session: AppSession, playing: bool, set_playing, speed: str, set_speed, handlers: Handlers):
-    """Play, Pause, Step, Reset, the speed and the year."""
+    """Play, Pause, Step, Reset, the speed, the year and the language switch."""
     at_end = session.at_end
     frame = session.frame
+    lang = session.lang
+    speeds = {tr(label, lang): label for label in SPEEDS}  # what the list shows -> the speed
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}, gap="8px"):
-        solara.Text("abm: urban form and carbon", style={"font-size": "20px", "margin-right": "16px"})
-        solara.Button("Play", icon_name="mdi-play", color="primary", disabled=playing or at_end,
+        solara.Text(tr("abm: urban form and carbon", lang), style={"font-size": "20px", "margin-right": "16px"})
+        solara.Button(tr("Play", lang), icon_name="mdi-play", color="primary", disabled=playing or at_end,
                       on_click=lambda: set_playing(True), classes=["abm-play"])
-        solara.Button("Pause", icon_name="mdi-pause", color="primary", disabled=not playing,
+        solara.Button(tr("Pause", lang), icon_name="mdi-pause", color="primary", disabled=not playing,
                       on_click=lambda: set_playing(False), classes=["abm-pause"])
-        solara.Button("Step", icon_name="mdi-skip-next", color="primary", disabled=playing or at_end,
+        solara.Button(tr("Step", lang), icon_name="mdi-skip-next", color="primary", disabled=playing or at_end,
                       on_click=handlers.step, classes=["abm-step"])
-        solara.Button("Reset", icon_name="mdi-restart", outlined=True, on_click=handlers.reset, classes=["abm-reset"])
+        solara.Button(tr("Reset", lang), icon_name="mdi-restart", outlined=True, on_click=handlers.reset,
+                      classes=["abm-reset"])
         with solara.Div(style={"width": "130px"}):
-            solara.Select(label="speed", values=list(SPEEDS), value=speed, on_value=set_speed, dense=True,
-                          classes=["abm-speed"])
+            solara.Select(label=tr("speed", lang), values=list(speeds), value=tr(speed, lang),
+                          on_value=lambda v: set_speed(speeds.get(v, v)), dense=True, classes=["abm-speed"])
         solara.Text(frame.tick_label if frame else "", classes=["abm-tick"])
         if playing:
-            solara.Text("playing", classes=["abm-playing"], style={"color": "#1976d2"})
+            solara.Text(tr("playing", lang), classes=["abm-playing"], style={"color": "#1976d2"})
+        solara.ToggleButtonsSingle(value=LANGS[lang], values=list(LANG_BY_NAME), on_value=handlers.lang, dense=True,
+                                   classes=["abm-lang"], style={"margin-left": "auto"})
 
 
 @solara.component
@@ -273,7 +295,7 @@ def Page():
 
     use_play_loop(session, playing, set_playing, speed, refresh)
     handlers = page_handlers(session, refresh, set_playing, set_editing)
-    solara.Title("abm: urban form and carbon")
+    solara.Title(tr("abm: urban form and carbon", session.lang))
     solara.Style(CSS)
     with solara.Column(style={"padding": "8px 16px"}, gap="8px"):
         Toolbar(session, playing, set_playing, speed, set_speed, handlers)
@@ -281,14 +303,16 @@ def Page():
             solara.Error(session.error, classes=["abm-error"])
         refused = session.refused()
         if refused:
-            solara.HTML(tag="div", unsafe_innerHTML=refused_html(refused, session.compare), classes=["abm-refused"])
+            solara.HTML(tag="div", unsafe_innerHTML=refused_html(refused, session.compare, session.lang),
+                        classes=["abm-refused"])
         with solara.Columns([1, 3], gutters_dense=True):
             with solara.Column(gap="4px", classes=["abm-controls"]):
-                Controls(session, editing, set_editing, handlers.text, handlers.scenario, handlers.compare)
-                Exports(session, session.export_name(), tuple(r.side for r in session.runs))
+                Controls(session, editing, set_editing, handlers, session.lang)
+                Exports(session, session.export_name(), tuple(r.side for r in session.runs), session.lang)
             with solara.Column(gap="8px"):
-                solara.ToggleButtonsSingle(value=map_layer(session.layer).label(), values=list(LAYER_BY_LABEL),
-                                           on_value=handlers.layer, dense=True, classes=["abm-layers"])
+                solara.ToggleButtonsSingle(value=map_layer(session.layer).label(session.lang),
+                                           values=list(layer_by_label(session.lang)), on_value=handlers.layer,
+                                           dense=True, classes=["abm-layers"])
                 if session.frame:
                     Results(session.frame)
 
@@ -327,16 +351,16 @@ def Results(frame: Frame):
         solara.Text(summary, classes=["abm-summary"])
     for line in frame.conditions:
         solara.Text(line, classes=["abm-conditions"])
-    solara.Text("Carbon inflection points (numbered as on the charts)", style={"font-weight": "bold"})
+    solara.Text(tr("Carbon inflection points (numbered as on the charts)", frame.lang), style={"font-weight": "bold"})
     solara.HTML(tag="div", unsafe_innerHTML=log_html(frame), classes=["abm-log-box"])
 
 
 @solara.component
 def Verdict(frame: Frame):
     """The verdict: each point's year, cumulative emissions and urban land of A and B, and the gaps."""
-    solara.Text("Verdict: B against A", style={"font-weight": "bold"})
-    solara.HTML(tag="div", unsafe_innerHTML=compare.verdict_html(frame.verdict, (frame.names[0], frame.names[1])),
-                classes=["abm-verdict-box"])
+    solara.Text(tr("Verdict: B against A", frame.lang), style={"font-weight": "bold"})
+    solara.HTML(tag="div", unsafe_innerHTML=compare.verdict_html(frame.verdict, (frame.names[0], frame.names[1]),
+                                                                 frame.lang), classes=["abm-verdict-box"])
 
 
 @solara.component
@@ -344,25 +368,27 @@ def Differences(frame: Frame):
     """Every setting that differs between A and B, and what the gaps can therefore be credited to."""
     names = (frame.names[0], frame.names[1])
     if frame.differs is not None:
-        solara.Text("What differs between A and B (every setting, shown in the controls or not)",
+        solara.Text(tr("What differs between A and B (every setting, shown in the controls or not)", frame.lang),
                     style={"font-weight": "bold"})
-        solara.HTML(tag="div", unsafe_innerHTML=compare.settings_html(frame.differs, names),
+        solara.HTML(tag="div", unsafe_innerHTML=compare.settings_html(frame.differs, names, frame.lang),
                     classes=["abm-differs-box"])
 
 
 @solara.component
-def Controls(session: AppSession, editing: str, set_editing, on_text, on_scenario, on_compare):
+def Controls(session: AppSession, editing: str, set_editing, handlers: Handlers, lang: str):
+    """The scenario picker(s), the run's seed and years and every lever of the policy being edited."""
     files = session.scenario_files()
+    on_text, on_scenario, on_compare = handlers.text, handlers.scenario, handlers.compare
     a = session.policies["A"]
-    solara.Select(label="scenario A" if session.compare else "scenario", values=files, value=a.file or None,
+    solara.Select(label=tr("scenario A" if session.compare else "scenario", lang), values=files, value=a.file or None,
                   on_value=lambda f: on_scenario("A", f), classes=["abm-scenario-A"])
     if a.base is not None and a.base.description:
         solara.Text(a.base.description, style={"font-size": "12px", "color": "#555"})
-    solara.Checkbox(label="compare with a second policy (B)", value=session.compare, on_value=on_compare)
+    solara.Checkbox(label=tr("compare with a second policy (B)", lang), value=session.compare, on_value=on_compare)
     if session.compare:
         b = session.policies["B"]
-        solara.Select(label="scenario B", values=files, value=b.file or None, on_value=lambda f: on_scenario("B", f),
-                      classes=["abm-scenario-B"])
+        solara.Select(label=tr("scenario B", lang), values=files, value=b.file or None,
+                      on_value=lambda f: on_scenario("B", f), classes=["abm-scenario-B"])
         if b.base is not None and b.base.description:
             solara.Text(b.base.description, style={"font-size": "12px", "color": "#555"})
     for side in ("A", "B") if session.compare else ("A",):
@@ -375,29 +401,30 @@ def Controls(session: AppSession, editing: str, set_editing, on_text, on_scenari
     if session.compare:
         solara.ToggleButtonsSingle(value=editing, values=["A", "B"], on_value=set_editing, dense=True,
                                    classes=["abm-editing"])
-        solara.Text(f"levers of policy {editing} (B runs on A's region, seed and years)", style={"font-size": "12px"})
+        solara.Text(tr("levers of policy {side} (B runs on A's region, seed and years)", lang, side=editing),
+                    style={"font-size": "12px"})
     side = editing if session.compare else "A"
     for group in levers.GROUPS:
-        solara.Text(group, classes=["abm-group"])
+        solara.Text(tr(group, lang), classes=["abm-group"])
         for lever in levers.LEVERS:
             if lever.group == group:
                 LeverField(session, side, lever, on_text).key(f"{side}-{lever.key}")
 
 
 @solara.component
-def Exports(session: AppSession, name: str, sides: tuple[str, ...]):
-    """The download buttons; `name` is passed in (not read here) so the file names follow every tick."""
-    solara.Text("Export the current run", classes=["abm-group"])
+def Exports(session: AppSession, name: str, sides: tuple[str, ...], lang: str):
+    """The download buttons; `name` and `lang` are passed in (not read here) so the file names follow every tick."""
+    solara.Text(tr("Export the current run", lang), classes=["abm-group"])
     with solara.Row(gap="4px", style={"flex-wrap": "wrap"}):
         solara.FileDownload(session.export_csv, filename=f"{name}-timeseries.csv", label="CSV",
                             mime_type="text/csv")
         solara.FileDownload(session.export_parquet, filename=f"{name}-timeseries.parquet", label="Parquet")
-        solara.FileDownload(session.export_events, filename=f"{name}-events.json", label="events JSON",
+        solara.FileDownload(session.export_events, filename=f"{name}-events.json", label=tr("events JSON", lang),
                             mime_type="application/json")
-        solara.FileDownload(session.export_png, filename=f"{name}.png", label="PNG map + charts",
+        solara.FileDownload(session.export_png, filename=f"{name}.png", label=tr("PNG map + charts", lang),
                             mime_type="image/png")
         for side in sides:
             suffix = f"-{side}" if len(sides) > 1 else ""
-            label = f"scenario TOML ({side})" if len(sides) > 1 else "scenario TOML"
+            label = tr("scenario TOML ({side})", lang, side=side) if len(sides) > 1 else tr("scenario TOML", lang)
             solara.FileDownload(functools.partial(session.export_toml, side), filename=f"{name}{suffix}-scenario.toml",
                                 label=label, mime_type="application/toml").key(f"toml-{side}")

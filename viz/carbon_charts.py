@@ -21,6 +21,7 @@ from typing import Any, Iterable, Sequence
 from abm.emissions import emission_sources
 from abm.inflection import NET_ZERO, NOT_REACHED
 from viz.charts import Marker, Series, line_chart, stack
+from viz.i18n import tr
 from viz.runs import describe_event
 
 KT = 1e-3  # the charts show ktCO2
@@ -43,7 +44,7 @@ def source_bands(ts, lang: str = "en") -> list[Series]:
     return bands
 
 
-def inflection_markers(ts, events: Iterable[dict[str, Any]], start_year: int) -> list[Marker]:
+def inflection_markers(ts, events: Iterable[dict[str, Any]], start_year: int, lang: str = "en") -> list[Marker]:
     """The points reached within `ts`: on the sink line (point 4), the net line (the net-zero year, where
     it meets zero) or the total emissions line (the rest)."""
     index = {int(y): i for i, y in enumerate(ts["year"])}
@@ -54,7 +55,7 @@ def inflection_markers(ts, events: Iterable[dict[str, Any]], start_year: int) ->
         if e["state"] == NOT_REACHED or e["year"] not in index:
             continue
         i = index[e["year"]]
-        markers.append(Marker(e["year"], lines.get(e["id"], total)[i], e["id"], describe_event(e, start_year)))
+        markers.append(Marker(e["year"], lines.get(e["id"], total)[i], e["id"], describe_event(e, start_year, lang=lang)))
     return markers
 
 
@@ -72,37 +73,38 @@ def emissions_chart(ts, markers: Sequence[Marker] = (), *, title: str, chart_id:
                     lang: str = "en") -> str:
     """Emissions by source (stacked), total, sink and net in ktCO2 per year, with the inflection points;
     `y_span` shares one y axis between the charts of A and B (`emissions_extent` of both)."""
-    series = [Series("total emissions", column(ts, "emissions_total_t", KT), "#000000"),
-              Series("sink", column(ts, "sink_t", KT), "#2ca02c", dash="6 3"),
-              Series("net", column(ts, "net_t", KT), "#7f7f7f", dash="2 2")]
+    series = [Series(tr("total emissions", lang), column(ts, "emissions_total_t", KT), "#000000"),
+              Series(tr("sink", lang), column(ts, "sink_t", KT), "#2ca02c", dash="6 3"),
+              Series(tr("net", lang), column(ts, "net_t", KT), "#7f7f7f", dash="2 2")]
     return line_chart(ts["year"], series, areas=source_bands(ts, lang), markers=markers, chart_id=chart_id,
-                      title=title, y_label="ktCO2 per year", x_domain=x_domain, y_span=y_span)
+                      title=title, y_label=tr("ktCO2 per year", lang), x_domain=x_domain, y_span=y_span)
 
 
-def intensity_chart(labelled: Sequence[tuple[str, Any]], x_domain: tuple[float, float] | None = None) -> str:
+def intensity_chart(labelled: Sequence[tuple[str, Any]], x_domain: tuple[float, float] | None = None,
+                    lang: str = "en") -> str:
     """Carbon intensity of GDP of one or two policies, given as (label, time series)."""
     styles = (("#d62728", ""), ("#1f77b4", "6 3"))
     series = [Series(label, column(ts, "carbon_intensity_t_per_gdp"), colour, dash=dash)
               for (label, ts), (colour, dash) in zip(labelled, styles)]
-    return line_chart(labelled[0][1]["year"], series, chart_id="intensity", title="Carbon intensity of GDP",
-                      y_label="tCO2 per 10,000 CNY", x_domain=x_domain)
+    return line_chart(labelled[0][1]["year"], series, chart_id="intensity", title=tr("Carbon intensity of GDP", lang),
+                      y_label=tr("tCO2 per 10,000 CNY", lang), x_domain=x_domain)
 
 
-def difference_chart(a, b, title: str, x_domain: tuple[float, float] | None = None) -> str:
+def difference_chart(a, b, title: str, x_domain: tuple[float, float] | None = None, lang: str = "en") -> str:
     """Total emissions, sink and net of policy A minus policy B, over the years both have run."""
     n = min(len(a["year"]), len(b["year"]))
 
     def diff(name: str) -> list[float]:
         return [x - y for x, y in zip(column(a, name, KT)[:n], column(b, name, KT)[:n])]
 
-    series = [Series("total emissions A - B", diff("emissions_total_t"), "#000000"),
-              Series("sink A - B", diff("sink_t"), "#2ca02c", dash="6 3"),
-              Series("net A - B", diff("net_t"), "#7f7f7f", dash="2 2")]
-    return line_chart(list(a["year"])[:n], series, chart_id="difference", title=title, y_label="ktCO2 per year",
-                      x_domain=x_domain)
+    series = [Series(tr("total emissions A - B", lang), diff("emissions_total_t"), "#000000"),
+              Series(tr("sink A - B", lang), diff("sink_t"), "#2ca02c", dash="6 3"),
+              Series(tr("net A - B", lang), diff("net_t"), "#7f7f7f", dash="2 2")]
+    return line_chart(list(a["year"])[:n], series, chart_id="difference", title=title,
+                      y_label=tr("ktCO2 per year", lang), x_domain=x_domain)
 
 
-def cumulative_chart(a, b, title: str, x_domain: tuple[float, float] | None = None) -> str:
+def cumulative_chart(a, b, title: str, x_domain: tuple[float, float] | None = None, lang: str = "en") -> str:
     """The running total since the first simulated year (tick 1) of A - B: total emissions, sink and net,
     in MtCO2; where the total line ends is what B has saved (below zero: B emitted more)."""
     n = min(len(a["year"]), len(b["year"]))
@@ -115,8 +117,8 @@ def cumulative_chart(a, b, title: str, x_domain: tuple[float, float] | None = No
             out.append(total if t >= 1 else math.nan)
         return out
 
-    series = [Series("total emissions A - B", running("emissions_total_t"), "#000000"),
-              Series("sink A - B", running("sink_t"), "#2ca02c", dash="6 3"),
-              Series("net A - B", running("net_t"), "#7f7f7f", dash="2 2")]
-    return line_chart(list(a["year"])[:n], series, chart_id="cumulative", title=title, y_label="MtCO2 since the start",
-                      x_domain=x_domain)
+    series = [Series(tr("total emissions A - B", lang), running("emissions_total_t"), "#000000"),
+              Series(tr("sink A - B", lang), running("sink_t"), "#2ca02c", dash="6 3"),
+              Series(tr("net A - B", lang), running("net_t"), "#7f7f7f", dash="2 2")]
+    return line_chart(list(a["year"])[:n], series, chart_id="cumulative", title=title,
+                      y_label=tr("MtCO2 since the start", lang), x_domain=x_domain)

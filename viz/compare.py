@@ -30,6 +30,7 @@ from abm.inflection import CROSSED, EVENT_NAMES, NET_ZERO, PASSED_AT_START
 from abm.scenario import Scenario
 from abm.schema import toml_text
 from viz import levers
+from viz.i18n import ZH, join, tr, years
 
 GROUP_WORDS = {"form": "urban form", "technology": "technology", "exogenous": "exogenous paths",
                "none": "settings that are no planning lever"}
@@ -54,47 +55,63 @@ class SettingsDiff:
     credit: str       # one sentence: what the gaps can be credited to
 
 
-def _row(field: str, fa: dict[str, Any], fb: dict[str, Any]) -> SettingRow:
+def setting_text(field: str, fields: dict[str, Any], lang: str) -> str:
+    """A setting's value as the table shows it: TOML, a choice in the page's language, or 'unset'."""
+    if field not in fields:
+        return tr("unset", lang)
+    lever = levers.BY_KEY.get(field)
+    if lang != "en" and lever is not None and lever.choices and fields[field] in lever.choices:
+        return tr(fields[field], lang)
+    return toml_text(fields[field])
+
+
+def _row(field: str, fa: dict[str, Any], fb: dict[str, Any], lang: str = "en") -> SettingRow:
     lever = levers.BY_KEY.get(field)
     factor = factor_of(field) or ""
     group = next((f.group for f in FACTORS if f.name == factor), "none")
-    text = {side: toml_text(fields[field]) if field in fields else "unset" for side, fields in (("a", fa), ("b", fb))}
     doc = levers.schema_rows().get(field)
-    label = lever.label if lever else field + (f" ({doc.doc})" if doc is not None and doc.doc else "")
-    return SettingRow(field, label, factor, group, text["a"], text["b"], lever is not None)
+    doc_text = doc.doc if doc is not None and doc.doc and lever is None else ""
+    if lang != "en" and doc_text:  # the field's description if the table has it, else its dotted name alone
+        doc_text = ZH.get(doc_text, "")
+    label = lever.label_in(lang) if lever else field + (tr(" ({doc})", lang, doc=doc_text) if doc_text else "")
+    return SettingRow(field, label, factor, group, setting_text(field, fa, lang), setting_text(field, fb, lang),
+                      lever is not None)
 
 
-def settings_diff(a: Scenario, b: Scenario) -> SettingsDiff:
+def settings_diff(a: Scenario, b: Scenario, lang: str = "en") -> SettingsDiff:
     """Every setting where the scenarios A and B differ, grouped by factor (names and descriptions aside)."""
     try:
         comparison = compare_scenarios(a, b)
     except ConfigError as err:
         fa, fb = scenario_fields(a), scenario_fields(b)
         fields = [f for f in sorted(set(fa) | set(fb)) if f not in IGNORED and fa.get(f, None) != fb.get(f, None)]
-        rows = sorted((_row(f, fa, fb) for f in fields), key=lambda r: (r.group == "none", r.factor, r.field))
+        rows = sorted((_row(f, fa, fb, lang) for f in fields), key=lambda r: (r.group == "none", r.factor, r.field))
         why = next((w for p, w in NOT_LEVERS.items() if fnmatch.fnmatchcase(err.field, p)), "not a lever")
-        return SettingsDiff(tuple(rows), f"A and B also differ in settings that are no planning lever ({err.field}: "
-                                         f"{why}): the gaps below are not the policies' alone.")
+        return SettingsDiff(tuple(rows), tr("A and B also differ in settings that are no planning lever ({field}: "
+                                            "{why}): the gaps below are not the policies' alone.", lang,
+                                            field=err.field, why=tr(why, lang)))
     order = [f.name for f in FACTORS]
-    rows = [_row(field, comparison.a, comparison.b)
+    rows = [_row(field, comparison.a, comparison.b, lang)
             for factor in sorted(comparison.differs, key=order.index) for field in comparison.differs[factor]]
-    return SettingsDiff(tuple(rows), credit_sentence(rows))
+    return SettingsDiff(tuple(rows), credit_sentence(rows, lang))
 
 
-def credit_sentence(rows: Sequence[SettingRow]) -> str:
+def credit_sentence(rows: Sequence[SettingRow], lang: str = "en") -> str:
     """What the gaps can be credited to, given the groups the differing settings fall in."""
     if not rows:
-        return "A and B are the same policy: on one seed they run the same city."
+        return tr("A and B are the same policy: on one seed they run the same city.", lang)
     groups: dict[str, list[str]] = {}
     for row in rows:
         names = groups.setdefault(row.group, [])
         if row.factor not in names:
             names.append(row.factor)
-    parts = [f"{GROUP_WORDS[g]} ({', '.join(names)})" for g, names in groups.items()]
+    words = {g: join([tr(n, lang) for n in names], lang) for g, names in groups.items()}
     if list(groups) == ["form"]:
-        return f"A and B differ in urban form only ({', '.join(groups['form'])}): the gaps below are urban form's."
-    return (f"A and B differ in {' and in '.join(parts)}: the gaps below are not urban form's alone; "
-            "`abm attribute` splits them.")
+        return tr("A and B differ in urban form only ({factors}): the gaps below are urban form's.", lang,
+                  factors=words["form"])
+    parts = [tr("{group} ({factors})", lang, group=tr(GROUP_WORDS[g], lang), factors=words[g]) for g in groups]
+    return tr("A and B differ in {parts}: the gaps below are not urban form's alone; `abm attribute` splits them.",
+              lang, parts=tr(" and in ", lang).join(parts))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -108,18 +125,20 @@ class VerdictRow:
     gap: str          # B against A, in words
 
 
-def event_year(event: dict[str, Any], first_year: int, end_year: int | None) -> str:
+def event_year(event: dict[str, Any], first_year: int, end_year: int | None, lang: str = "en") -> str:
     """An event's year as the verdict shows it: '2031', 'before 2023', '2031? (candidate)', 'not reached by
     2070' or 'not yet'. A running candidate (key ``candidate_year``) counts only while the run goes on."""
     if event["state"] == CROSSED:
         return str(event["year"])
     if event["state"] == PASSED_AT_START:
-        return f"before {first_year}"
+        return tr("before {first}", lang, first=first_year)
     if end_year is not None:
-        return f"not reached by {end_year}"
+        return tr("not reached by {end}", lang, end=end_year)
     if event.get("candidate_year") is None:
-        return "not yet"
-    return f"before {first_year}? (candidate)" if event.get("candidate_at_start") else f"{event['candidate_year']}? (candidate)"
+        return tr("not yet", lang)
+    if event.get("candidate_at_start"):
+        return tr("before {first}? (candidate)", lang, first=first_year)
+    return tr("{year}? (candidate)", lang, year=event["candidate_year"])
 
 
 def _year(event: dict[str, Any], ended: bool) -> tuple[int | None, bool]:
@@ -139,7 +158,7 @@ def _before(event: dict[str, Any], ended: bool) -> tuple[bool, bool]:
     return (not ended and event["state"] != CROSSED and bool(event.get("candidate_at_start"))), False
 
 
-def year_gap(a: dict[str, Any], b: dict[str, Any], ended: bool = False) -> str:
+def year_gap(a: dict[str, Any], b: dict[str, Any], ended: bool = False, lang: str = "en") -> str:
     """B's year against A's, in words ('B 5 years earlier', 'B later: A's passed before the run'), marked
     provisional while a candidate is in it; '' when the two cannot be compared.
 
@@ -150,17 +169,18 @@ def year_gap(a: dict[str, Any], b: dict[str, Any], ended: bool = False) -> str:
     (ya, ya_ok), (yb, yb_ok) = _year(a, ended), _year(b, ended)
     confirmed = (ca if ba else ya_ok) and (cb if bb else yb_ok)
     if ba and bb:
-        words = "both before the run"
+        words = tr("both before the run", lang)
     elif ba and yb is not None:
-        words = "B later: A's passed before the run"
+        words = tr("B later: A's passed before the run", lang)
     elif bb and ya is not None:
-        words = "B earlier: B's passed before the run"
+        words = tr("B earlier: B's passed before the run", lang)
     elif ya is not None and yb is not None:
         d = yb - ya
-        words = "same year" if d == 0 else f"B {abs(d)} year{'s' if abs(d) != 1 else ''} {'earlier' if d < 0 else 'later'}"
+        words = tr("same year", lang) if d == 0 else tr("B {n} earlier" if d < 0 else "B {n} later", lang,
+                                                        n=years(abs(d), lang))
     else:
         return ""
-    return words if confirmed else words + " (provisional: not yet confirmed)"
+    return words if confirmed else words + tr(" (provisional: not yet confirmed)", lang)
 
 
 def cumulative(ts, name: str, n: int) -> float:
@@ -168,7 +188,7 @@ def cumulative(ts, name: str, n: int) -> float:
     return math.fsum(float(v) for t, v in zip(list(ts["tick"])[:n], list(ts[name])[:n]) if int(t) >= 1)
 
 
-def amount_gap(a: float, b: float, unit: str, more: str = "emits") -> str:
+def amount_gap(a: float, b: float, unit: str, more: str = "emits", lang: str = "en") -> str:
     """B against A in words: 'B saves 12.30 Mt (4.1%)' when B's amount is smaller, 'B emits 3.00 Mt more' if larger.
 
     >>> amount_gap(100.0, 90.0, "Mt"), amount_gap(10.0, 12.5, "km2", more="takes")
@@ -177,12 +197,15 @@ def amount_gap(a: float, b: float, unit: str, more: str = "emits") -> str:
     d = b - a
     share = f" ({abs(d) / abs(a) * 100:.1f}%)" if a else ""
     if abs(d) < 5e-4 * max(abs(a), abs(b), 1e-9):
-        return "the same"
-    return f"B saves {abs(d):,.2f} {unit}{share}" if d < 0 else f"B {more} {d:,.2f} {unit} more{share}"
+        return tr("the same", lang)
+    if d < 0:
+        return tr("B saves {amount} {unit}{share}", lang, amount=f"{abs(d):,.2f}", unit=tr(unit, lang), share=share)
+    return tr("B emits {amount} {unit} more{share}" if more == "emits" else "B takes {amount} {unit} more{share}", lang,
+              amount=f"{d:,.2f}", unit=tr(unit, lang), share=share)
 
 
 def verdict(events: tuple[list[dict], list[dict]], series: tuple[Any, Any], first_year: int,
-            end_year: int | None) -> list[VerdictRow]:
+            end_year: int | None, lang: str = "en") -> list[VerdictRow]:
     """The verdict table: each point and the net-zero year of A and B with the gap in years, then the
     cumulative emissions and net emissions since `first_year`, and the urban land now.
 
@@ -194,20 +217,22 @@ def verdict(events: tuple[list[dict], list[dict]], series: tuple[Any, Any], firs
     for e in events[0]:
         other = b_by_id[e["id"]]
         mark = "NZ" if e["id"] == NET_ZERO else str(e["id"])
-        rows.append(VerdictRow(f"{mark} {EVENT_NAMES[e['id']]}", event_year(e, first_year, end_year),
-                               event_year(other, first_year, end_year), year_gap(e, other, end_year is not None)))
+        rows.append(VerdictRow(f"{mark} {tr(EVENT_NAMES[e['id']], lang)}", event_year(e, first_year, end_year, lang),
+                               event_year(other, first_year, end_year, lang),
+                               year_gap(e, other, end_year is not None, lang)))
     a, b = series
     n = min(len(a["year"]), len(b["year"]))
     if n < 2:
         return rows
     last = int(list(a["year"])[n - 1])
-    for name, label in (("emissions_total_t", "emissions"), ("net_t", "net emissions (emissions - sink)")):
+    for name, label in (("emissions_total_t", "cumulative emissions {first}-{last}, MtCO2"),
+                        ("net_t", "cumulative net emissions (emissions - sink) {first}-{last}, MtCO2")):
         ca, cb = (cumulative(ts, name, n) / 1e6 for ts in (a, b))
-        rows.append(VerdictRow(f"cumulative {label} {first_year}-{last}, MtCO2", f"{ca:,.2f}", f"{cb:,.2f}",
-                               amount_gap(ca, cb, "Mt")))
+        rows.append(VerdictRow(tr(label, lang, first=first_year, last=last), f"{ca:,.2f}", f"{cb:,.2f}",
+                               amount_gap(ca, cb, "Mt", lang=lang)))
     ua, ub = (float(list(ts["urban_area_km2"])[n - 1]) for ts in (a, b))
-    rows.append(VerdictRow(f"urban land in {last}, km2", f"{ua:,.1f}", f"{ub:,.1f}",
-                           amount_gap(ua, ub, "km2", more="takes")))
+    rows.append(VerdictRow(tr("urban land in {last}, km2", lang, last=last), f"{ua:,.1f}", f"{ub:,.1f}",
+                           amount_gap(ua, ub, "km2", more="takes", lang=lang)))
     return rows
 
 
@@ -219,16 +244,18 @@ def table_html(header: Sequence[str], rows: Sequence[Sequence[str]], css: str) -
     return f'<table class="abm-table {esc(css)}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def settings_html(diff: SettingsDiff, names: tuple[str, str]) -> str:
+def settings_html(diff: SettingsDiff, names: tuple[str, str], lang: str = "en") -> str:
     """The table of every differing setting, with a note on those the controls do not show."""
-    rows = [(r.label + ("" if r.shown else " *"), GROUP_WORDS[r.group] + (f": {r.factor}" if r.factor else ""), r.a, r.b)
+    rows = [(r.label + ("" if r.shown else " *"),
+             tr(GROUP_WORDS[r.group], lang) + (f": {tr(r.factor, lang)}" if r.factor else ""), r.a, r.b)
             for r in diff.rows]
-    note = ("<div class='abm-note'>* set in the scenario file, not shown in the controls</div>"
+    note = (f"<div class='abm-note'>{html.escape(tr('* set in the scenario file, not shown in the controls', lang))}</div>"
             if any(not r.shown for r in diff.rows) else "")
-    return (table_html(("setting", "factor", f"A: {names[0]}", f"B: {names[1]}"), rows, "abm-differs") + note
+    header = (tr("setting", lang), tr("factor", lang), f"A: {names[0]}", f"B: {names[1]}")
+    return (table_html(header, rows, "abm-differs") + note
             + f"<div class='abm-credit'>{html.escape(diff.credit)}</div>")
 
 
-def verdict_html(rows: Sequence[VerdictRow], names: tuple[str, str]) -> str:
-    return table_html(("", f"A: {names[0]}", f"B: {names[1]}", "B against A"),
+def verdict_html(rows: Sequence[VerdictRow], names: tuple[str, str], lang: str = "en") -> str:
+    return table_html(("", f"A: {names[0]}", f"B: {names[1]}", tr("B against A", lang)),
                       [(r.label, r.a, r.b, r.gap) for r in rows], "abm-verdict")

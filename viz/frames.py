@@ -12,6 +12,7 @@ from abm.conditions import exogenous_conditions
 from viz.carbon_charts import (cumulative_chart, difference_chart, emissions_chart, emissions_extent,
                                inflection_markers, intensity_chart)
 from viz.compare import SettingsDiff, VerdictRow, verdict
+from viz.i18n import condition, tr
 from viz.runs import LogRow, MapView, Run, confirmation_note, map_views
 
 
@@ -34,6 +35,7 @@ class Frame:
     verdict: tuple[VerdictRow, ...] = ()  # comparing: the years, cumulative emissions and land of A and B
     names: tuple[str, ...] = ()           # the scenario name of each run
     log_note: str = ""                    # why confirmations come years after the points
+    lang: str = "en"                      # the language every text above is in (viz.i18n)
 
     @property
     def at_end(self) -> bool:
@@ -41,22 +43,22 @@ class Frame:
 
     @property
     def tick_label(self) -> str:
-        return f"Year {self.year} (tick {self.tick} of {self.end_tick})"
+        return tr("Year {year} (tick {tick} of {end})", self.lang, year=self.year, tick=self.tick, end=self.end_tick)
 
 
 # --------------------------------------------------------------------------------------------------
 # Building a frame
 # --------------------------------------------------------------------------------------------------
-def summary(run: Run) -> str:
+def summary(run: Run, lang: str = "en") -> str:
     r = run.model.records[-1]
-    intensity = r["carbon_intensity_t_per_gdp"]
-    return (f"{run.label}, {r['year']}: emissions {r['emissions_total_t'] / 1e3:,.1f} kt, "
-            f"sink {r['sink_t'] / 1e3:,.1f} kt, net {r['net_t'] / 1e3:,.1f} kt, "
-            f"intensity {intensity:.3f} t per 10k CNY, {r['households']:,} households, "
-            f"urban area {r['urban_area_km2']:.1f} km2")
+    return tr("{label}, {year}: emissions {emissions} kt, sink {sink} kt, net {net} kt, intensity {intensity} t per "
+              "10k CNY, {households} households, urban area {urban} km2", lang, label=run.label, year=r["year"],
+              emissions=f"{r['emissions_total_t'] / 1e3:,.1f}", sink=f"{r['sink_t'] / 1e3:,.1f}",
+              net=f"{r['net_t'] / 1e3:,.1f}", intensity=f"{r['carbon_intensity_t_per_gdp']:.3f}",
+              households=f"{r['households']:,}", urban=f"{r['urban_area_km2']:.1f}")
 
 
-def run_charts(runs: list[Run], series: list | None = None) -> list[tuple[str, str]]:
+def run_charts(runs: list[Run], series: list | None = None, lang: str = "en") -> list[tuple[str, str]]:
     """(chart id, SVG) of the page: emissions of each run (on one shared y axis when comparing), carbon
     intensity, and when comparing A - B per year and cumulative."""
     series = series if series is not None else [r.timeseries() for r in runs]
@@ -64,38 +66,42 @@ def run_charts(runs: list[Run], series: list | None = None) -> list[tuple[str, s
     span = (min(lo for lo, _ in extents), max(hi for _, hi in extents))
     out = []
     for run, ts in zip(runs, series):
-        markers = inflection_markers(ts, run.events() + run.milestones(), run.start_year)
+        markers = inflection_markers(ts, run.events() + run.milestones(), run.start_year, lang)
         out.append((f"emissions-{run.side}",
                     emissions_chart(ts, markers, chart_id=f"emissions-{run.side}", x_domain=run.x_domain, y_span=span,
-                                    title=f"{run.label}: emissions by source, sink and net")))
-    out.append(("intensity", intensity_chart([(r.label, ts) for r, ts in zip(runs, series)], runs[0].x_domain)))
+                                    title=tr("{label}: emissions by source, sink and net", lang, label=run.label),
+                                    lang=lang)))
+    out.append(("intensity", intensity_chart([(r.label, ts) for r, ts in zip(runs, series)], runs[0].x_domain, lang)))
     if len(runs) == 2:
         a, b = runs
         names = f"{a.scenario.name} (A) - {b.scenario.name} (B)"
-        out.append(("difference", difference_chart(series[0], series[1], x_domain=a.x_domain,
-                                                   title=f"Difference {names}, per year")))
-        out.append(("cumulative", cumulative_chart(series[0], series[1], x_domain=a.x_domain,
-                                                   title=f"Cumulative difference {names} since {a.start_year + 1}")))
+        out.append(("difference", difference_chart(series[0], series[1], x_domain=a.x_domain, lang=lang,
+                                                   title=tr("Difference {names}, per year", lang, names=names))))
+        out.append(("cumulative", cumulative_chart(series[0], series[1], x_domain=a.x_domain, lang=lang,
+                                                   title=tr("Cumulative difference {names} since {first}", lang,
+                                                            names=names, first=a.start_year + 1))))
     return out
 
 
 def build_frame(runs: list[Run], layer: str, scales: dict[str, float], version: int,
-                differs: SettingsDiff | None = None) -> Frame:
-    """The frame of the runs as they stand; `differs` (A against B) is computed once per rebuild by the session."""
+                differs: SettingsDiff | None = None, lang: str = "en") -> Frame:
+    """The frame of the runs as they stand, every text in `lang`; `differs` (A against B) is computed once per
+    rebuild by the session."""
     first = runs[0]
     series = [r.timeseries() for r in runs]
-    chart_list = run_charts(runs, series)
+    chart_list = run_charts(runs, series, lang)
     rows = ()
     if len(runs) == 2:
         end = first.model.year if first.tick >= first.end_tick else None
         rows = tuple(verdict((with_candidates(runs[0]), with_candidates(runs[1])), (series[0], series[1]),
-                             first.start_year + 1, end))
-    lines = [row for run in runs for row in run.log_rows()]
+                             first.start_year + 1, end, lang))
+    lines = [row for run in runs for row in run.log_rows(lang)]
     config = first.scenario.detector_config()
     return Frame(version, first.tick, first.model.year, first.end_tick, first.start_year,
-                 map_views(runs, layer, scales), tuple(chart_list), tuple(lines), tuple(summary(r) for r in runs), layer,
-                 tuple(conditions_line(r) for r in runs), differs if len(runs) == 2 else None, rows,
-                 tuple(r.scenario.name for r in runs), confirmation_note(config.lag, config.confirm_ticks))
+                 map_views(runs, layer, scales, lang), tuple(chart_list), tuple(lines),
+                 tuple(summary(r, lang) for r in runs), layer, tuple(conditions_line(r, lang) for r in runs),
+                 differs if len(runs) == 2 else None, rows, tuple(r.scenario.name for r in runs),
+                 confirmation_note(config.lag, config.confirm_ticks, lang), lang)
 
 
 def with_candidates(run: Run) -> list[dict]:
@@ -106,6 +112,7 @@ def with_candidates(run: Run) -> list[dict]:
             if e["id"] in cands else e for e in run.events() + run.milestones()]
 
 
-def conditions_line(run: Run) -> str:
+def conditions_line(run: Run, lang: str = "en") -> str:
     """What the run's inflection years hold on: its exogenous paths (the years move with them)."""
-    return f"{run.label}: inflection years hold on " + "; ".join(exogenous_conditions(run.scenario))
+    return tr("{label}: inflection years hold on {conditions}", lang, label=run.label,
+              conditions=tr("; ", lang).join(condition(c, lang) for c in exogenous_conditions(run.scenario)))

@@ -25,11 +25,13 @@ A number lever takes a plain number or a year path written ``2020: 4, 2030: 3.2`
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from abm.errors import ConfigError
 from abm.scenario import Scenario
+from viz.i18n import join, tr
 
 #: Lever classes in the order the app shows them (DESIGN.md 1, plus stock renewal).
 GROUPS: tuple[str, ...] = ("Total quantity", "Function", "Structure", "Layout", "Efficiency", "Renewal")
@@ -54,6 +56,10 @@ class Lever:
     def name(self) -> str:
         """Short id, unique among levers: used for CSS classes and test selectors."""
         return self.key.rsplit(".", 1)[-1]
+
+    def label_in(self, lang: str = "en") -> str:
+        """The field's label in the page's language (viz.i18n)."""
+        return tr(self.label, lang)
 
 
 LEVERS: tuple[Lever, ...] = (
@@ -122,15 +128,16 @@ def lever_text(scenario: Scenario, lever: Lever) -> str:
     return format_path(value)
 
 
-def lever_hint(scenario: Scenario, lever: Lever) -> str:
+def lever_hint(scenario: Scenario, lever: Lever, lang: str = "en") -> str:
     """A one-line hint under the field: its valid range and unit (and the year of an end value), so a
     planner knows what is accepted before typing."""
-    valid = " ".join(part for part in (valid_range(lever), lever.unit) if part)
+    valid = " ".join(part for part in (valid_range(lever, lang), tr(lever.unit, lang) if lever.unit else "") if part)
     if lever.kind == "path_end":
         path = grid_factor_path(scenario)
-        return f"{valid} in {max(path)} (path: {format_path({str(y): v for y, v in path.items()})})"
+        return tr("{valid} in {year} (path: {path})", lang, valid=valid, year=max(path),
+                  path=format_path({str(y): v for y, v in path.items()}))
     if lever.kind == "number":
-        return f"{valid}; or a path 2020: a, 2030: b"
+        return tr("{valid}; or a path 2020: a, 2030: b", lang, valid=valid)
     return valid
 
 
@@ -188,7 +195,7 @@ def owner(field: str, candidates: list[str]) -> str | None:
     return None
 
 
-def apply_edits(base: Scenario, edits: dict[str, str]) -> tuple[Scenario, dict[str, str]]:
+def apply_edits(base: Scenario, edits: dict[str, str], lang: str = "en") -> tuple[Scenario, dict[str, str]]:
     """`base` with every typed edit ({lever key: text}) that can be applied, and {lever key: message}
     for the ones that cannot.
 
@@ -196,7 +203,7 @@ def apply_edits(base: Scenario, edits: dict[str, str]) -> tuple[Scenario, dict[s
     sub-centres and trunk transit) is accepted whatever order it was typed in. Edits are tried oldest
     first (the order of `edits`) and those refused are tried again once others are in, until nothing
     changes; what is still refused then conflicts with the accepted edits or is out of range, and
-    gets its message. The scenario returned always runs: it holds the accepted edits only.
+    gets its message (in `lang`). The scenario returned always runs: it holds the accepted edits only.
     """
     errors: dict[str, str] = {}
     parsed: dict[str, tuple[str, Any]] = {}
@@ -204,7 +211,7 @@ def apply_edits(base: Scenario, edits: dict[str, str]) -> tuple[Scenario, dict[s
         try:
             parsed[key] = parse_text(BY_KEY[key], text, base)
         except ConfigError as err:
-            errors[key] = plain_message(err, key)
+            errors[key] = plain_message(err, key, lang)
     accepted: dict[str, Any] = {}
     refused: dict[str, ConfigError] = {}
     pending, changed = list(parsed), True
@@ -220,7 +227,7 @@ def apply_edits(base: Scenario, edits: dict[str, str]) -> tuple[Scenario, dict[s
             accepted[field] = value
             pending.remove(key)
             changed = True
-    errors.update({key: plain_message(refused[key], key) for key in pending})
+    errors.update({key: plain_message(refused[key], key, lang) for key in pending})
     return base.with_overrides(accepted), errors
 
 
@@ -238,16 +245,16 @@ COMBINATIONS: dict[tuple[str, str], str] = {
 }
 
 
-def valid_range(lever: Lever) -> str:
+def valid_range(lever: Lever, lang: str = "en") -> str:
     """What a field accepts, from the scenario schema itself (e.g. '0.05 to 20', 'one of none, core, trunk')."""
     if lever.choices:
-        return "one of " + ", ".join(lever.choices)
+        return tr("one of {choices}", lang, choices=join([tr(c, lang) for c in lever.choices], lang))
     lo, hi = _bounds(lever)
     if lo is None:
         return ""
     if hi is None or hi >= 1e6:
-        return f"{format_number(lo)} or more"
-    return f"{format_number(lo)} to {format_number(hi)}"
+        return tr("{lo} or more", lang, lo=format_number(lo))
+    return tr("{lo} to {hi}", lang, lo=format_number(lo), hi=format_number(hi))
 
 
 @functools.lru_cache(maxsize=1)
@@ -272,7 +279,22 @@ def _bounds(lever: Lever) -> tuple[float | None, float | None]:
         return None, None
 
 
-def plain_message(err: ConfigError, key: str) -> str:
+#: The refusals of the scenario's checks and of `parse_text`, as patterns of their problem, each with the
+#: message id of its Chinese wording (viz.i18n.ZH); the English page rewords the problem itself.
+PROBLEMS: tuple[tuple[str, str], ...] = (
+    (r"^(?:value )?(?P<value>\S+) is below the minimum (?P<lo>\S+)$", "{value} is below the minimum {lo}"),
+    (r"^(?:value )?(?P<value>\S+) is above the maximum (?P<hi>\S+)$", "{value} is above the maximum {hi}"),
+    (r"^(?P<text>'.*') is not a number$", "{text} is not a number"),
+    (r"^(?P<text>'.*') is not a whole number$", "{text} is not a whole number"),
+    (r"^(?P<text>'.*') is not 'year: value'$", "{text} is not 'year: value'"),
+    (r"^(?P<text>'.*') is not a valid choice$", "{text} is not a valid choice"),
+    (r"^(?:value )?(?P<value>\S+) is not finite$", "{value} is not finite"),
+    (r"^is empty$", "the field is empty"),
+    (r"^the path is empty$", "the path is empty"),
+)
+
+
+def plain_message(err: ConfigError, key: str, lang: str = "en") -> str:
     """A refusal in a planner's words: the problem and what to do, with the field's label instead of its
     dotted name and its valid range (the scenario's own check decides; this only rewords it).
 
@@ -280,9 +302,9 @@ def plain_message(err: ConfigError, key: str) -> str:
     ...                           "use a value >= 0.05"), "policy.layout.far_cap_core")
     '-1.0 is below the minimum 0.05: use a value of 0.05 or more (valid: 0.05 to 20)'
     """
-    import re
-
     lever = BY_KEY[key]
+    if lang != "en":
+        return translated_message(err, key, lang)
     text = COMBINATIONS.get((err.field, err.problem))
     if text is None:
         problem = re.sub(r"^value ", "", err.problem)
@@ -297,3 +319,25 @@ def plain_message(err: ConfigError, key: str) -> str:
         text = (f"in {year}: " if year.isdigit() else "") + problem + (f": {fix}" if fix else "")
     valid = valid_range(lever)
     return text + (f" (valid: {valid})" if valid and lever.kind != "choice" else "")
+
+
+def translated_message(err: ConfigError, key: str, lang: str) -> str:
+    """A refusal in `lang`: the problem's pattern (`PROBLEMS`) worded in that language, the year it is in,
+    and the field's valid range. A problem no pattern knows keeps its own (English) words."""
+    lever = BY_KEY[key]
+    combination = COMBINATIONS.get((err.field, err.problem))
+    if combination is not None:
+        return tr(combination, lang)
+    for pattern, message in PROBLEMS:
+        match = re.match(pattern, err.problem)
+        if match:
+            text = tr(message, lang, **match.groupdict())
+            break
+    else:
+        text = tr("cannot be applied: {problem}", lang, problem=err.problem)
+    year = err.field[len(key) + 1:] if err.field.startswith(key + ".") else ""
+    text = (tr("in {year}: ", lang, year=year) if year.isdigit() else "") + text
+    if lever.kind == "choice":
+        return text + tr(": use {valid}", lang, valid=valid_range(lever, lang))
+    valid = valid_range(lever, lang)
+    return text + (tr(" (valid: {valid})", lang, valid=valid) if valid else "")

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from viz.i18n import tr
 from viz.layers import MapLayer, map_layer
 from viz.ramps import OUTSIDE, Legend
 
@@ -84,16 +85,18 @@ def render_map(values: np.ndarray, layer: str | MapLayer, valid: np.ndarray, *, 
     """Colour one layer into a PNG (north up, one pixel per cell or per block of cells) with its legend.
 
     `vmax` is the top of a quantity's ramp, `year_range` the (start, now) of a year layer, `transit`
-    a mask drawn over land use.
+    a mask drawn over land use; `lang` the language of the legend (viz.i18n).
     """
     spec = as_layer(layer)
     colouring = spec.colouring
     factor = max(1, math.ceil(max(values.shape) / max_px))
     v, ok = reduce_grid(values, valid, factor, mean=colouring.block_mean)
     mask = reduce_grid(transit, valid, factor, mean=False)[0] if transit is not None else None
-    rgb, legend = colouring.paint(v, spec.label(lang), spec.unit, vmax=vmax, year_range=year_range, transit=mask)
+    rgb, legend = colouring.paint(v, spec.label(lang), tr(spec.unit, lang) if spec.unit else "", vmax=vmax,
+                                  year_range=year_range, transit=mask)
+    legend = replace(legend, items=tuple((tr(label, lang), colour) for label, colour in legend.items))
     if factor > 1:
-        legend = replace(legend, note=f"each pixel: {factor} x {factor} cells")
+        legend = replace(legend, note=tr("each pixel: {factor} x {factor} cells", lang, factor=factor))
     rgb[~ok] = OUTSIDE
     rgb = np.ascontiguousarray(rgb, np.uint8)
     return MapImage(encode_png(rgb), (rgb.shape[1], rgb.shape[0]), legend, rgb)

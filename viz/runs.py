@@ -24,6 +24,7 @@ from abm.inflection import CROSSED, EVENT_NAMES, NET_ZERO, NOT_REACHED, PASSED_A
 from abm.model import UrbanModel
 from abm.scenario import Scenario
 from viz import render
+from viz.i18n import tr, years
 
 #: Each point (and the net-zero year) in one line, under the log: what the number on the chart means.
 LEGEND: tuple[tuple[str, str], ...] = (
@@ -38,19 +39,26 @@ LEGEND: tuple[tuple[str, str], ...] = (
 )
 
 
+def legend_lines(lang: str = "en") -> tuple[tuple[str, str], ...]:
+    """`LEGEND` in the page's language."""
+    return tuple((m, tr(text, lang)) for m, text in LEGEND)
+
+
 def mark(pid: int | str) -> str:
     """The label a point carries on the chart and in the log: 1-5, or NZ for the net-zero year."""
     return "NZ" if pid == NET_ZERO else str(pid)
 
 
-def confirmation_note(lag: int, confirm_ticks: int) -> str:
+def confirmation_note(lag: int, confirm_ticks: int, lang: str = "en") -> str:
     """Why the log lags the chart's years: smoothing and confirmation, in years (from the detector's settings)."""
-    return (f"Each point is judged on a {2 * lag + 1}-year running mean and confirmed once the data have stayed "
-            f"past it for {confirm_ticks} years, so it is confirmed at least {lag + confirm_ticks - 1} years after "
-            "its year; until then its running candidate is shown, awaiting confirmation.")
+    return tr("Each point is judged on a {window}-year running mean and confirmed once the data have stayed past it "
+              "for {confirm} years, so it is confirmed at least {least} years after its year; until then its running "
+              "candidate is shown, awaiting confirmation.", lang,
+              window=2 * lag + 1, confirm=confirm_ticks, least=lag + confirm_ticks - 1)
 
 
-def describe_event(event: InflectionEvent | dict[str, Any], start_year: int, end_year: int | None = None) -> str:
+def describe_event(event: InflectionEvent | dict[str, Any], start_year: int, end_year: int | None = None,
+                   lang: str = "en") -> str:
     """One log line, e.g. '2031: total emissions peak crossed, confirmed 2034 (3 years later)'.
 
     `start_year` is the year of tick 0 (the seeded stock), so the first simulated year is the next one;
@@ -60,36 +68,49 @@ def describe_event(event: InflectionEvent | dict[str, Any], start_year: int, end
     '2031: total emissions peak crossed, confirmed 2034 (3 years later)'
     >>> describe_event(InflectionEvent(3, "total emissions peak", "passed_at_start", 3, 2025, 6, 1e6), 2022)
     'total emissions peak passed before 2023, the first simulated year (already falling when first judged, in 2025; confirmed 2028)'
+    >>> describe_event(InflectionEvent(3, "total emissions peak", "crossed", 11, 2031, 14, 1e6), 2020, lang="zh")
+    '2031年：碳达峰已出现，2034年确认（滞后3年）'
     """
     e = event.to_dict() if isinstance(event, InflectionEvent) else event
     confirmed = start_year + e["confirmed_tick"] if e.get("confirmed_tick") is not None else None
+    name = tr(e["name"], lang)
     if e["state"] == CROSSED:
         lag = confirmed - e["year"] if confirmed is not None and e.get("year") is not None else None
-        later = f" ({lag} year{'s' if lag != 1 else ''} later)" if lag is not None else ""
-        what = "reached (emissions <= sink)" if isinstance(e["id"], str) else "crossed"
-        return f"{e['year']}: {e['name']} {what}, confirmed {confirmed}{later}"
+        later = tr(" ({lag} later)", lang, lag=years(lag, lang)) if lag is not None else ""
+        line = ("{year}: {name} reached (emissions <= sink), confirmed {confirmed}{later}" if isinstance(e["id"], str)
+                else "{year}: {name} crossed, confirmed {confirmed}{later}")
+        return tr(line, lang, year=e["year"], name=name, confirmed=confirmed, later=later)
     if e["state"] == PASSED_AT_START:
-        return (f"{e['name']} passed before {start_year + 1}, the first simulated year (already falling when first "
-                f"judged, in {e['year']}; confirmed {confirmed})")
-    return f"{e['name']} not reached" + (f" by {end_year}" if end_year is not None else "")
+        return tr("{name} passed before {first}, the first simulated year (already falling when first judged, in "
+                  "{year}; confirmed {confirmed})", lang, name=name, first=start_year + 1, year=e["year"],
+                  confirmed=confirmed)
+    if end_year is not None:
+        return tr("{name} not reached by {end}", lang, name=name, end=end_year)
+    return tr("{name} not reached", lang, name=name)
 
 
-def describe_candidate(c: Candidate, start_year: int) -> str:
+def describe_candidate(c: Candidate, start_year: int, lang: str = "en") -> str:
     """A point not yet confirmed: its running candidate year and how far its confirmation has come.
 
     >>> describe_candidate(Candidate(3, "total emissions peak", 9, 2031, 1e6, False, 2, 3), 2022)
     'total emissions peak: candidate year 2031, awaiting confirmation (2 of 3 years of clear decline so far)'
     """
     peak = isinstance(c.id, int) and c.id <= 4
-    counted = "years of clear decline" if peak else "years in a row"
-    so_far = f"{c.progress} of {c.needed} {counted} so far" if c.progress else (
-        "the highest so far" if peak else "the first such year")
+    if c.progress:
+        so_far = tr("{n} of {needed} years of clear decline so far" if peak else "{n} of {needed} years in a row so far",
+                    lang, n=c.progress, needed=c.needed)
+    else:
+        so_far = tr("the highest so far" if peak else "the first such year", lang)
+    name = tr(c.name, lang)
     if c.at_start:
-        return (f"{c.name}: candidate: passed before {start_year + 1}, the first simulated year (falling when first "
-                f"judged, in {c.year}), awaiting confirmation" + (f" ({so_far})" if c.progress else ""))
+        line = tr("{name}: candidate: passed before {first}, the first simulated year (falling when first judged, in "
+                  "{year}), awaiting confirmation", lang, name=name, first=start_year + 1, year=c.year)
+        return line + (tr(" ({so_far})", lang, so_far=so_far) if c.progress else "")
     if c.progress == 0:
-        return f"{c.name}: candidate year {c.year} ({so_far}), awaiting confirmation"
-    return f"{c.name}: candidate year {c.year}, awaiting confirmation ({so_far})"
+        return tr("{name}: candidate year {year} ({so_far}), awaiting confirmation", lang, name=name, year=c.year,
+                  so_far=so_far)
+    return tr("{name}: candidate year {year}, awaiting confirmation ({so_far})", lang, name=name, year=c.year,
+              so_far=so_far)
 
 
 @dataclass(frozen=True)
@@ -139,20 +160,20 @@ class Run:
         """The running candidates of the points not yet confirmed (read from the detector, which they leave alone)."""
         return {c.id: c for c in self.model.detector.candidates()}
 
-    def log_rows(self) -> list[LogRow]:
+    def log_rows(self, lang: str = "en") -> list[LogRow]:
         """The log: one row per point, 1-5 then NZ, as the chart numbers them."""
         ended = self.model.year if self.tick >= self.end_tick else None
         cands = self.candidates()
         rows = []
         for e in self.model.detector.events() + self.model.detector.milestones():
             if e.state != NOT_REACHED:
-                text, state = describe_event(e, self.start_year), e.state
+                text, state = describe_event(e, self.start_year, lang=lang), e.state
             elif e.id in cands and ended is None:
-                text, state = describe_candidate(cands[e.id], self.start_year), "candidate"
+                text, state = describe_candidate(cands[e.id], self.start_year, lang), "candidate"
             elif ended is not None:
-                text, state = describe_event(e, self.start_year, ended), NOT_REACHED
+                text, state = describe_event(e, self.start_year, ended, lang), NOT_REACHED
             else:
-                text, state = f"{EVENT_NAMES[e.id]}: no candidate yet", NOT_REACHED
+                text, state = tr("{name}: no candidate yet", lang, name=tr(EVENT_NAMES[e.id], lang)), NOT_REACHED
             rows.append(LogRow(self.side, mark(e.id), text, state))
         return rows
 
@@ -181,7 +202,7 @@ class MapView:
     scale_share: float  # share of the map width the scale bar spans
 
 
-def map_views(runs: list[Run], layer: str, scales: dict[str, float]) -> tuple[MapView, ...]:
+def map_views(runs: list[Run], layer: str, scales: dict[str, float], lang: str = "en") -> tuple[MapView, ...]:
     """The maps of every run on one shared colour scale (which only grows during a run; kept in `scales`)."""
     values = [render.layer_values(r.model, layer) for r in runs]
     valids = [r.model.grid.valid for r in runs]
@@ -191,7 +212,7 @@ def map_views(runs: list[Run], layer: str, scales: dict[str, float]) -> tuple[Ma
     for run, v in zip(runs, values):
         g = run.model.grid
         image = render.render_map(v, layer, g.valid, vmax=scale, year_range=(run.start_year, run.model.year),
-                                  transit=g.transit)
+                                  transit=g.transit, lang=lang)
         label, share = render.scale_bar(g.shape[1], g.cell_size_m)
         views.append(MapView(run.label, image, label, share))
     return tuple(views)

@@ -30,6 +30,7 @@ from viz import levers
 from viz.compare import SettingsDiff, settings_diff
 from viz.export import figure_png, scenario_toml
 from viz.frames import Frame, build_frame, conditions_line
+from viz.i18n import check_lang, tr
 from viz.layers import map_layer
 from viz.runs import Run
 
@@ -39,6 +40,7 @@ log = logging.getLogger("abm.app")
 ENV_SCENARIOS = "ABM_APP_SCENARIOS"      # folder of scenario files for the picker
 ENV_REGION_SIZE = "ABM_APP_REGION_SIZE"  # "ROWS" or "ROWSxCOLS": run every scenario on a grid this size
 ENV_SCENARIO = "ABM_APP_SCENARIO"        # file name picked when a session starts (default baseline.toml)
+ENV_LANG = "ABM_APP_LANG"                # the language a session starts in: en or zh (viz.i18n)
 
 SIDES = ("A", "B")
 RUN_KEYS = (levers.SEED.key, levers.TICKS.key)  # shared by both policies: edited and validated with A's
@@ -80,13 +82,15 @@ class AppConfig:
     scenarios_dir: Path
     region_size: tuple[int, int] | None = None
     default_scenario: str = "baseline.toml"
+    lang: str = "en"
 
     @classmethod
     def from_env(cls) -> AppConfig:
         size = os.environ.get(ENV_REGION_SIZE, "").strip()
         folder = os.environ.get(ENV_SCENARIOS, "").strip()
         return cls(Path(folder) if folder else default_scenarios_dir(), parse_region_size(size) if size else None,
-                   os.environ.get(ENV_SCENARIO, "").strip() or "baseline.toml")
+                   os.environ.get(ENV_SCENARIO, "").strip() or "baseline.toml",
+                   check_lang(os.environ.get(ENV_LANG, "").strip() or "en"))
 
     def scenario_files(self) -> list[str]:
         return sorted(p.name for p in self.scenarios_dir.glob("*.toml"))
@@ -124,6 +128,7 @@ class AppSession:
         self.run_edits: dict[str, str] = {}
         self.run_errors: dict[str, str] = {}
         self.compare = False
+        self.lang = self.config.lang
         self.layer = "land_use"
         self.runs: list[Run] = []
         self.error: str | None = None
@@ -185,12 +190,12 @@ class AppSession:
     def refused(self) -> list[Refusal]:
         """Every setting typed but not applied, on both sides (a refused B lever shows while editing A)."""
         with self.lock:
-            out = [Refusal("A", key, levers.BY_KEY[key].label, self.run_edits.get(key, ""), message)
+            out = [Refusal("A", key, levers.BY_KEY[key].label_in(self.lang), self.run_edits.get(key, ""), message)
                    for key, message in self.run_errors.items()]
             for side in SIDES if self.compare else SIDES[:1]:
                 p = self.policies[side]
-                out += [Refusal(side, key, levers.BY_KEY[key].label if key else "scenario", p.edits.get(key, ""),
-                                message) for key, message in p.errors.items()]
+                out += [Refusal(side, key, levers.BY_KEY[key].label_in(self.lang) if key else tr("scenario", self.lang),
+                                p.edits.get(key, ""), message) for key, message in p.errors.items()]
             return out
 
     def set_compare(self, on: bool) -> None:
@@ -198,6 +203,15 @@ class AppSession:
             if bool(on) != self.compare:
                 self.compare = bool(on)
                 self._rebuild()
+
+    def set_lang(self, lang: str) -> None:
+        """Show every text in `lang` (the runs go on untouched; refusals are worded again)."""
+        with self.lock:
+            self.lang = check_lang(lang)
+            self._validate()
+            if self.compare and len(self.runs) == 2:
+                self._differs = settings_diff(self.runs[0].scenario, self.runs[1].scenario, self.lang)
+            self._render()
 
     def set_layer(self, layer: str) -> None:
         with self.lock:
@@ -228,7 +242,8 @@ class AppSession:
                     run.step()
             except Exception as err:  # the planner sees one line; the server log keeps the traceback
                 log.exception("model step failed")
-                self.error = f"The model stopped in {self.runs[0].model.year}: {type(err).__name__}: {err}"
+                self.error = tr("The model stopped in {year}: {error}", self.lang, year=self.runs[0].model.year,
+                                error=f"{type(err).__name__}: {err}")
             self._render()
             return self.error is None
 
@@ -237,7 +252,7 @@ class AppSession:
         p = self.policies[side]
         p.base, p.errors = None, {}
         if not p.file:
-            p.errors = {"": f"no scenario files in {self.config.scenarios_dir}"}
+            p.errors = {"": tr("no scenario files in {folder}", self.lang, folder=self.config.scenarios_dir)}
             return
         try:
             p.base = self.config.load(p.file)
@@ -256,7 +271,8 @@ class AppSession:
             if p.base is None:
                 p.scenario = None
                 continue
-            scenario, errors = levers.apply_edits(p.base, {**p.edits, **(self.run_edits if side == "A" else {})})
+            scenario, errors = levers.apply_edits(p.base, {**p.edits, **(self.run_edits if side == "A" else {})},
+                                                  self.lang)
             self.run_errors.update({k: v for k, v in errors.items() if k in RUN_KEYS})
             p.errors = {k: v for k, v in errors.items() if k not in RUN_KEYS}
             p.scenario = scenario
@@ -288,12 +304,13 @@ class AppSession:
             sides = SIDES if self.compare else SIDES[:1]
             try:
                 self.runs = [Run(side, self.policies[side].scenario) for side in sides]
-                self._differs = settings_diff(self.runs[0].scenario, self.runs[1].scenario) if self.compare else None
+                self._differs = (settings_diff(self.runs[0].scenario, self.runs[1].scenario, self.lang)
+                                 if self.compare else None)
             except ConfigError as err:
                 self.error = str(err)
             except Exception as err:
                 log.exception("building the model failed")
-                self.error = f"The model could not start: {type(err).__name__}: {err}"
+                self.error = tr("The model could not start: {error}", self.lang, error=f"{type(err).__name__}: {err}")
             self._scales = {}
         self._render()
 
@@ -301,13 +318,13 @@ class AppSession:
         self._version += 1
         runs = self.runs
         if not runs:
-            self.frame = Frame(self._version, 0, 0, 0, 0, (), (), (), (), self.layer)
+            self.frame = Frame(self._version, 0, 0, 0, 0, (), (), (), (), self.layer, lang=self.lang)
             return
         try:
-            self.frame = build_frame(runs, self.layer, self._scales, self._version, self._differs)
+            self.frame = build_frame(runs, self.layer, self._scales, self._version, self._differs, self.lang)
         except Exception as err:
             log.exception("drawing the frame failed")
-            self.error = f"The map could not be drawn: {type(err).__name__}: {err}"
+            self.error = tr("The map could not be drawn: {error}", self.lang, error=f"{type(err).__name__}: {err}")
 
     # ---- export ---------------------------------------------------------------------------------------
     def export_csv(self) -> bytes:

@@ -15,6 +15,7 @@ examples:
   abm app --port 8800 --open               another port, and open a browser
   abm app --region-size 100                every scenario on a 100 x 100 grid (quick experiments)
   abm app --host 0.0.0.0                   reachable from other machines (trusted networks only)
+  abm app --lang zh                        the page in Chinese (中文界面; a switch in the page changes it)
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scenarios", metavar="DIR", help="folder of scenario files for the picker (default: scenarios/)")
     parser.add_argument("--scenario", metavar="FILE", help="scenario picked when a page opens (default baseline.toml)")
     parser.add_argument("--region-size", metavar="N|RxC", help="run every scenario on a grid of this size, e.g. 100 or 120x300")
+    parser.add_argument("--lang", choices=("en", "zh"), default="en",
+                        help="language the page starts in: en (English) or zh (中文); the page has a switch too")
     parser.add_argument("--open", action="store_true", help="open the app in the default web browser")
 
 
@@ -47,9 +50,11 @@ def app_environment(args: argparse.Namespace) -> dict[str, str]:
     """The environment variables the server and each session read (validated here, so errors are one line)."""
     from abm.cli import UserFacingError
     from abm.errors import ConfigError
-    from viz.session import ENV_REGION_SIZE, ENV_SCENARIO, ENV_SCENARIOS, default_scenarios_dir, parse_region_size
+    from viz.session import (ENV_LANG, ENV_REGION_SIZE, ENV_SCENARIO, ENV_SCENARIOS, default_scenarios_dir,
+                             parse_region_size)
 
     env = dict(OFFLINE_ENV)
+    env[ENV_LANG] = getattr(args, "lang", None) or "en"
     if not 0 <= args.port <= 65535:
         raise UserFacingError(f"--port: {args.port} is not a port (fix: use 1024-65535, e.g. --port 8765)")
     folder = os.path.abspath(args.scenarios) if args.scenarios else str(default_scenarios_dir())

@@ -5,10 +5,12 @@ Each test loads the page afresh (a new browser session, so a new model) on an 80
 
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -293,13 +295,12 @@ sys.exit(main(sys.argv[2:]))
 """
 
 
-def test_abm_app_serves_offline(tmp_path, scenario_dir, browser):
-    """`abm app` itself: no outside connection from the server, no outside request from the page."""
+@contextlib.contextmanager
+def abm_app(calls: Path, *options: str):
+    """`abm app` with `options` in a subprocess (its outside connection attempts written to `calls`): its URL."""
     port = free_port()
-    calls = tmp_path / "outside.txt"
     calls.write_text("")
-    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(calls), "app", "--port", str(port),
-                             "--region-size", "40", "--scenarios", str(scenario_dir)],
+    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(calls), "app", "--port", str(port), *options],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         url = f"http://localhost:{port}"
@@ -307,6 +308,15 @@ def test_abm_app_serves_offline(tmp_path, scenario_dir, browser):
             wait_until_serving(url, proc, timeout_s=60)
         except RuntimeError as err:
             pytest.fail(f"{err}: {proc.communicate()[0] if proc.poll() is not None else ''}")
+        yield url
+    finally:
+        stop_server(proc)
+
+
+def test_abm_app_serves_offline(tmp_path, scenario_dir, browser):
+    """`abm app` itself: no outside connection from the server, no outside request from the page."""
+    calls = tmp_path / "outside.txt"
+    with abm_app(calls, "--region-size", "40", "--scenarios", str(scenario_dir)) as url:
         context = browser.new_context()
         page = context.new_page()
         requests: list[str] = []
@@ -317,5 +327,41 @@ def test_abm_app_serves_offline(tmp_path, scenario_dir, browser):
         context.close()
         assert requests and outside(requests) == []
         assert calls.read_text() == ""
-    finally:
-        stop_server(proc)
+
+
+def test_abm_app_lang_zh_shows_the_page_and_the_log_in_chinese(tmp_path, scenario_dir, browser):
+    with abm_app(tmp_path / "outside.txt", "--lang", "zh", "--region-size", "40", "--scenarios", str(scenario_dir),
+                 "--scenario", "inflection-demo.toml") as url:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(url)
+        page.locator(".abm-tick").wait_for()
+        expect(page.locator(".abm-log-A")).to_contain_text("3 碳达峰")
+        expect(page.locator(".abm-step")).to_contain_text("单步")
+        page.locator(".abm-step").click()
+        expect(page.locator(".abm-tick")).to_contain_text("第1步，共30步")
+        expect(page.locator(".abm-log-legend")).to_contain_text("碳达峰：排放总量最高的年份")
+        expect(page.locator(".abm-field-growth_boundary")).to_contain_text("城镇开发边界")
+        expect(page.locator(".abm-field-land_quota_cells")).to_contain_text("用地指标")
+        context.close()
+
+
+def test_the_language_switch_turns_the_page_chinese_and_back(app_page: Page):
+    step(app_page)
+    app_page.locator(".abm-lang button", has_text="中文").click()
+    expect(app_page.locator(".abm-tick")).to_contain_text("第1步")  # the run goes on: same tick
+    expect(app_page.locator(".abm-play")).to_contain_text("播放")
+    expect(app_page.locator(".abm-log-A")).to_contain_text("碳达峰")
+    expect(app_page.locator(".abm-layers")).to_contain_text("土地利用")
+    expect(app_page.locator(".abm-legend")).to_contain_text("耕地")
+    expect(app_page.locator(".abm-chart-emissions-A")).to_contain_text("总排放")
+    expect(app_page.locator(".abm-field-far_cap_core")).to_contain_text("容积率上限（核心区）")
+    type_into(app_page, "far_cap_core", "-1")
+    expect(app_page.locator(".abm-refused")).to_contain_text("1项设置未应用")
+    expect(app_page.locator(".abm-field-far_cap_core")).to_contain_text("低于最小值 0.05")
+    choose(app_page, ".abm-field-transit", "干线")  # the choices in Chinese too; baseline has no sub-centres
+    expect(app_page.locator(".abm-field-transit")).to_contain_text("当前没有副中心")
+    app_page.locator(".abm-lang button", has_text="English").click()
+    expect(app_page.locator(".abm-play")).to_contain_text("Play")
+    expect(app_page.locator(".abm-field-far_cap_core")).to_contain_text("below the minimum 0.05")
+    expect(app_page.locator(".abm-field-transit")).to_contain_text("there are none")
