@@ -170,6 +170,9 @@ ZH: dict[str, str] = {
     "{value} is not finite": "{value} 不是有限数值",
     "the field is empty": "该项为空：请输入数值",
     "the path is empty": "年份路径为空：请按 2020: 4, 2030: 3.2 的格式输入",
+    "year {year} is outside {lo}-{hi} (this run simulates {first}-{last})":
+        "{year}年超出可用年份 {lo}-{hi}（本次模拟 {first}-{last} 年）：年份路径的年份须在 {lo}-{hi} 之内",
+    "year {year} is given twice": "{year}年重复出现：每个年份只能给一次",
     "cannot be applied: {problem}": "无法应用：{problem}",
     "in {year}: ": "{year}年：",
     " (valid: {valid})": "（有效范围：{valid}）",

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,9 +154,57 @@ def _number(text: str, lever: Lever) -> float:
                                                           if lever.kind == "number" else "")) from None
 
 
+#: Forms a Chinese keyboard gives that NFKC leaves alone: the enumeration comma, the minus sign, the full stop.
+WIDE_FORMS = str.maketrans({"、": ",", ";": ",", "\u2212": "-", "。": "."})
+
+#: The years a year path may name: outside them a year is a typo (1800, 99999), not a plan. The run's
+#: own years always count (a scenario may start before 1900 or run past 2200).
+PATH_YEARS = (1900, 2200)
+
+
+def normalise(text: str) -> str:
+    """Typed text with full-width forms made plain, so a Chinese keyboard's input reads like an English one.
+
+    >>> normalise(" 2020：6，2030：4 "), normalise("２０３０：３．５；2040、2")
+    ('2020:6,2030:4', '2030:3.5,2040,2')
+    """
+    return unicodedata.normalize("NFKC", str(text)).translate(WIDE_FORMS).strip()
+
+
+def path_years(scenario: Scenario) -> tuple[int, int]:
+    """The first and last year a path of `scenario` may name: `PATH_YEARS`, widened to the run's own years."""
+    start = scenario.run.start_year
+    return min(PATH_YEARS[0], start), max(PATH_YEARS[1], start + scenario.run.ticks)
+
+
+def parse_path(lever: Lever, text: str, scenario: Scenario) -> dict[str, float]:
+    """A year path typed as '2020: 4, 2030: 3.2' (or '2020 = 4', '2020年: 4') as a {year: value} table; a
+    year outside `path_years` or given twice is refused."""
+    lo, hi = path_years(scenario)
+    first, last = scenario.run.start_year + 1, scenario.run.start_year + scenario.run.ticks
+    table: dict[str, float] = {}
+    for item in text.strip("{} ").split(","):
+        if not item.strip():
+            continue
+        year, sep, value = item.replace("=", ":").partition(":")
+        year = year.strip().removesuffix("年").strip()
+        if not sep or not year.isdigit():
+            raise ConfigError(lever.key, f"{item.strip()!r} is not 'year: value'", "write a path such as 2020: 4, 2030: 3.2")
+        if not lo <= int(year) <= hi:
+            raise ConfigError(lever.key, f"year {int(year)} is outside {lo}-{hi} (this run simulates {first}-{last})",
+                              f"write the path's years within {lo}-{hi}")
+        if str(int(year)) in table:
+            raise ConfigError(lever.key, f"year {int(year)} is given twice", "give each year once")
+        table[str(int(year))] = _number(value.strip(), lever)
+    if not table:
+        raise ConfigError(lever.key, "the path is empty", "write a path such as 2020: 4, 2030: 3.2")
+    return table
+
+
 def parse_text(lever: Lever, text: str, scenario: Scenario) -> tuple[str, Any]:
-    """The (dotted field, value) override a typed text stands for; ConfigError if it is not readable."""
-    text = str(text).strip()
+    """The (dotted field, value) override a typed text stands for; ConfigError if it is not readable.
+    Full-width digits and punctuation read as their plain forms (`normalise`)."""
+    text = normalise(text)
     if not text:
         raise ConfigError(lever.key, "is empty", "type a value")
     if lever.kind == "choice":
@@ -172,18 +221,7 @@ def parse_text(lever: Lever, text: str, scenario: Scenario) -> tuple[str, Any]:
         path[max(path)] = _number(text, lever)
         return lever.key, {str(y): v for y, v in sorted(path.items())}
     if ":" in text or "=" in text:  # a year path
-        table: dict[str, float] = {}
-        for item in text.strip("{} ").split(","):
-            if not item.strip():
-                continue
-            year, sep, value = item.replace("=", ":").partition(":")
-            if not sep or not year.strip().isdigit():
-                raise ConfigError(lever.key, f"{item.strip()!r} is not 'year: value'",
-                                  "write a path such as 2020: 4, 2030: 3.2")
-            table[year.strip()] = _number(value.strip(), lever)
-        if not table:
-            raise ConfigError(lever.key, "the path is empty", "write a path such as 2020: 4, 2030: 3.2")
-        return lever.key, table
+        return lever.key, parse_path(lever, text, scenario)
     return lever.key, _number(text, lever)
 
 
@@ -284,13 +322,16 @@ def _bounds(lever: Lever) -> tuple[float | None, float | None]:
 PROBLEMS: tuple[tuple[str, str], ...] = (
     (r"^(?:value )?(?P<value>\S+) is below the minimum (?P<lo>\S+)$", "{value} is below the minimum {lo}"),
     (r"^(?:value )?(?P<value>\S+) is above the maximum (?P<hi>\S+)$", "{value} is above the maximum {hi}"),
-    (r"^(?P<text>'.*') is not a number$", "{text} is not a number"),
-    (r"^(?P<text>'.*') is not a whole number$", "{text} is not a whole number"),
-    (r"^(?P<text>'.*') is not 'year: value'$", "{text} is not 'year: value'"),
-    (r"^(?P<text>'.*') is not a valid choice$", "{text} is not a valid choice"),
+    (r"^(?P<text>'.*') is not a number(?: \([\d,]+ characters\))?$", "{text} is not a number"),
+    (r"^(?P<text>'.*') is not a whole number(?: \([\d,]+ characters\))?$", "{text} is not a whole number"),
+    (r"^(?P<text>'.*') is not 'year: value'(?: \([\d,]+ characters\))?$", "{text} is not 'year: value'"),
+    (r"^(?P<text>'.*') is not a valid choice(?: \([\d,]+ characters\))?$", "{text} is not a valid choice"),
     (r"^(?:value )?(?P<value>\S+) is not finite$", "{value} is not finite"),
     (r"^is empty$", "the field is empty"),
     (r"^the path is empty$", "the path is empty"),
+    (r"^year (?P<year>\d+) is outside (?P<lo>\d+)-(?P<hi>\d+) \(this run simulates (?P<first>\d+)-(?P<last>\d+)\)$",
+     "year {year} is outside {lo}-{hi} (this run simulates {first}-{last})"),
+    (r"^year (?P<year>\d+) is given twice$", "year {year} is given twice"),
 )
 
 

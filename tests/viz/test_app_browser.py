@@ -179,6 +179,13 @@ def test_a_bad_value_shows_a_message_beside_the_field(app_page: Page):
     seed.locator("input").press("Enter")
     expect(seed).to_contain_text("not a whole number")
     assert "Traceback" not in app_page.locator("body").inner_text()
+    field.locator("input").fill("2020: 3, 1800: 2")
+    field.locator("input").press("Enter")
+    expect(field).to_contain_text("year 1800 is outside 1900-2200 (this run simulates 2023-2070)")
+    field.locator("input").fill("2020：6，2030：4")  # typed on a Chinese keyboard
+    field.locator("input").press("Enter")
+    expect(field).not_to_contain_text("outside")
+    expect(app_page.locator(".abm-refused")).not_to_contain_text("FAR cap, core")  # applied (the seed is refused)
     field.locator("input").fill("3.5")
     field.locator("input").press("Enter")
     expect(field).not_to_contain_text("not a number")
