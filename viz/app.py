@@ -23,6 +23,7 @@ from abm.plots import POINT_STYLE
 from viz import compare, levers
 from viz.layers import map_layer, map_layers
 from viz.charts import TAB
+from viz.ensemble import SEED_CHOICES
 from viz.i18n import LANGS, tr
 from viz.ramps import Legend
 from viz.runs import MapView, legend_lines
@@ -64,7 +65,7 @@ CSS = """
 .abm-log-side { font-weight: bold; font-size: 13px; margin-top: 4px; }
 .abm-log-legend { font-size: 12px; color: #333; margin-top: 6px; }
 .abm-tick { font-size: 18px; font-weight: bold; }
-.abm-summary, .abm-conditions { font-size: 12px; color: #333; }
+.abm-summary, .abm-conditions, .abm-seeds-status { font-size: 12px; color: #333; }
 .abm-error-text { color: #b00020; font-size: 12px; }
 .abm-refused { background: #fff4e5; border: 1px solid #f0a040; border-radius: 4px; padding: 6px 10px;
                font-size: 13px; }
@@ -191,6 +192,7 @@ class Handlers:
     compare: Callable[[bool], None]
     layer: Callable[[str], None]                  # the layer's label in the picker
     lang: Callable[[str], None]                   # the language's name on the switch
+    seeds: Callable[[str], None]                  # how many seeds ("1", "5", "10")
 
 
 def guarded(session: AppSession, refresh: Callable[[], None], fn: Callable) -> Callable:
@@ -224,7 +226,8 @@ def page_handlers(session: AppSession, refresh: Callable[[], None], set_playing,
                     compare=stopped(set_compare),
                     layer=guarded(session, refresh,
                                   lambda label: session.set_layer(layer_by_label(session.lang)[label])),
-                    lang=guarded(session, refresh, lambda name: session.set_lang(LANG_BY_NAME[name])))
+                    lang=guarded(session, refresh, lambda name: session.set_lang(LANG_BY_NAME[name])),
+                    seeds=guarded(session, refresh, lambda n: session.set_seeds(int(n))))
 
 
 def use_play_loop(session: AppSession, playing: bool, set_playing, speed: str, refresh: Callable[[], None]) -> None:
@@ -252,6 +255,23 @@ def use_play_loop(session: AppSession, playing: bool, set_playing, speed: str, r
             refresh()
 
     solara.use_thread(play_loop, dependencies=[playing, speed], intrusive_cancel=False)
+
+
+def use_seed_poll(session: AppSession, generation: int, refresh: Callable[[], None]) -> None:
+    """While background seeds run, take in each one as it finishes and redraw; the page's own controls
+    never wait for them (the runs are in another process, this thread only looks twice a second)."""
+    def poll(cancel: threading.Event) -> None:
+        try:
+            while not cancel.is_set():
+                busy = session.seeds_busy  # read first: a seed finishing now is still taken in below
+                if session.poll_seeds():
+                    refresh()
+                if not busy or cancel.wait(0.5):
+                    return
+        except Exception:  # never a traceback on the page; the server log keeps it
+            log.exception("taking in background seeds failed")
+
+    solara.use_thread(poll, dependencies=[generation], intrusive_cancel=False)
 
 
 @solara.component
@@ -294,6 +314,7 @@ def Page():
         set_version(session.frame.version if session.frame else version + 1)
 
     use_play_loop(session, playing, set_playing, speed, refresh)
+    use_seed_poll(session, session.seed_generation, refresh)
     handlers = page_handlers(session, refresh, set_playing, set_editing)
     solara.Title(tr("abm: urban form and carbon", session.lang))
     solara.Style(CSS)
@@ -351,6 +372,8 @@ def Results(frame: Frame):
         solara.Text(summary, classes=["abm-summary"])
     for line in frame.conditions:
         solara.Text(line, classes=["abm-conditions"])
+    for line in frame.seeds:
+        solara.Text(line, classes=["abm-seeds-status"])
     solara.Text(tr("Carbon inflection points (numbered as on the charts)", frame.lang), style={"font-weight": "bold"})
     solara.HTML(tag="div", unsafe_innerHTML=log_html(frame), classes=["abm-log-box"])
 
@@ -398,6 +421,10 @@ def Controls(session: AppSession, editing: str, set_editing, handlers: Handlers,
         for lever in (levers.SEED, levers.TICKS):
             with solara.Div(style={"flex": "1"}):
                 LeverField(session, "A", lever, on_text).key(f"run-{lever.key}")
+    with solara.Row(gap="8px", style={"align-items": "center"}):
+        solara.Text(tr("seeds (uncertainty)", lang), style={"font-size": "13px"})
+        solara.ToggleButtonsSingle(value=str(session.seeds), values=[str(n) for n in SEED_CHOICES],
+                                   on_value=handlers.seeds, dense=True, classes=["abm-seeds"])
     if session.compare:
         solara.ToggleButtonsSingle(value=editing, values=["A", "B"], on_value=set_editing, dense=True,
                                    classes=["abm-editing"])

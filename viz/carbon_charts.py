@@ -20,11 +20,14 @@ from typing import Any, Iterable, Sequence
 
 from abm.emissions import emission_sources
 from abm.inflection import NET_ZERO, NOT_REACHED
-from viz.charts import Marker, Series, line_chart, stack
+from viz.charts import Band, Marker, Series, line_chart, stack
 from viz.i18n import tr
 from viz.runs import describe_event
 
 KT = 1e-3  # the charts show ktCO2
+
+#: Total emissions over the seeds: (years, P5, P95 in tCO2, number of seeds), see viz.ensemble.
+SeedBand = tuple[Sequence[float], Sequence[float], Sequence[float], int]
 
 
 def column(ts, name: str, scale: float = 1.0) -> list[float]:
@@ -59,25 +62,38 @@ def inflection_markers(ts, events: Iterable[dict[str, Any]], start_year: int, la
     return markers
 
 
-def emissions_extent(ts) -> tuple[float, float]:
-    """The lowest and highest value (ktCO2) the emissions chart of `ts` draws: bands stacked, lines, zero."""
+def seed_band(band: SeedBand | None, lang: str = "en") -> list[Band]:
+    """The P5-P95 band of total emissions over the seeds (ktCO2), as the chart draws it (none without seeds)."""
+    if band is None:
+        return []
+    years, lo, hi, n = band
+    return [Band(tr("total emissions, P5-P95 of {n} seeds", lang, n=n), years, [v * KT for v in lo],
+                 [v * KT for v in hi])]
+
+
+def emissions_extent(ts, band: SeedBand | None = None) -> tuple[float, float]:
+    """The lowest and highest value (ktCO2) the emissions chart of `ts` draws: bands stacked, lines, the band
+    over the seeds, zero."""
     bands = source_bands(ts)
     tops = stack(bands, len(ts["year"]))[-1] if bands else []
     values = [v for name in ("emissions_total_t", "sink_t", "net_t") for v in column(ts, name, KT)] + list(tops)
+    values += [v for b in seed_band(band) for v in (*b.lo, *b.hi)]
     finite = [v for v in values if math.isfinite(v)] + [0.0]
     return min(finite), max(finite)
 
 
 def emissions_chart(ts, markers: Sequence[Marker] = (), *, title: str, chart_id: str = "emissions",
                     x_domain: tuple[float, float] | None = None, y_span: tuple[float, float] | None = None,
-                    lang: str = "en") -> str:
+                    lang: str = "en", band: SeedBand | None = None) -> str:
     """Emissions by source (stacked), total, sink and net in ktCO2 per year, with the inflection points;
-    `y_span` shares one y axis between the charts of A and B (`emissions_extent` of both)."""
+    `y_span` shares one y axis between the charts of A and B (`emissions_extent` of both); `band` the P5-P95
+    of total emissions over the seeds, (years, P5, P95 in tCO2, number of seeds)."""
     series = [Series(tr("total emissions", lang), column(ts, "emissions_total_t", KT), "#000000"),
               Series(tr("sink", lang), column(ts, "sink_t", KT), "#2ca02c", dash="6 3"),
               Series(tr("net", lang), column(ts, "net_t", KT), "#7f7f7f", dash="2 2")]
     return line_chart(ts["year"], series, areas=source_bands(ts, lang), markers=markers, chart_id=chart_id,
-                      title=title, y_label=tr("ktCO2 per year", lang), x_domain=x_domain, y_span=y_span)
+                      title=title, y_label=tr("ktCO2 per year", lang), x_domain=x_domain, y_span=y_span,
+                      bands=seed_band(band, lang))
 
 
 def intensity_chart(labelled: Sequence[tuple[str, Any]], x_domain: tuple[float, float] | None = None,

@@ -38,6 +38,18 @@ class Series:
 
 
 @dataclass
+class Band:
+    """A shaded range between `lo` and `hi` (e.g. P5-P95 of total emissions over seeds), drawn under the lines."""
+
+    label: str
+    x: Sequence[float]
+    lo: Sequence[float]
+    hi: Sequence[float]
+    colour: str = "#000000"
+    opacity: float = 0.18
+
+
+@dataclass
 class Marker:
     """An inflection point (1-5) drawn with its number, or a milestone ("net_zero") with its short label,
     at (x, y); `title` shows on hover."""
@@ -152,9 +164,11 @@ def stack(areas: Sequence[Series], n: int) -> list[list[float]]:
     return stacked
 
 
-def legend_rows(areas: Sequence[Series], series: Sequence[Series], width: int) -> list[list[LegendEntry]]:
-    """Legend entries (areas first, then lines) laid out in rows that fit above the plot."""
+def legend_rows(areas: Sequence[Series], series: Sequence[Series], width: int,
+                bands: Sequence[Band] = ()) -> list[list[LegendEntry]]:
+    """Legend entries (areas first, then lines, then bands) laid out in rows that fit above the plot."""
     entries = [(a.label, a.colour, "area", "") for a in areas] + [(s.label, s.colour, "line", s.dash) for s in series]
+    entries += [(b.label, b.colour, "band", "") for b in bands]
     rows, row, used = [], [], 0.0
     for label, colour, kind, dash in entries:
         w = 26 + 6.2 * len(label)
@@ -174,8 +188,10 @@ def legend_svg(rows: list[list[LegendEntry]]) -> list[str]:
         y = 22 + 15 * r + 8
         for offset, label, colour, kind, dash in items:
             lx = 60 + offset
-            if kind == "area":
-                out.append(f'<rect x="{lx:.0f}" y="{y - 8}" width="16" height="9" fill="{colour}" fill-opacity="0.55"/>')
+            if kind in ("area", "band"):
+                opacity = "0.55" if kind == "area" else "0.18"
+                out.append(f'<rect x="{lx:.0f}" y="{y - 8}" width="16" height="9" fill="{colour}" '
+                           f'fill-opacity="{opacity}"/>')
             else:
                 d = f' stroke-dasharray="{dash}"' if dash else ""
                 out.append(f'<line x1="{lx:.0f}" y1="{y - 4}" x2="{lx + 16:.0f}" y2="{y - 4}" stroke="{colour}" stroke-width="2"{d}/>')
@@ -205,8 +221,8 @@ def axes_svg(f: PlotArea, y_label: str) -> list[str]:
 
 
 def data_svg(xs: list[float], areas: Sequence[Series], stacked: list[list[float]], series: Sequence[Series],
-             f: PlotArea) -> list[str]:
-    """Stacked areas (each from the one below it), then the lines on top."""
+             f: PlotArea, bands: Sequence[Band] = ()) -> list[str]:
+    """Stacked areas (each from the one below it), the bands over them, then the lines on top."""
     out = []
     below = [0.0] * len(xs)
     for a, topv in zip(areas, stacked):
@@ -215,10 +231,31 @@ def data_svg(xs: list[float], areas: Sequence[Series], stacked: list[list[float]
             pts += [f"{f.px(xx):.1f},{f.py(v):.1f}" for xx, v in reversed(list(zip(xs, below)))]
             out.append(f'<polygon points="{" ".join(pts)}" fill="{a.colour}" fill-opacity="0.55" stroke="none"/>')
         below = topv
+    out += bands_svg(bands, f)
     for s in series:
         d = f' stroke-dasharray="{s.dash}"' if s.dash else ""
         for pts in _path(xs, s.y, f):
             out.append(f'<polyline points="{pts}" fill="none" stroke="{s.colour}" stroke-width="{s.width}"{d}/>')
+    return out
+
+
+def bands_svg(bands: Sequence[Band], f: PlotArea) -> list[str]:
+    """Each band as one polygon per run of years where both its edges are known."""
+    out = []
+    for band in bands:
+        runs, cur = [], []
+        for x, lo, hi in zip(band.x, band.lo, band.hi):
+            if math.isfinite(lo) and math.isfinite(hi):
+                cur.append((x, lo, hi))
+            elif cur:
+                runs.append(cur)
+                cur = []
+        runs += [cur] if cur else []
+        for run in runs:
+            pts = [f"{f.px(x):.1f},{f.py(hi):.1f}" for x, _, hi in run]
+            pts += [f"{f.px(x):.1f},{f.py(lo):.1f}" for x, lo, _ in reversed(run)]
+            out.append(f'<polygon class="abm-band" points="{" ".join(pts)}" fill="{band.colour}" '
+                       f'fill-opacity="{band.opacity}" stroke="none"><title>{html.escape(band.label)}</title></polygon>')
     return out
 
 
@@ -241,11 +278,13 @@ def markers_svg(markers: Sequence[Marker], f: PlotArea) -> list[str]:
 
 def line_chart(x: Sequence[float], series: Sequence[Series], *, areas: Sequence[Series] = (), markers: Sequence[Marker] = (),
                title: str = "", y_label: str = "", chart_id: str = "chart", x_domain: tuple[float, float] | None = None,
-               y_span: tuple[float, float] | None = None, width: int = 500, height: int = 240) -> str:
+               y_span: tuple[float, float] | None = None, width: int = 500, height: int = 240,
+               bands: Sequence[Band] = ()) -> str:
     """An SVG chart: stacked `areas` (from 0 up), `series` as lines, inflection `markers`, a legend on top.
 
     `y_span` (low, high) widens the y axis to cover it: two charts given the same span (covering both
-    charts' data) get the same axis, so a planner compares their heights directly.
+    charts' data) get the same axis, so a planner compares their heights directly. `bands` are shaded
+    ranges under the lines, each over its own years (the seeds' whole run, the lines' years so far).
     """
     xs = [float(v) for v in x]
     x0, x1 = x_domain if x_domain else ((min(xs), max(xs)) if xs else (0.0, 1.0))
@@ -254,15 +293,16 @@ def line_chart(x: Sequence[float], series: Sequence[Series], *, areas: Sequence[
     stacked = stack(areas, len(xs))
     values = _finite([v for s in series for v in s.y]) + _finite([v for t in stacked for v in t]) + [0.0]
     values += _finite([m.y for m in markers]) + _finite(y_span or ())
+    values += _finite([v for b in bands for v in (*b.lo, *b.hi)])
     lo, hi = min(values), max(values)
     yticks = nice_ticks(lo, hi if hi > lo else lo + 1.0)
-    rows = legend_rows(areas, series, width)
+    rows = legend_rows(areas, series, width, bands)
     top = 22 + 15 * len(rows) + 6
     f = PlotArea(x0, x1, yticks[0], yticks[-1], 60.0, float(top), width - 72.0, height - top - 28.0, yticks)
     esc = html.escape
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="abm-chart abm-chart-{esc(chart_id)}" '
            f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width * 1.4:.0f}px;font-family:sans-serif">',
            f'<text x="8" y="15" font-size="13" font-weight="bold">{esc(title)}</text>']
-    out += legend_svg(rows) + axes_svg(f, y_label) + data_svg(xs, areas, stacked, series, f) + markers_svg(markers, f)
+    out += legend_svg(rows) + axes_svg(f, y_label) + data_svg(xs, areas, stacked, series, f, bands) + markers_svg(markers, f)
     out.append("</svg>")
     return "".join(out)

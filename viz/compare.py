@@ -205,20 +205,24 @@ def amount_gap(a: float, b: float, unit: str, more: str = "emits", lang: str = "
 
 
 def verdict(events: tuple[list[dict], list[dict]], series: tuple[Any, Any], first_year: int,
-            end_year: int | None, lang: str = "en") -> list[VerdictRow]:
+            end_year: int | None, lang: str = "en",
+            spreads: tuple[dict, dict] = ({}, {})) -> list[VerdictRow]:
     """The verdict table: each point and the net-zero year of A and B with the gap in years, then the
     cumulative emissions and net emissions since `first_year`, and the urban land now.
 
     `events`: A's and B's events and milestones (as events.json); `end_year`: the last year when the run
-    has ended (points not reached by then say so), else None.
+    has ended (points not reached by then say so), else None; `spreads`: each point's years over A's and
+    B's seeds in words, by point id (viz.ensemble.seed_spreads), added to its year.
     """
     rows = []
     b_by_id = {e["id"]: e for e in events[1]}
     for e in events[0]:
         other = b_by_id[e["id"]]
         mark = "NZ" if e["id"] == NET_ZERO else str(e["id"])
-        rows.append(VerdictRow(f"{mark} {tr(EVENT_NAMES[e['id']], lang)}", event_year(e, first_year, end_year, lang),
-                               event_year(other, first_year, end_year, lang),
+        ya, yb = event_year(e, first_year, end_year, lang), event_year(other, first_year, end_year, lang)
+        ya, yb = (tr("{year} ({spread})", lang, year=y, spread=sp[e["id"]]) if e["id"] in sp else y
+                  for y, sp in ((ya, spreads[0]), (yb, spreads[1])))
+        rows.append(VerdictRow(f"{mark} {tr(EVENT_NAMES[e['id']], lang)}", ya, yb,
                                year_gap(e, other, end_year is not None, lang)))
     a, b = series
     n = min(len(a["year"]), len(b["year"]))

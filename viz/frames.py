@@ -11,9 +11,16 @@ from dataclasses import dataclass
 from abm.conditions import exogenous_conditions
 from viz.carbon_charts import (cumulative_chart, difference_chart, emissions_chart, emissions_extent,
                                inflection_markers, intensity_chart)
+from abm.inflection import NET_ZERO
+from viz.carbon_charts import SeedBand
 from viz.compare import SettingsDiff, VerdictRow, verdict
+from viz.ensemble import SeedRun, emissions_band, seed_spreads
 from viz.i18n import condition, tr
 from viz.runs import LogRow, MapView, Run, confirmation_note, map_views
+
+#: A side's background seeds: (the finished runs, how many are wanted, the failures), see viz.ensemble.
+SeedStatus = tuple[list[SeedRun], int, list[str]]
+NO_SEEDS: SeedStatus = ([], 0, [])
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,7 @@ class Frame:
     names: tuple[str, ...] = ()           # the scenario name of each run
     log_note: str = ""                    # why confirmations come years after the points
     lang: str = "en"                      # the language every text above is in (viz.i18n)
+    seeds: tuple[str, ...] = ()           # each run's extra seeds: running, or done (the band and the spreads)
 
     @property
     def at_end(self) -> bool:
@@ -58,19 +66,21 @@ def summary(run: Run, lang: str = "en") -> str:
               households=f"{r['households']:,}", urban=f"{r['urban_area_km2']:.1f}")
 
 
-def run_charts(runs: list[Run], series: list | None = None, lang: str = "en") -> list[tuple[str, str]]:
-    """(chart id, SVG) of the page: emissions of each run (on one shared y axis when comparing), carbon
-    intensity, and when comparing A - B per year and cumulative."""
+def run_charts(runs: list[Run], series: list | None = None, lang: str = "en",
+               bands: list[SeedBand | None] | None = None) -> list[tuple[str, str]]:
+    """(chart id, SVG) of the page: emissions of each run (on one shared y axis when comparing; with the
+    P5-P95 band over the seeds in `bands`), carbon intensity, and when comparing A - B per year and cumulative."""
     series = series if series is not None else [r.timeseries() for r in runs]
-    extents = [emissions_extent(ts) for ts in series]
+    bands = bands or [None] * len(runs)
+    extents = [emissions_extent(ts, band) for ts, band in zip(series, bands)]
     span = (min(lo for lo, _ in extents), max(hi for _, hi in extents))
     out = []
-    for run, ts in zip(runs, series):
+    for run, ts, band in zip(runs, series, bands):
         markers = inflection_markers(ts, run.events() + run.milestones(), run.start_year, lang)
         out.append((f"emissions-{run.side}",
                     emissions_chart(ts, markers, chart_id=f"emissions-{run.side}", x_domain=run.x_domain, y_span=span,
                                     title=tr("{label}: emissions by source, sink and net", lang, label=run.label),
-                                    lang=lang)))
+                                    lang=lang, band=band)))
     out.append(("intensity", intensity_chart([(r.label, ts) for r, ts in zip(runs, series)], runs[0].x_domain, lang)))
     if len(runs) == 2:
         a, b = runs
@@ -84,24 +94,62 @@ def run_charts(runs: list[Run], series: list | None = None, lang: str = "en") ->
 
 
 def build_frame(runs: list[Run], layer: str, scales: dict[str, float], version: int,
-                differs: SettingsDiff | None = None, lang: str = "en") -> Frame:
+                differs: SettingsDiff | None = None, lang: str = "en",
+                seeds: dict[str, SeedStatus] | None = None) -> Frame:
     """The frame of the runs as they stand, every text in `lang`; `differs` (A against B) is computed once per
-    rebuild by the session."""
+    rebuild by the session; `seeds` each side's background seeds (viz.ensemble)."""
     first = runs[0]
+    status = [(seeds or {}).get(r.side, NO_SEEDS) for r in runs]
     series = [r.timeseries() for r in runs]
-    chart_list = run_charts(runs, series, lang)
+    chart_list = run_charts(runs, series, lang, [seed_band(r, st) for r, st in zip(runs, status)])
+    spreads = [seed_spreads(st[0], st[1], r.start_year + 1, lang) for r, st in zip(runs, status)]
     rows = ()
     if len(runs) == 2:
         end = first.model.year if first.tick >= first.end_tick else None
         rows = tuple(verdict((with_candidates(runs[0]), with_candidates(runs[1])), (series[0], series[1]),
-                             first.start_year + 1, end, lang))
-    lines = [row for run in runs for row in run.log_rows(lang)]
+                             first.start_year + 1, end, lang, (spreads[0], spreads[1])))
+    lines = [with_spread(row, spread, lang) for run, spread in zip(runs, spreads) for row in run.log_rows(lang)]
     config = first.scenario.detector_config()
     return Frame(version, first.tick, first.model.year, first.end_tick, first.start_year,
                  map_views(runs, layer, scales, lang), tuple(chart_list), tuple(lines),
                  tuple(summary(r, lang) for r in runs), layer, tuple(conditions_line(r, lang) for r in runs),
                  differs if len(runs) == 2 else None, rows, tuple(r.scenario.name for r in runs),
-                 confirmation_note(config.lag, config.confirm_ticks, lang), lang)
+                 confirmation_note(config.lag, config.confirm_ticks, lang), lang,
+                 tuple(line for r, st in zip(runs, status) if (line := seeds_line(r, st, lang))))
+
+
+def seed_band(run: Run, status: SeedStatus) -> SeedBand | None:
+    """P5-P95 of total emissions over the run's seeds, over its whole span, once every seed is done."""
+    finished, n, _ = status
+    if n < 2 or len(finished) < n:
+        return None
+    years = list(range(run.start_year, run.start_year + run.end_tick + 1))
+    lo, hi = emissions_band(finished, years)
+    return years, lo, hi, n
+
+
+def with_spread(row: LogRow, spreads: dict[int | str, str], lang: str) -> LogRow:
+    """A log row with its point's spread over the seeds appended (when the seeds are done)."""
+    pid = NET_ZERO if row.mark == "NZ" else int(row.mark)
+    if pid not in spreads:
+        return row
+    return LogRow(row.side, row.mark, row.text + tr("; {spread}", lang, spread=spreads[pid]), row.state)
+
+
+def seeds_line(run: Run, status: SeedStatus, lang: str) -> str:
+    """Where the run's extra seeds stand: running (k of n done), done (what the band and spreads are), failed."""
+    finished, n, failed = status
+    if n < 2:
+        return ""
+    first = run.scenario.run.seed
+    fill = {"label": run.label, "k": len(finished), "n": n, "first": first, "last": first + n - 1}
+    if failed:
+        return tr("{label}: {m} of {n} seeds failed ({errors})", lang, m=len(failed), n=n, label=run.label,
+                  errors="; ".join(failed))
+    if len(finished) < n:
+        return tr("{label}: running seeds {first}-{last} in the background, {k} of {n} done", lang, **fill)
+    return tr("{label}: seeds {first}-{last} done: the grey band is P5-P95 of total emissions over the {n} seeds, "
+              "and each inflection year gives its spread over them", lang, **fill)
 
 
 def with_candidates(run: Run) -> list[dict]:

@@ -201,6 +201,19 @@ ZH: dict[str, str] = {
     "{label}, {year}: emissions {emissions} kt, sink {sink} kt, net {net} kt, intensity {intensity} t per 10k CNY, "
     "{households} households, urban area {urban} km2": "{label}，{year}年：排放{emissions}千吨，碳汇{sink}千吨，"
     "净排放{net}千吨，碳强度{intensity}吨/万元，{households}户，城镇面积{urban}平方公里",
+    # ---- uncertainty over seeds (viz.ensemble, viz.frames) ---------------------------------------------
+    "seeds (uncertainty)": "随机种子数（不确定性）",
+    "total emissions, P5-P95 of {n} seeds": "总排放：{n}个种子的P5-P95区间",
+    "; {spread}": "；{spread}", "{year} ({spread})": "{year}（{spread}）",
+    "not reached in any of {n} seeds": "{n}个种子均未出现", "{before} to {hi}": "{before}至{hi}",
+    "{span} in {k} of {n} seeds ({m} not reached)": "{n}个种子中{k}个为{span}（{m}个未出现）",
+    "{span} in all {n} seeds": "{n}个种子均为{span}", "{span} over {n} seeds": "{n}个种子：{span}",
+    "{label}: {m} of {n} seeds failed ({errors})": "{label}：{n}个种子中{m}个运行失败（{errors}）",
+    "{label}: running seeds {first}-{last} in the background, {k} of {n} done":
+        "{label}：正在后台运行种子 {first}-{last}，已完成{k}/{n}",
+    "{label}: seeds {first}-{last} done: the grey band is P5-P95 of total emissions over the {n} seeds, and each "
+    "inflection year gives its spread over them": "{label}：种子 {first}-{last} 已完成：灰色带为{n}个种子总排放的"
+    "P5-P95区间，各拐点年份后附其在各种子间的分布",
     # ---- the comparison and its verdict (viz.compare) --------------------------------------------------
     "setting": "设置", "factor": "因素", "unset": "未设定", "B against A": "B 相对 A",
     "* set in the scenario file, not shown in the controls": "* 在情景文件中设定，控制面板中未显示",

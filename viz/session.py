@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import threading
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from abm.errors import ConfigError
 from abm.scenario import Scenario, load_scenario
 from viz import levers
 from viz.compare import SettingsDiff, settings_diff
+from viz.ensemble import SEED_CHOICES, Ensemble
 from viz.export import figure_png, scenario_toml
 from viz.frames import Frame, build_frame, conditions_line
 from viz.i18n import check_lang, tr
@@ -136,6 +138,10 @@ class AppSession:
         self._differs: SettingsDiff | None = None  # A against B, computed when the runs are built
         self._version = 0
         self.generation = 0  # counts rebuilds of the runs (see `step`)
+        self.seeds = 1       # seeds of each policy shown: the shown one and the next ones, run in the background
+        self.ensemble = Ensemble()
+        self.seed_generation = 0  # counts requests of background seeds (the page polls for each)
+        weakref.finalize(self, self.ensemble.close)  # a closed page stops its worker
         self.frame: Frame | None = None
         with self.lock:
             for side in SIDES:
@@ -217,6 +223,29 @@ class AppSession:
         with self.lock:
             self.layer = map_layer(layer).name  # a KeyError naming the valid layers if unknown
             self._render()
+
+    def set_seeds(self, n: int) -> None:
+        """Show the uncertainty over `n` seeds (1, 5 or 10): the extra seeds run in the background."""
+        n = int(n)
+        if n not in SEED_CHOICES:
+            raise ValueError(f"{n} seeds is not offered: use one of {', '.join(map(str, SEED_CHOICES))}")
+        with self.lock:
+            self.seeds = n
+            self._want_seeds()
+            self._render()
+
+    @property
+    def seeds_busy(self) -> bool:
+        """Background seeds are still running."""
+        return self.ensemble.busy
+
+    def poll_seeds(self) -> bool:
+        """Take in the background seeds finished since the last call and redraw; True if there were any."""
+        with self.lock:
+            if not self.ensemble.collect():
+                return False
+            self._render()
+            return True
 
     def reset(self) -> None:
         """Start the run(s) again at tick 0 with the current valid settings."""
@@ -312,7 +341,13 @@ class AppSession:
                 log.exception("building the model failed")
                 self.error = tr("The model could not start: {error}", self.lang, error=f"{type(err).__name__}: {err}")
             self._scales = {}
+        self._want_seeds()
         self._render()
+
+    def _want_seeds(self) -> None:
+        """Ask the background for the seeds of the runs shown (none with 1 seed: pending ones are cancelled)."""
+        self.ensemble.want({run.side: run.scenario for run in self.runs} if self.error is None else {}, self.seeds)
+        self.seed_generation += 1
 
     def _render(self) -> None:
         self._version += 1
@@ -321,7 +356,8 @@ class AppSession:
             self.frame = Frame(self._version, 0, 0, 0, 0, (), (), (), (), self.layer, lang=self.lang)
             return
         try:
-            self.frame = build_frame(runs, self.layer, self._scales, self._version, self._differs, self.lang)
+            seeds = {run.side: self.ensemble.status(run.side) for run in runs}
+            self.frame = build_frame(runs, self.layer, self._scales, self._version, self._differs, self.lang, seeds)
         except Exception as err:
             log.exception("drawing the frame failed")
             self.error = tr("The map could not be drawn: {error}", self.lang, error=f"{type(err).__name__}: {err}")

@@ -131,6 +131,34 @@ def test_a_run_that_crosses_the_points_logs_all_five(app_page: Page):
     expect(legend).to_contain_text("confirmed at least 4 years after its year")
 
 
+def test_five_seeds_run_in_the_background_while_step_and_play_keep_working(app_page: Page):
+    choose(app_page, ".abm-scenario-A", "inflection-demo.toml")
+    type_into(app_page, "ticks", "14")
+    expect(app_page.locator(".abm-tick")).to_contain_text("tick 0 of 14")
+    started = time.perf_counter()
+    for _ in range(3):
+        step(app_page)
+    alone = (time.perf_counter() - started) / 3
+    app_page.locator(".abm-reset").click()
+    expect(app_page.locator(".abm-tick")).to_contain_text("tick 0 of 14")
+    app_page.locator(".abm-seeds button", has_text="5").click()
+    status = app_page.locator(".abm-seeds-status")
+    expect(status).to_contain_text("running seeds 42-46 in the background")
+    started = time.perf_counter()
+    for _ in range(3):  # the page answers while the seeds run in another process
+        step(app_page)
+    took = (time.perf_counter() - started) / 3
+    expect(status).to_contain_text("running seeds")  # (the 3 steps did not wait for the seeds)
+    app_page.locator(".abm-play").click()
+    expect(app_page.locator(".abm-tick")).to_contain_text(re.compile(r"tick ([6-9]|1\d) of"), timeout=20_000)
+    app_page.locator(".abm-pause").click()
+    expect(status).to_contain_text("seeds 42-46 done", timeout=180_000)
+    expect(app_page.locator(".abm-chart-emissions-A .abm-band")).to_have_count(1)
+    expect(app_page.locator(".abm-chart-emissions-A")).to_contain_text("P5-P95 of 5 seeds")
+    expect(app_page.locator(".abm-log-A li").first).to_contain_text("5 seeds")
+    print(f"Step: {alone:.2f} s a click alone, {took:.2f} s while 5 seeds ran in the background")
+
+
 def test_compare_mode_shows_two_maps_and_a_difference(app_page: Page):
     app_page.get_by_text("compare with a second policy (B)").click()
     expect(app_page.locator(".abm-map")).to_have_count(2)
