@@ -8,6 +8,7 @@ so nothing here needs a JavaScript chart library or any asset from outside the s
 
 from __future__ import annotations
 
+import base64
 import functools
 import html
 import logging
@@ -130,16 +131,45 @@ def log_html(frame: Frame) -> str:
     return "".join(parts)
 
 
+@solara.component_vue("map_view.vue")
+def MapCanvas(src: str, width: int, height: int, px_cells: int, scale_km: float, scale_share: float, readout: str,
+              labels: dict, view: dict, on_view: Callable[[dict], None], event_hover: Callable[[dict], None]):
+    """The map image with zoom (wheel, buttons), pan (drag) and the cell under the pointer (viz/map_view.vue)."""
+
+
+@solara.component_vue("toml_load.vue")
+def TomlLoad(label: str, event_load: Callable[[dict], None]):
+    """A file chooser that hands a scenario file's text to the server (viz/toml_load.vue)."""
+
+
 @solara.component
-def MapPanel(view: MapView):
+def MapPanel(view: MapView, readout: str, shown: dict, set_shown, on_hover, lang: str):
     with solara.Column(classes=["abm-map"], gap="2px", style={"min-width": "0"}):
         solara.Text(view.label, style={"font-weight": "bold"})
-        with solara.Div(classes=["abm-map-box"]):
-            solara.Image(view.image.png, classes=["abm-map-image"])
-            solara.HTML(tag="div", classes=["abm-scalebar"],
-                        unsafe_innerHTML=f'{html.escape(view.scale_label)}<div class="bar"></div>',
-                        style=f"width: {view.scale_share * 100:.2f}%")
+        src = "data:image/png;base64," + base64.b64encode(view.image.png).decode("ascii")
+        labels = {"zoom_in": tr("zoom in (or the mouse wheel)", lang), "zoom_out": tr("zoom out", lang),
+                  "reset": tr("whole map (or double-click)", lang),
+                  "hint": tr("hover a cell to read it; wheel to zoom, drag to pan", lang)}
+        MapCanvas(src=src, width=view.image.size[0], height=view.image.size[1], px_cells=view.px_cells,
+                  scale_km=view.scale_km, scale_share=view.scale_share, readout=readout, labels=labels, view=shown,
+                  on_view=set_shown, event_hover=on_hover)
         solara.HTML(tag="div", unsafe_innerHTML=legend_html(view.image.legend))
+
+
+@solara.component
+def Maps(session: AppSession, frame: Frame):
+    """The map(s): one zoom and pan shared by A and B, and the cell under the pointer read out on each."""
+    cell, set_cell = solara.use_state(None)
+    shown, set_shown = solara.use_state({"z": 1, "x": 0, "y": 0})
+
+    def on_hover(event: dict) -> None:
+        row, col = int(event.get("row", -1)), int(event.get("col", -1))
+        set_cell(None if row < 0 or col < 0 else (row, col))
+
+    with solara.Columns([1] * len(frame.maps), gutters_dense=True):
+        for view in frame.maps:
+            readout = session.cell_readout(view.side, *cell) if cell else ""
+            MapPanel(view, readout, shown, set_shown, on_hover, frame.lang).key(f"map-{view.side}")
 
 
 def refused_html(refused: list[Refusal], compare: bool, lang: str = "en") -> str:
@@ -193,6 +223,7 @@ class Handlers:
     layer: Callable[[str], None]                  # the layer's label in the picker
     lang: Callable[[str], None]                   # the language's name on the switch
     seeds: Callable[[str], None]                  # how many seeds ("1", "5", "10")
+    load: Callable[[str, str, str], None]         # (side, file name, its text): a scenario file loaded
 
 
 def guarded(session: AppSession, refresh: Callable[[], None], fn: Callable) -> Callable:
@@ -227,7 +258,8 @@ def page_handlers(session: AppSession, refresh: Callable[[], None], set_playing,
                     layer=guarded(session, refresh,
                                   lambda label: session.set_layer(layer_by_label(session.lang)[label])),
                     lang=guarded(session, refresh, lambda name: session.set_lang(LANG_BY_NAME[name])),
-                    seeds=guarded(session, refresh, lambda n: session.set_seeds(int(n))))
+                    seeds=guarded(session, refresh, lambda n: session.set_seeds(int(n))),
+                    load=stopped(session.load_toml))
 
 
 def use_play_loop(session: AppSession, playing: bool, set_playing, speed: str, refresh: Callable[[], None]) -> None:
@@ -335,7 +367,7 @@ def Page():
                                            values=list(layer_by_label(session.lang)), on_value=handlers.layer,
                                            dense=True, classes=["abm-layers"])
                 if session.frame:
-                    Results(session.frame)
+                    Results(session, session.frame)
 
 
 def _charts(frame: Frame, ids: list[str]) -> None:
@@ -345,18 +377,16 @@ def _charts(frame: Frame, ids: list[str]) -> None:
 
 
 @solara.component
-def Results(frame: Frame):
+def Results(session: AppSession, frame: Frame):
     """Map(s), charts and the event log. One policy: map beside its charts; two: maps side by side."""
     ids = [chart_id for chart_id, _ in frame.charts]
     if len(frame.maps) == 1:
         with solara.Columns([1, 1], gutters_dense=True):
-            MapPanel(frame.maps[0]).key("map-A")
+            Maps(session, frame).key("maps")
             with solara.Column(gap="4px"):
                 _charts(frame, ids)
     else:
-        with solara.Columns([1] * len(frame.maps), gutters_dense=True):
-            for view in frame.maps:
-                MapPanel(view).key(f"map-{view.label[:1]}")
+        Maps(session, frame).key("maps")
         for pair in (("emissions-A", "emissions-B"), ("difference", "cumulative")):
             with solara.Columns([1, 1], gutters_dense=True):
                 for chart_id in pair:
@@ -431,6 +461,10 @@ def Controls(session: AppSession, editing: str, set_editing, handlers: Handlers,
         solara.Text(tr("levers of policy {side} (B runs on A's region, seed and years)", lang, side=editing),
                     style={"font-size": "12px"})
     side = editing if session.compare else "A"
+    TomlLoad(label=tr("load a scenario TOML into {side}", lang, side=side),
+             event_load=lambda f: handlers.load(side, f.get("name", ""), f.get("text")))
+    if session.load_error:
+        solara.Text(session.load_error, classes=["abm-error-text", "abm-load-error"])
     for group in levers.GROUPS:
         solara.Text(tr(group, lang), classes=["abm-group"])
         for lever in levers.LEVERS:

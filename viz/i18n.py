@@ -201,6 +201,17 @@ ZH: dict[str, str] = {
     "{label}, {year}: emissions {emissions} kt, sink {sink} kt, net {net} kt, intensity {intensity} t per 10k CNY, "
     "{households} households, urban area {urban} km2": "{label}，{year}年：排放{emissions}千吨，碳汇{sink}千吨，"
     "净排放{net}千吨，碳强度{intensity}吨/万元，{households}户，城镇面积{urban}平方公里",
+    # ---- the map's zoom and hover read-out (viz/map_view.vue, viz.runs.cell_readout) -------------------
+    "row {row}, col {col}": "第{row}行第{col}列", "{where}: outside the study area": "{where}：研究区外",
+    "{where}: {what}": "{where}：{what}", ", ": "，", "floor {value} m2": "建筑面积{value}平方米",
+    "{value} households": "{value}户", "emissions {value} tCO2/yr": "排放{value}吨CO2/年",
+    "sink {value} tCO2/yr": "碳汇{value}吨CO2/年",
+    "zoom in (or the mouse wheel)": "放大（或滚动鼠标滚轮）", "zoom out": "缩小",
+    "whole map (or double-click)": "全图（或双击）",
+    "hover a cell to read it; wheel to zoom, drag to pan": "鼠标悬停查看单元数值；滚轮缩放，拖动平移",
+    # ---- saving and loading a scenario (viz.session.load_toml) -----------------------------------------
+    "load a scenario TOML into {side}": "载入情景 TOML 到 {side}", "{name} was not loaded: {error}": "{name} 未能载入：{error}",
+    "the file is over 1 MB": "文件超过1 MB", "the file is empty": "文件为空",
     # ---- uncertainty over seeds (viz.ensemble, viz.frames) ---------------------------------------------
     "seeds (uncertainty)": "随机种子数（不确定性）",
     "total emissions, P5-P95 of {n} seeds": "总排放：{n}个种子的P5-P95区间",

@@ -200,6 +200,42 @@ class MapView:
     image: render.MapImage
     scale_label: str
     scale_share: float  # share of the map width the scale bar spans
+    side: str = "A"
+    rows: int = 0       # the grid's cells (the image may show a block of cells a pixel: `px_cells`)
+    cols: int = 0
+    scale_km: float = 1.0  # the scale bar's length
+    px_cells: int = 1
+
+
+#: What the hover read-out says of a cell: (map layer, how its value is written).
+READOUT = (("floor", "floor {value} m2"), ("households", "{value} households"),
+           ("emissions", "emissions {value} tCO2/yr"), ("sink", "sink {value} tCO2/yr"))
+
+
+def cell_readout(run: Run, row: int, col: int, lang: str = "en") -> str:
+    """What is in one cell now: its land use, floor area, households, emissions and sink (the hover read-out).
+
+    >>> from abm.scenario import scenario_from_dict
+    >>> run = Run("A", scenario_from_dict({"region": {"rows": 20, "cols": 20, "town_radius_km": 0.3}}))
+    >>> cell_readout(run, 0, 0)
+    'row 0, col 0: farmland, floor 0 m2, 0 households, emissions 0 tCO2/yr, sink -0.10 tCO2/yr'
+    >>> cell_readout(run, 0, 0, "zh")
+    '第0行第0列：耕地，建筑面积0平方米，0户，排放0吨CO2/年，碳汇-0.10吨CO2/年'
+    """
+    from viz.ramps import LAND_COLOURS
+
+    g = run.model.grid
+    if not (0 <= row < g.shape[0] and 0 <= col < g.shape[1]):
+        return ""
+    where = tr("row {row}, col {col}", lang, row=row, col=col)
+    if not g.valid[row, col]:
+        return tr("{where}: outside the study area", lang, where=where)
+    code = int(render.layer_values(run.model, "land_use")[row, col])
+    parts = [tr(LAND_COLOURS.get(code, ("unclassified",))[0], lang)]
+    for layer, text in READOUT:
+        value = float(render.layer_values(run.model, layer)[row, col])
+        parts.append(tr(text, lang, value=f"{value:,.0f}" if abs(value) >= 100 or value == int(value) else f"{value:,.2f}"))
+    return tr("{where}: {what}", lang, where=where, what=tr(", ", lang).join(parts))
 
 
 def map_views(runs: list[Run], layer: str, scales: dict[str, float], lang: str = "en") -> tuple[MapView, ...]:
@@ -214,5 +250,7 @@ def map_views(runs: list[Run], layer: str, scales: dict[str, float], lang: str =
         image = render.render_map(v, layer, g.valid, vmax=scale, year_range=(run.start_year, run.model.year),
                                   transit=g.transit, lang=lang)
         label, share = render.scale_bar(g.shape[1], g.cell_size_m)
-        views.append(MapView(run.label, image, label, share))
+        views.append(MapView(run.label, image, label, share, run.side, g.shape[0], g.shape[1],
+                             share * g.shape[1] * g.cell_size_m / 1000.0,
+                             max(1, math.ceil(max(g.shape) / render.MAX_PX))))
     return tuple(views)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from abm.errors import ConfigError
-from abm.scenario import Scenario, load_scenario
+from abm.scenario import Scenario, load_scenario, scenario_from_dict
 from viz import levers
 from viz.compare import SettingsDiff, settings_diff
 from viz.ensemble import SEED_CHOICES, Ensemble
@@ -34,7 +34,7 @@ from viz.export import figure_png, scenario_toml
 from viz.frames import Frame, build_frame, conditions_line
 from viz.i18n import check_lang, tr
 from viz.layers import map_layer
-from viz.runs import Run
+from viz.runs import Run, cell_readout
 
 log = logging.getLogger("abm.app")
 
@@ -45,6 +45,9 @@ ENV_SCENARIO = "ABM_APP_SCENARIO"        # file name picked when a session start
 ENV_LANG = "ABM_APP_LANG"                # the language a session starts in: en or zh (viz.i18n)
 
 SIDES = ("A", "B")
+MAX_LOADED_CHARS = 1_000_000  # a scenario loaded in the page: a small text file
+LOADED = " (loaded)"          # how the picker marks a file loaded in the page
+LOAD_PROBLEMS = ("the file is over 1 MB", "the file is empty")  # said in the page's language
 RUN_KEYS = (levers.SEED.key, levers.TICKS.key)  # shared by both policies: edited and validated with A's
 
 
@@ -99,7 +102,34 @@ class AppConfig:
 
     def load(self, name: str) -> Scenario:
         """A scenario file of the picker, on the configured region size."""
-        scenario = load_scenario(self.scenarios_dir / name)
+        return self.sized(load_scenario(self.scenarios_dir / name))
+
+    def load_text(self, name: str, text: str | None) -> Scenario:
+        """A scenario file a planner loaded in the page (its text), as if it sat in the picker's folder: what
+        it `extends` and the data files it names are looked for there; on the configured region size."""
+        import tomllib
+
+        from abm.packages import merge, read_scenario_chain
+
+        if text is None or len(text) > MAX_LOADED_CHARS:
+            raise ConfigError(name, "the file is over 1 MB", "load a scenario file, e.g. one exported here")
+        if not text.strip():
+            raise ConfigError(name, "the file is empty", "load a scenario file, e.g. one exported here")
+        try:
+            raw = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigError(name, f"is not TOML: {err}", "load a scenario file, e.g. one exported here") from None
+        parents = raw.pop("extends", None)
+        base: dict[str, Any] = {}
+        for parent in [parents] if isinstance(parents, str) else (parents or []):
+            inherited = read_scenario_chain(self.scenarios_dir / str(parent))
+            for key in ("name", "description", "extends"):
+                inherited.pop(key, None)
+            base = merge(base, inherited)
+        return self.sized(scenario_from_dict(merge(base, raw), source=str(self.scenarios_dir / name)))
+
+    def sized(self, scenario: Scenario) -> Scenario:
+        """`scenario` on the configured region size (unchanged without one)."""
         if self.region_size:
             rows, cols = self.region_size
             scenario = scenario.with_overrides({"region.rows": rows, "region.cols": cols})
@@ -127,6 +157,8 @@ class AppSession:
         first = self.config.default_scenario if self.config.default_scenario in files else (files[0] if files else "")
         second = "sprawl.toml" if "sprawl.toml" in files and first != "sprawl.toml" else first
         self.policies = {"A": PolicyState(first), "B": PolicyState(second)}
+        self.loaded: dict[str, str] = {}  # picker name -> text of the scenario files loaded in the page
+        self.load_error = ""
         self.run_edits: dict[str, str] = {}
         self.run_errors: dict[str, str] = {}
         self.compare = False
@@ -150,7 +182,29 @@ class AppSession:
 
     # ---- editing ------------------------------------------------------------------------------------
     def scenario_files(self) -> list[str]:
-        return self.config.scenario_files()
+        """The picker's files: the folder's, then those loaded in this page."""
+        return self.config.scenario_files() + list(self.loaded)
+
+    def load_toml(self, side: str, name: str, text: str | None) -> None:
+        """A scenario file loaded in the page becomes `side`'s scenario (its edits dropped) and a file of
+        this session's picker; one that cannot be read leaves everything as it was and says why."""
+        with self.lock:
+            key = os.path.basename(str(name)) + LOADED
+            try:
+                self.config.load_text(key, text)
+            except (ConfigError, ValueError, OSError) as err:  # a file the planner can fix, said in one line
+                said = getattr(err, "problem", "")
+                error = tr(said, self.lang) if said in LOAD_PROBLEMS else str(err)
+                self.load_error = tr("{name} was not loaded: {error}", self.lang, name=os.path.basename(str(name)),
+                                     error=error)
+                self._render()  # a new frame, so the page shows the message
+                return
+            self.load_error = ""
+            self.loaded[key] = text
+            p = self.policies[side]
+            p.file, p.edits = key, {}
+            self._load(side)
+            self._rebuild()
 
     def field_text(self, side: str, key: str) -> str:
         """What a field shows: the planner's text if edited, else the scenario's value."""
@@ -247,6 +301,12 @@ class AppSession:
             self._render()
             return True
 
+    def cell_readout(self, side: str, row: int, col: int) -> str:
+        """What one cell of a side's map holds now, in the page's language ("" off the grid)."""
+        with self.lock:
+            run = next((r for r in self.runs if r.side == side), None)
+            return cell_readout(run, row, col, self.lang) if run is not None else ""
+
     def reset(self) -> None:
         """Start the run(s) again at tick 0 with the current valid settings."""
         with self.lock:
@@ -284,7 +344,8 @@ class AppSession:
             p.errors = {"": tr("no scenario files in {folder}", self.lang, folder=self.config.scenarios_dir)}
             return
         try:
-            p.base = self.config.load(p.file)
+            p.base = self.config.load_text(p.file, self.loaded[p.file]) if p.file in self.loaded \
+                else self.config.load(p.file)
         except ConfigError as err:
             p.errors = {"": f"{p.file}: {err}"}
         except Exception as err:

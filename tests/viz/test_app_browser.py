@@ -159,6 +159,49 @@ def test_five_seeds_run_in_the_background_while_step_and_play_keep_working(app_p
     print(f"Step: {alone:.2f} s a click alone, {took:.2f} s while 5 seeds ran in the background")
 
 
+def transform(page: Page, n: int = 0) -> str:
+    return page.locator(".abm-map img").nth(n).evaluate("e => e.style.transform")
+
+
+def test_the_map_zooms_pans_and_reads_out_the_cell_under_the_pointer(app_page: Page):
+    step(app_page)
+    box = app_page.locator(".abm-map-box").first
+    readout = app_page.locator(".abm-readout").first
+    expect(readout).to_contain_text("hover a cell")
+    area = box.bounding_box()
+    app_page.mouse.move(area["x"] + area["width"] / 2, area["y"] + area["height"] / 2)  # the town centre
+    expect(readout).to_contain_text(re.compile(r"^row [34]\d, col [34]\d: urban, floor [\d,]+ m2, [\d,]+ households, "
+                                               r"emissions [\d,.]+ tCO2/yr, sink [-\d,.]+ tCO2/yr"))
+    app_page.locator(".abm-step").dispatch_event("click")  # a step with the pointer still on the map
+    expect(app_page.locator(".abm-tick")).to_contain_text("tick 2 of")
+    expect(readout).to_contain_text("urban")  # the read-out stays, and follows the run
+    assert "scale(1)" in transform(app_page)
+    app_page.mouse.wheel(0, -300)  # zoom in at the pointer
+    expect(app_page.locator(".abm-map img").first).to_have_attribute("style", re.compile(r"scale\(1\.2"))
+    app_page.locator(".abm-zoom-in").first.click()
+    scale = float(re.search(r"scale\(([\d.]+)\)", transform(app_page)).group(1))
+    assert scale > 2.4
+    before = transform(app_page)
+    app_page.mouse.move(area["x"] + 60, area["y"] + 60)
+    app_page.mouse.down()
+    app_page.mouse.move(area["x"] + 120, area["y"] + 100, steps=4)  # pan
+    app_page.mouse.up()
+    assert transform(app_page) != before and f"scale({scale})" in transform(app_page)
+    expect(app_page.locator(".abm-scalebar").first).to_contain_text(re.compile(r"\d+ (m|km)"))
+    step(app_page)
+    assert f"scale({scale})" in transform(app_page)  # a new tick keeps the view
+    app_page.get_by_text("compare with a second policy (B)").click()
+    expect(app_page.locator(".abm-map")).to_have_count(2)
+    app_page.locator(".abm-zoom-in").first.click()
+    expect(app_page.locator(".abm-map img").nth(1)).to_have_attribute("style", re.compile(r"scale\(2\)"))  # B follows
+    app_page.locator(".abm-zoom-reset").nth(1).click()
+    expect(app_page.locator(".abm-map img").first).to_have_attribute("style", re.compile(r"scale\(1\)"))
+    box = app_page.locator(".abm-map-box").nth(1).bounding_box()
+    app_page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(app_page.locator(".abm-readout").first).to_contain_text(re.compile(r"^row [34]\d, col [34]\d: "))  # both maps
+    expect(app_page.locator(".abm-readout").nth(1)).to_contain_text(re.compile(r"^row [34]\d, col [34]\d: "))
+
+
 def test_compare_mode_shows_two_maps_and_a_difference(app_page: Page):
     app_page.get_by_text("compare with a second policy (B)").click()
     expect(app_page.locator(".abm-map")).to_have_count(2)
@@ -313,6 +356,25 @@ def test_exports_are_named_after_the_run_and_carry_its_scenario(app_page: Page, 
     scenario = load_scenario(path)
     assert scenario.policy.layout.far_cap_core.at(2030) == 3.5 and scenario.run.seed == 42
     assert scenario.region.rows == 80  # the app's region, so `abm run` on it runs the same city
+
+
+def test_a_saved_scenario_loads_back_in_the_page(app_page: Page, tmp_path):
+    type_into(app_page, "far_cap_core", "2020: 6, 2030: 4")
+    expect(app_page.locator(".abm-tick")).to_contain_text("tick 0 of")
+    with app_page.expect_download() as info:
+        app_page.locator("button", has_text="scenario TOML").click()
+    saved = tmp_path / "my-plan.toml"
+    info.value.save_as(saved)
+    choose(app_page, ".abm-scenario-A", "sprawl.toml")
+    expect(app_page.locator(".abm-field-far_cap_core input")).not_to_have_value("2020: 6, 2030: 4")
+    app_page.locator(".abm-load input").set_input_files(str(saved))
+    expect(app_page.locator(".abm-scenario-A")).to_contain_text("my-plan.toml (loaded)")
+    expect(app_page.locator(".abm-field-far_cap_core input")).to_have_value("2020: 6, 2030: 4")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[policy\n")
+    app_page.locator(".abm-load input").set_input_files(str(broken))
+    expect(app_page.locator(".abm-load-error")).to_contain_text("broken.toml was not loaded")
+    step(app_page)
 
 
 #: Runs `abm app` with an audit hook that writes every outside connection attempt to a file.
