@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from abm.errors import ConfigError
+from abm.errors import ConfigError, shown
 from abm.paths import YearPath
-from abm.schema import (FieldDoc, build, expect_table, is_year_table, reference_markdown, reference_rows,
+from abm.schema import (MAX_INTEGER, FieldDoc, build, expect_table, is_year_table, reference_markdown, reference_rows,
                         refuse_unknown, section, setting, to_plain, toml_text)
 
 SCHEMA_VERSION = 1
@@ -41,7 +41,7 @@ def _path(value: float | dict[int, float]) -> YearPath:
 # --------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class RunConfig:
-    start_year: int = setting(2020, lo=1800, hi=2200, unit="year", doc="calendar year of tick 0")
+    start_year: int = setting(2020, lo=1900, hi=2200, unit="year", doc="calendar year of tick 0")
     ticks: int = setting(50, lo=1, hi=1000, unit="years", doc="years to simulate")
     seed: int = setting(42, lo=0, hi=2**63 - 1, doc="seed of the model's random generator")
     snapshot_every: int = setting(5, lo=1, hi=1000, unit="ticks", doc="write grid snapshots every this many ticks")
@@ -306,9 +306,12 @@ class Scenario:
         from abm.inflection import DetectorConfig
 
         known = [f.name for f in dataclasses.fields(DetectorConfig)]
-        for key in self.detector:
+        for key, value in self.detector.items():
             if key not in known:
                 refuse_unknown(key, known, "detector")
+            if isinstance(value, int) and abs(value) > MAX_INTEGER:  # the detector's own checks would overflow
+                raise ConfigError(f"detector.{key}", f"{shown(value, 40)} is too large", "use e.g. the default "
+                                  f"{getattr(DetectorConfig(), key)}")
         return DetectorConfig(**self.detector)
 
     def with_overrides(self, overrides: dict[str, Any]) -> Scenario:

@@ -41,7 +41,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from abm.errors import ConfigError
+from abm.errors import ConfigError, shown
 from abm.paths import YearPath
 
 #: Key of the field metadata that holds a field's `Setting`.
@@ -49,6 +49,10 @@ SCHEMA_KEY = "abm.schema"
 #: An unknown key's fix lists the valid ones up to this many; a schema with more names its ``REFERENCE``
 #: document (a class attribute) instead, so that the line stays readable.
 MAX_LISTED = 20
+#: Integers beyond this (int64) are refused as too large before any range check (a float cannot hold more).
+MAX_INTEGER = 2**63 - 1
+#: The years a year path may name (calendar years; a key outside is a typo, not a policy).
+YEAR_KEYS = (0, 9999)
 
 
 @dataclass(frozen=True)
@@ -151,7 +155,7 @@ def read_value(spec: FieldSpec, value: Any, where: str) -> Any:
     if s.parse is not None:
         out = s.parse(value, where)
     elif tp is YearPath:
-        out = YearPath.parse(value, where, s.lo, s.hi)
+        out = YearPath.parse(_year_path_values(spec, value, where), where, s.lo, s.hi)
     elif spec.is_section:
         out = build(tp, value, where)
     elif typing.get_origin(tp) is tuple:
@@ -191,16 +195,40 @@ def _read_number(spec: FieldSpec, tp: type, value: Any, where: str) -> int | flo
     word = "an integer" if tp is int else "a number"
     fix = f"write {word}, e.g. {_leaf(where)} = {_example(spec, '1')}"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(where, f"expected {word}, got {value!r}", fix)
-    if not math.isfinite(value) and (s.finite or tp is int):
+        raise ConfigError(where, f"expected {word}, got {shown(value)}", fix)
+    if isinstance(value, float) and not math.isfinite(value) and (s.finite or tp is int):
         raise ConfigError(where, f"{value} is not a finite number", fix)
     if tp is int and value != int(value):
-        raise ConfigError(where, f"expected an integer, got {value!r}", fix)
-    value = tp(value)
-    if s.lo is not None and value < s.lo:
-        raise ConfigError(where, f"{value} is below the minimum {s.lo}", _range_fix(spec, where))
+        raise ConfigError(where, f"expected an integer, got {shown(value)}", fix)
+    if s.lo is not None and value < s.lo:  # compared before any conversion: a huge integer is refused here
+        raise ConfigError(where, f"{shown(value, 40)} is below the minimum {s.lo}", _range_fix(spec, where))
     if s.hi is not None and value > s.hi:
-        raise ConfigError(where, f"{value} is above the maximum {s.hi}", _range_fix(spec, where))
+        raise ConfigError(where, f"{shown(value, 40)} is above the maximum {s.hi}", _range_fix(spec, where))
+    if isinstance(value, int) and abs(value) > MAX_INTEGER:  # no range said, but beyond int64 (and maybe a float)
+        raise ConfigError(where, f"{shown(value, 40)} is too large", fix)
+    return tp(value)
+
+
+def _year_path_values(spec: FieldSpec, value: Any, where: str) -> Any:
+    """A year path's raw numbers checked as numbers of the field, and its keys as calendar years, before
+    `YearPath.parse` turns them into floats (an integer beyond a float, or year 10**20, would crash there)."""
+    if isinstance(value, YearPath):
+        return value
+    number = dataclasses.replace(spec, type=float)
+    fix = "write e.g. 0.5 or { 2020 = 0.5, 2030 = 0.3 }"
+    if not isinstance(value, (dict, int, float)) or isinstance(value, bool) or value == {}:
+        raise ConfigError(where, f"expected a number or a {{year = value}} table, got {shown(value)}", fix)
+    if not isinstance(value, dict):
+        return _read_number(number, float, value, where) if isinstance(value, int) else value
+    for key, item in value.items():
+        year = str(key).strip()
+        if not (year.isascii() and year.isdigit()) or len(year) > 4 or not YEAR_KEYS[0] <= int(year) <= YEAR_KEYS[1]:
+            raise ConfigError(where, f"key {shown(key, 40)} is not a year",
+                              f"use calendar years ({YEAR_KEYS[0]}-{YEAR_KEYS[1]}) as keys, e.g. 2030 = 0.4")
+        if isinstance(item, bool) or not isinstance(item, (int, float)):
+            raise ConfigError(f"{where}.{year}", f"expected a number, got {shown(item)}", "give a number")
+        if isinstance(item, int):  # floats are read (range, finite) by the path itself
+            _read_number(number, float, item, f"{where}.{year}")
     return value
 
 
@@ -246,6 +274,40 @@ def read_as(tp: Any, value: Any, where: str, **declared: Any) -> Any:
     """Read `value` as type `tp` with a `Setting` made of `declared` (lo, hi, min_len, example, ...):
     for a parse hook whose field may be written in several forms (e.g. a count or a list)."""
     return read_value(FieldSpec(_leaf(where), tp, dataclasses.MISSING, Setting(**declared)), value, where)
+
+
+#: The longest name that becomes a folder (a scenario's, a sweep's or a calibration's).
+MAX_FOLDER_NAME = 100
+
+
+def folder_name(value: Any, where: str) -> str:
+    """A name that becomes one folder (``out/<name>``, a sweep's ``scenario=<name>``): a plain name, never a
+    path, so no file can put outputs outside ``out/`` (``..``, ``/etc``, ``a/b`` are refused)."""
+    text = read_as(str, value, where)
+    fix = 'write a plain name, e.g. name = "my-plan"'
+    if not text.strip():
+        raise ConfigError(where, "is empty", fix)
+    if len(text) > MAX_FOLDER_NAME:
+        raise ConfigError(where, f"is {len(text):,} characters long (it names a folder)",
+                          f"use at most {MAX_FOLDER_NAME} characters")
+    if text.strip() in (".", "..") or any(c in text for c in "/\\") or not text.isprintable():
+        raise ConfigError(where, f"{shown(text)} is not a plain name (it names a folder: no / \\ . .. or "
+                          "control characters)", fix)
+    return text
+
+
+def read_flag(cls: type, name: str, value: Any, flag: str) -> Any:
+    """A command-line flag that stands for field `name` of schema `cls`, read with that field's own type and
+    limits, so that the flag and the file never disagree (``--ticks`` and ``run.ticks``)."""
+    spec = next(spec for spec in fields_of(cls) if spec.name == name)
+    try:
+        return read_value(spec, value, flag)
+    except ConfigError as err:
+        s = spec.setting
+        unit = f" {s.unit}" if s.unit and s.unit != "-" else ""
+        allowed = f"from {s.lo} to {s.hi}" if s.lo is not None and s.hi is not None else _range_text(s)
+        example = s.example or toml_text(spec.default) or "1"
+        raise ConfigError(flag, err.problem, f"use a value {allowed}{unit}, e.g. {flag} {example}") from None
 
 
 def is_year_table(value: dict[str, Any]) -> bool:

@@ -40,8 +40,8 @@ from typing import Any, Literal
 from abm.errors import ConfigError
 from abm.paths import YearPath
 from abm.scenario import Scenario, scenario_from_dict
-from abm.schema import (FieldSpec, build, expect_table, field_at, flatten_dotted, reference_markdown, section,
-                        setting, to_plain)
+from abm.schema import (FieldSpec, build, expect_table, field_at, flatten_dotted, reference_markdown, section, setting,
+                        to_plain)
 from abm.tomlio import read_toml
 
 #: What the search can optimise: the mean over the fit years of the Monte Carlo mean of these.
@@ -127,7 +127,7 @@ def search_ranges(raw: Any, where: str, schema: type, what: str) -> dict[str, Pa
     """Ranges of numeric fields of `schema`, keyed by dotted name: quoted (``"development.weight_edge"``)
     or nested (``[search.space.development]``); each inside its field's own range."""
     params = {}
-    ranges = flatten_dotted(expect_table(raw, where), is_leaf=lambda value: bool({"low", "high"} & set(value)))
+    ranges = flatten_dotted(expect_table(raw, where), is_leaf=_is_range)
     for key, value in ranges.items():
         full = f"{where}.{key}"
         spec = field_at(schema, key, full, what)
@@ -140,7 +140,16 @@ def search_ranges(raw: Any, where: str, schema: type, what: str) -> dict[str, Pa
 
 
 def _search_space(raw: Any, where: str) -> tuple[Param, ...]:
+    """Ranges of scenario fields; not of those the calibration sets itself (it would overwrite them)."""
+    for key in flatten_dotted(expect_table(raw, where), is_leaf=_is_range):
+        if key in RESERVED_SCENARIO_KEYS or key == "run.seed":
+            raise ConfigError(f"{where}.{key}", "is set by the calibration itself, not searched",
+                              "remove it: [data] gives the years and growth totals, the replicates the seeds")
     return tuple(search_ranges(raw, where, Scenario, "the scenario").values())
+
+
+def _is_range(value: dict[str, Any]) -> bool:
+    return bool({"low", "high"} & set(value))
 
 
 def _null_space(raw: Any, where: str) -> tuple[Param, ...]:

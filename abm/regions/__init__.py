@@ -49,6 +49,18 @@ def build_region(scenario: Scenario) -> LandGrid:
             core_far=r.core_far, villages=r.villages, start_year=scenario.run.start_year,
         ))
     else:
+    """The scenario's land grid at its start year, drawn boundary files applied; a region whose seeded town
+    holds more than MAX_SEEDED_HOUSEHOLDS households, or whose drawn boundary covers no cell, is refused."""
+    grid = _land(scenario)
+    households = float(grid.floor_residential.sum()) / scenario.population.m2_per_household
+    if households > MAX_SEEDED_HOUSEHOLDS:
+        raise ConfigError("region", f"the start town holds about {households:,.0f} households, more than "
+                          f"{MAX_SEEDED_HOUSEHOLDS:,}", "use a smaller town_radius_km, core_far or initial_far, or "
+                          "smaller cells (cell_size_m)")
+    return grid
+
+
+def _land(scenario: Scenario) -> LandGrid:
         path = resolve_data_path(r.path, scenario.source)
         year = r.year or None
         if r.kind == "sleuth":
@@ -76,6 +88,9 @@ def build_region(scenario: Scenario) -> LandGrid:
 
 #: How observed urban land's floor is split between uses when a map gives only urban / not urban.
 INITIAL_USE_SPLIT = {"floor_residential": 0.70, "floor_commercial": 0.18, "floor_industrial": 0.12}
+            if layer == "growth_boundary" and not (mask & grid.valid).any():  # all growth would stop, silently
+                raise ConfigError(f"region.{name}", "the boundary covers no cell of the grid",
+                                  "check that the file's polygons overlap the region (and their CRS)")
 
 
 def seed_floor_space(grid: LandGrid, far: float, start_year: int) -> None:

@@ -40,6 +40,11 @@ __all__ = ["load_sweep_spec", "sweep_from_dict", "as_sweep_spec", "SweepSpec", "
            "is_number", "sweep_reference_markdown", "SAMPLING_METHODS", "TOP_KEYS", "AXIS_KEYS", "SAMPLING_KEYS",
            "OUTPUT_KEYS", "RESERVED_KEYS"]
 
+#: The most seeds a sweep runs, and the most runs it plans (scenarios x points x seeds): a typo of a few
+#: zeros is refused in one line rather than planned for hours.
+MAX_SEEDS = 100_000
+MAX_RUNS = 1_000_000
+
 #: Axes may not vary these: the run's identity is set by the sweep itself.
 RESERVED_KEYS = ("name", "description", "schema", "run.seed", "run.ticks")
 
@@ -181,7 +186,7 @@ class SeedRange:
     """``seeds = { start = 100, count = 20 }``: the seeds start, start + 1, ..., start + count - 1."""
 
     start: int = setting(0, lo=0, hi=2**63 - 1, doc="first seed")
-    count: int = setting(lo=1, example="20", doc="number of seeds")
+    count: int = setting(lo=1, hi=MAX_SEEDS, example="20", doc="number of seeds")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -190,7 +195,7 @@ class AxisRange:
 
     min: float = setting(example="1.5", doc="lowest value")
     max: float = setting(example="4.0", doc="highest value")
-    num: int | None = setting(None, lo=2, example="5", doc="grid: evenly spaced points, both ends included")
+    num: int | None = setting(None, lo=2, hi=10_000, example="5", doc="grid: evenly spaced points, both ends included")
     integer: bool = setting(False, doc="draw integers (inferred when the field is an integer)")
     log: bool = setting(False, doc="space or sample evenly in log (needs min > 0)")
     scale: bool = setting(False, doc="the value is a factor on the scenario's own number or year path (every "
@@ -212,7 +217,7 @@ def _seeds(raw: Any, where: str) -> tuple[int, ...]:
         return tuple(range(seeds.start, seeds.start + seeds.count))
     if isinstance(raw, list):
         return read_as(tuple[int, ...], raw, where, lo=0, hi=2**63 - 1, min_len=1, unique=True, example="[1, 2, 3]")
-    return tuple(range(read_as(int, raw, where, lo=1, example=SEEDS_EXAMPLE)))
+    return tuple(range(read_as(int, raw, where, lo=1, hi=MAX_SEEDS, example=SEEDS_EXAMPLE)))
 
 
 def _overrides(raw: Any, where: str) -> dict[str, Any]:
@@ -263,7 +268,7 @@ class SamplingConfig:
     method: Literal["grid", "lhs", "sobol"] = setting(
         "grid", doc="grid: every combination of the axes' values; lhs: a Latin hypercube (SALib); sobol: a "
                     "Saltelli sample for SALib.analyze.sobol")
-    samples: int | None = setting(None, lo=1, example="64",
+    samples: int | None = setting(None, lo=1, hi=2**20, example="64",
                                   doc="lhs: points; sobol: base points N, a power of two (N x (2 x axes + 2) points); "
                                       "not for grid")
     seed: int = setting(0, lo=0, hi=2**32 - 1, doc="the sampler's seed: the same points every time")
@@ -348,6 +353,7 @@ def sweep_from_dict(raw: dict[str, Any], base_dir: str | Path = ".", source: str
     axes = tuple(_check_axis_key(f"axes.{axis.key}", axis, scenarios, bases) for axis in file.axes)
     snapshots, snapshot_seeds = _resolve_outputs(file.outputs, [s.name for s in scenarios], file.seeds)
     return SweepSpec(name=file.name, description=file.description, scenarios=scenarios, seeds=file.seeds,
+    _check_size(file, axes, len(scenarios))
                      ticks=file.ticks, overrides=tuple(file.overrides.items()), axes=axes, method=sampling.method,
                      samples=sampling.samples, sampling_seed=sampling.seed, second_order=sampling.second_order,
                      keep_timeseries=file.outputs.timeseries, snapshots=snapshots, snapshot_seeds=snapshot_seeds,
@@ -400,6 +406,24 @@ def _check_sampling(sampling: SamplingConfig, axes: tuple[Axis, ...]) -> None:
 
 def _load_scenarios(entries: tuple[Any, ...], base_dir: Path, overrides: dict[str, Any]) -> tuple[Scenario, ...]:
     """Each scenario file read (relative to the sweep file), the overrides applied; names distinct."""
+def _check_size(file: SweepFile, axes: tuple[Axis, ...], scenarios: int) -> None:
+    """Refuse a sweep of more than MAX_RUNS runs, counted without listing its points."""
+    method, samples = file.sampling.method, file.sampling.samples or 0
+    if not axes:
+        points = 1
+    elif method == "grid":
+        points = math.prod(len(a.values) if a.values else a.num or 1 for a in axes)
+    elif method == "lhs":
+        points = samples
+    else:
+        points = samples * ((2 * len(axes) + 2) if file.sampling.second_order else (len(axes) + 2))
+    runs = scenarios * points * len(file.seeds)
+    if runs > MAX_RUNS:
+        raise ConfigError("axes" if points > 1 else "seeds", f"the sweep plans {runs:,} runs ({scenarios} "
+                          f"scenario(s) x {points:,} point(s) x {len(file.seeds):,} seed(s)), more than {MAX_RUNS:,}",
+                          "use fewer values, samples or seeds, or split the sweep")
+
+
     out: list[Scenario] = []
     for i, entry in enumerate(entries):
         where = f"scenarios[{i}]"

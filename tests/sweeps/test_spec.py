@@ -91,7 +91,7 @@ def test_bad_sweep_is_refused_naming_the_field(scenarios, raw, field):
 @pytest.mark.parametrize("raw, message", [
     ({"seed": 3}, "seed: unknown field (fix: did you mean seeds?)"),
     ({"sampling": {"method": "lhs", "samples": 4, "sed": 1}}, "sampling.sed: unknown field (fix: did you mean seed?)"),
-    ({"seeds": 0}, "seeds: 0 is below the minimum 1 (fix: use a value >= 1, e.g. seeds = 20 (seeds 0-19)"),
+    ({"seeds": 0}, "seeds: 0 is below the minimum 1 (fix: use a value from 1 to 100000, e.g. seeds = 20 (seeds 0-19)"),
     ({"seeds": [1, 1]}, "seeds: lists 1 twice (fix: list each value once)"),
     ({"ticks": 0}, "ticks: 0 is below the minimum 1 (fix: use a value from 1 to 1000 years, e.g. ticks = 50)"),
     ({"axes": {"policy.layout.far_cap_core": {"min": 1.0, "max": 2.0}}},
