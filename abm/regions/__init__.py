@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from abm.errors import ConfigError
+from abm.errors import ConfigError, clip, shown
 from abm.grid import LandGrid
 from abm.scenario import Scenario
 
@@ -32,23 +32,23 @@ def resolve_data_path(path: str, scenario_source: str = "", field: str = "region
             candidates.append(Path(scenario_source).resolve().parent / p)
         candidates.append(data_root() / p)
     for c in candidates:
-        if c.exists():
-            return c
-    tried = ", ".join(str(c) for c in candidates)
-    raise ConfigError(field, f"'{path}' not found (looked in {tried})",
+        try:
+            if c.exists():
+                return c
+        except OSError as err:  # a name too long, a loop of links
+            raise ConfigError(field, f"{shown(path)} cannot be read ({err.strerror})", "check the path") from None
+    tried = clip(", ".join(str(c) for c in candidates), 200)
+    raise ConfigError(field, f"{shown(path)} not found (looked in {tried})",
                       "give an absolute path, or set ABM_DATA_DIR to the folder holding it")
 
 
-def build_region(scenario: Scenario) -> LandGrid:
-    r = scenario.region
-    if r.kind == "synthetic":
-        from abm.regions.synthetic import SyntheticRegion, synthetic_region
+#: The most households a region may start with (its residential floor over population.m2_per_household):
+#: about 50 million people, more than any city. A region over it (a 200 km town on 10 km cells) would
+#: take hours to seed its agents: refused in one line instead.
+MAX_SEEDED_HOUSEHOLDS = 20_000_000
 
-        grid = synthetic_region(SyntheticRegion(
-            rows=r.rows, cols=r.cols, cell_size_m=r.cell_size_m, seed=r.seed, town_radius_km=r.town_radius_km,
-            core_far=r.core_far, villages=r.villages, start_year=scenario.run.start_year,
-        ))
-    else:
+
+def build_region(scenario: Scenario) -> LandGrid:
     """The scenario's land grid at its start year, drawn boundary files applied; a region whose seeded town
     holds more than MAX_SEEDED_HOUSEHOLDS households, or whose drawn boundary covers no cell, is refused."""
     grid = _land(scenario)
@@ -61,6 +61,15 @@ def build_region(scenario: Scenario) -> LandGrid:
 
 
 def _land(scenario: Scenario) -> LandGrid:
+    r = scenario.region
+    if r.kind == "synthetic":
+        from abm.regions.synthetic import SyntheticRegion, synthetic_region
+
+        grid = synthetic_region(SyntheticRegion(
+            rows=r.rows, cols=r.cols, cell_size_m=r.cell_size_m, seed=r.seed, town_radius_km=r.town_radius_km,
+            core_far=r.core_far, villages=r.villages, start_year=scenario.run.start_year,
+        ))
+    else:
         path = resolve_data_path(r.path, scenario.source)
         year = r.year or None
         if r.kind == "sleuth":
@@ -79,6 +88,9 @@ def _land(scenario: Scenario) -> LandGrid:
             from abm.io.geotiff import rasterize_vector
 
             mask = rasterize_vector(resolve_data_path(file, scenario.source, f"region.{name}"), grid).astype(bool)
+            if layer == "growth_boundary" and not (mask & grid.valid).any():  # all growth would stop, silently
+                raise ConfigError(f"region.{name}", "the boundary covers no cell of the grid",
+                                  "check that the file's polygons overlap the region (and their CRS)")
             if layer == "growth_boundary":
                 grid.metadata["boundary_mask"] = mask
             else:  # protected lines: drawn ones add to the policy's
@@ -88,9 +100,6 @@ def _land(scenario: Scenario) -> LandGrid:
 
 #: How observed urban land's floor is split between uses when a map gives only urban / not urban.
 INITIAL_USE_SPLIT = {"floor_residential": 0.70, "floor_commercial": 0.18, "floor_industrial": 0.12}
-            if layer == "growth_boundary" and not (mask & grid.valid).any():  # all growth would stop, silently
-                raise ConfigError(f"region.{name}", "the boundary covers no cell of the grid",
-                                  "check that the file's polygons overlap the region (and their CRS)")
 
 
 def seed_floor_space(grid: LandGrid, far: float, start_year: int) -> None:

@@ -351,9 +351,9 @@ def sweep_from_dict(raw: dict[str, Any], base_dir: str | Path = ".", source: str
     scenarios = _load_scenarios(file.scenarios, Path(base_dir), file.overrides)
     bases = [s.to_dict() for s in scenarios]
     axes = tuple(_check_axis_key(f"axes.{axis.key}", axis, scenarios, bases) for axis in file.axes)
+    _check_size(file, axes, len(scenarios))
     snapshots, snapshot_seeds = _resolve_outputs(file.outputs, [s.name for s in scenarios], file.seeds)
     return SweepSpec(name=file.name, description=file.description, scenarios=scenarios, seeds=file.seeds,
-    _check_size(file, axes, len(scenarios))
                      ticks=file.ticks, overrides=tuple(file.overrides.items()), axes=axes, method=sampling.method,
                      samples=sampling.samples, sampling_seed=sampling.seed, second_order=sampling.second_order,
                      keep_timeseries=file.outputs.timeseries, snapshots=snapshots, snapshot_seeds=snapshot_seeds,
@@ -404,8 +404,6 @@ def _check_sampling(sampling: SamplingConfig, axes: tuple[Axis, ...]) -> None:
                               "remove num")
 
 
-def _load_scenarios(entries: tuple[Any, ...], base_dir: Path, overrides: dict[str, Any]) -> tuple[Scenario, ...]:
-    """Each scenario file read (relative to the sweep file), the overrides applied; names distinct."""
 def _check_size(file: SweepFile, axes: tuple[Axis, ...], scenarios: int) -> None:
     """Refuse a sweep of more than MAX_RUNS runs, counted without listing its points."""
     method, samples = file.sampling.method, file.sampling.samples or 0
@@ -424,6 +422,8 @@ def _check_size(file: SweepFile, axes: tuple[Axis, ...], scenarios: int) -> None
                           "use fewer values, samples or seeds, or split the sweep")
 
 
+def _load_scenarios(entries: tuple[Any, ...], base_dir: Path, overrides: dict[str, Any]) -> tuple[Scenario, ...]:
+    """Each scenario file read (relative to the sweep file), the overrides applied; names distinct."""
     out: list[Scenario] = []
     for i, entry in enumerate(entries):
         where = f"scenarios[{i}]"
