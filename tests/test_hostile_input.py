@@ -1,0 +1,131 @@
+"""Hostile input (issue 14): bad input is refused in one line, before any work, never a traceback or a hang.
+
+A fixed corpus, one test per class of the hostile-user generator's findings: non-finite and huge
+numbers and limits the flags share with the files (1), output folders no command could write (2),
+deep nesting, link loops, rasters given as vectors and raster bombs (3), scheduler addresses (4),
+unclear refusals (5) and names used as folders (6). tests/test_hostile_fuzz.py draws more.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+
+import numpy as np
+import pytest
+
+from abm.calibration.config import calibration_from_dict
+from abm.cli import main
+from abm.errors import ConfigError, DataError
+from abm.scenario import scenario_from_dict
+from abm.sweeps.spec import sweep_from_dict
+
+TINY = """
+name = "tiny"
+[run]
+ticks = 1
+[region]
+rows = 20
+cols = 20
+town_radius_km = 0.5
+villages = 0
+"""
+TINY_REGION = {"rows": 20, "cols": 20, "town_radius_km": 0.5, "villages": 0}
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY)
+    return path
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    """Every command's work replaced by a failure: a refusal must come before any of it."""
+    def forbidden(*args, **kwargs):
+        raise AssertionError("the work started: the input should have been refused before")
+
+    import abm.attribution
+    import abm.calibration
+    import abm.commands.report
+    import abm.runner
+    import abm.sweeps
+
+    monkeypatch.setattr(abm.runner, "simulate", forbidden)
+    monkeypatch.setattr(abm.sweeps, "run_sweep", forbidden)
+    monkeypatch.setattr(abm.calibration, "calibrate", forbidden)
+    monkeypatch.setattr(abm.attribution, "attribute", forbidden)
+    monkeypatch.setattr(abm.commands.report, "write_report_folder", forbidden)
+
+
+def refused(capsys, argv: list[str], *words: str) -> str:
+    """Run `abm argv`: exit status 2 and one line on stderr, 'abm <command>: error: ...', naming `words`."""
+    code = main([str(a) for a in argv])
+    err = capsys.readouterr().err.strip()
+    assert code == 2, err
+    assert err.startswith(f"abm {argv[0]}: error: ") and "\n" not in err and "Traceback" not in err, err
+    for word in words:
+        assert word in err, err
+    assert len(err) < 600, err
+    return err
+
+
+# --------------------------------------------------------------------------------- 1. numbers, limits
+@pytest.mark.parametrize("field, value", [
+    ("policy.layout.far_cap_core", 2**1100),              # an integer beyond a float: OverflowError before
+    ("policy.layout.far_cap_core", {"2020": 2**1100}),
+    ("policy.layout.far_cap_core", {"99999999999999999999": 1.0}),
+    ("region.town_radius_km", 2**1100),
+    ("run.seed", 2**1100),
+    ("population.growth_rate", float("inf")),
+    ("region.town_radius_km", float("nan")),
+    ("detector.noise_factor", 2**1100),                   # the detector's own check overflowed
+    ("detector.smoothing_window", 2**1100 + 1),
+    ("run.start_year", 1899),                             # in range before, then crashed in the keyed draws
+])
+def test_numbers_no_model_can_take_are_refused_by_field(field, value):
+    from abm.scenario import set_dotted
+
+    raw = {"run": {"ticks": 1}, "region": dict(TINY_REGION)}
+    set_dotted(raw, field, value)
+    with pytest.raises(ConfigError) as err:
+        scenario_from_dict(raw)
+    assert str(err.value).startswith(field) and len(str(err.value)) < 300
+
+
+@pytest.mark.parametrize("key", ["run.ticks", "policy.quantity.land_quota_cells", "run.start_year", "run.seed"])
+def test_calibration_may_not_search_what_it_sets_itself(key):
+    raw = {"data": {"path": ".", "fit_years": [1950]}, "search": {"space": {key: [1, 10]}}}
+    with pytest.raises(ConfigError, match="set by the calibration itself"):
+        calibration_from_dict(raw, check_path=False)
+
+
+@pytest.mark.parametrize("raw, words", [
+    ({"seeds": 200_000}, "seeds: 200000 is above the maximum 100000"),
+    ({"seeds": {"count": 200_000}}, "seeds.count: 200000 is above the maximum 100000"),
+    ({"seeds": 1000, "axes": {"policy.layout.far_cap_core": {"min": 1.0, "max": 3.0, "num": 5000}}},
+     "the sweep plans 5,000,000 runs"),
+    ({"seeds": 1, "sampling": {"method": "lhs", "samples": 2**40},
+      "axes": {"policy.layout.far_cap_core": {"min": 1.0, "max": 3.0}}}, "sampling.samples"),
+])
+def test_sweeps_too_large_to_plan_are_refused(raw, words):
+    tiny = scenario_from_dict({"name": "tiny", "region": TINY_REGION})
+    with pytest.raises(ConfigError, match=words.replace("(", r"\(")):
+        sweep_from_dict({"scenarios": [tiny], **raw})
+
+
+def _geojson(path, ring):
+    feature = {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    return path
+
+
+def test_a_growth_boundary_covering_no_cell_is_refused(tmp_path, capsys):
+    far = _geojson(tmp_path / "far.geojson", [[1e7, 1e7], [1e7 + 10, 1e7], [1e7 + 10, 1e7 + 10], [1e7, 1e7]])
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(TINY + f'growth_boundary_file = "{far}"\n')
+    refused(capsys, ["run", scenario, "--quiet", "--out", tmp_path / "o"],
+            "region.growth_boundary_file: the boundary covers no cell of the grid")
+    assert not (tmp_path / "o").exists()
