@@ -30,16 +30,78 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from abm.errors import ConfigError
+from abm.errors import ConfigError, clip
 
 #: mkstemp's random part: 8 of these characters (tempfile._RandomNameSequence).
 _RANDOM = "[a-z0-9_]{8}"
 _PART = re.compile(rf"^\.(?P<name>.+)\.{_RANDOM}\.part$")
+#: The longest name (in bytes) of an output folder or of a folder above it: file systems take 255 per
+#: name, and the hidden staging sibling ``.<name>.<pid>-<random>.staging`` adds up to 40.
+MAX_NAME_BYTES = 215
 
 
 class FolderError(ConfigError):
-    """An output folder this command cannot replace whole: it is a file, the working folder, or it
-    holds files that are not this command's outputs (which a swap would delete)."""
+    """An output folder this command cannot fill or replace whole: it is a file, a device, a link to
+    nothing, under a file, not writable, the working folder, or it holds files that are not this
+    command's outputs (which a swap would delete)."""
+
+
+def check_output_folder(target: str | Path, staged: bool = True) -> Path:
+    """Refuse, before any work starts, an output folder no command could write (FolderError, one line).
+
+    Refused: an empty name or one with a NUL, a name (of the folder or above it) over `MAX_NAME_BYTES`,
+    a symbolic link to nothing at or above it, a file or device (``/dev/null``) at or above it, and a
+    place where this process cannot make folders (read-only, no permission, ``/proc``): tried by making
+    and removing an empty hidden folder there. With `staged` (the folder is swapped in whole) the
+    working folder and those holding it are refused too, and the swap's parent must be writable.
+
+    >>> check_output_folder("/dev/null")
+    Traceback (most recent call last):
+    ...
+    abm.atomic.FolderError: /dev/null: is a file or device, not a folder (fix: choose a folder for the outputs)
+    """
+    text = str(target)
+    name = clip(text, 100)
+    if not text.strip() or "\0" in text:
+        raise FolderError(repr(name), "is not a folder name", "give a folder, e.g. out/run1")
+    longest = max(Path(text).parts, key=lambda part: len(os.fsencode(part)), default="")
+    if len(os.fsencode(longest)) > MAX_NAME_BYTES:
+        raise FolderError(name, f"a name in it is {len(os.fsencode(longest))} bytes long",
+                          f"use folder names of at most {MAX_NAME_BYTES} bytes")
+    path = Path(os.path.abspath(text))  # symbolic links are not followed here, so each is seen
+    node = _nearest_existing(path, name)
+    _check_writable(node, name)
+    if staged and node == path:
+        real = Path(os.path.realpath(path))
+        here = Path.cwd().resolve()
+        if real == here or real in here.parents:
+            raise FolderError(name, "is the working folder or holds it", "choose a folder of its own")
+        _check_writable(real.parent, name)
+    return Path(text)
+
+
+def _nearest_existing(path: Path, name: str) -> Path:
+    """`path` or the nearest folder above it that exists; a file or a link to nothing on the way is refused."""
+    node = path
+    while True:
+        where = "is" if node == path else f"lies under {clip(str(node), 60)},"
+        if os.path.islink(node) and not node.exists():
+            raise FolderError(name, f"{where} a symbolic link to nothing", "remove the link or choose another folder")
+        if node.exists():
+            if not node.is_dir():
+                kind = "a file or device, not a folder" if node == path else "a file"
+                raise FolderError(name, f"{where} {kind}", "choose a folder for the outputs")
+            return node
+        node = node.parent
+
+
+def _check_writable(folder: Path, name: str) -> None:
+    """Make and remove an empty hidden folder in `folder`: the one sure test (permissions, read-only mounts, /proc)."""
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".abm-write-check-", dir=folder))
+    except OSError as err:
+        raise FolderError(name, f"cannot be written ({clip(str(folder), 60)}: {err.strerror or 'refused'})",
+                          "choose a folder you can write to") from None
 
 
 @contextlib.contextmanager
@@ -183,15 +245,10 @@ def sha256_file(path: str | Path) -> str:
 
 
 def _resolve(target: Path) -> Path:
-    """The real folder (a symlink to a folder is followed: the link stays, the folder is swapped)."""
-    if target.is_symlink():
-        target = target.resolve()
-    if target.exists() and not target.is_dir():
-        raise FolderError(str(target), "is a file, not a folder", "choose a folder for the outputs")
-    here = Path.cwd().resolve()
-    if target.exists() and (target.resolve() == here or target.resolve() in here.parents):
-        raise FolderError(str(target), "is the working folder or holds it", "choose a folder of its own")
-    return target
+    """The real folder (a symlink to a folder is followed: the link stays, the folder is swapped), once
+    `check_output_folder` has found it writable."""
+    check_output_folder(target, staged=True)
+    return target.resolve() if target.is_symlink() else target
 
 
 def _check_owned(target: Path, owns: Callable[[str], bool], manifest: str | None) -> None:

@@ -129,3 +129,80 @@ def test_a_growth_boundary_covering_no_cell_is_refused(tmp_path, capsys):
     refused(capsys, ["run", scenario, "--quiet", "--out", tmp_path / "o"],
             "region.growth_boundary_file: the boundary covers no cell of the grid")
     assert not (tmp_path / "o").exists()
+
+
+# ------------------------------------------------------------------- 1. flags share the files' limits
+@pytest.mark.parametrize("flags, words", [
+    (["--ticks", "1001"], ["--ticks: 1001 is above the maximum 1000", "e.g. --ticks 50"]),
+    (["--ticks", "0"], ["--ticks: 0 is below the minimum 1"]),
+    (["--seed", str(2**64)], ["--seed: 18446744073709551616 is above the maximum 9223372036854775807"]),
+    (["--seed", "-1"], ["--seed: -1 is below the minimum 0"]),
+])
+def test_run_flags_share_the_scenario_limits(tiny, capsys, no_work, flags, words):
+    refused(capsys, ["run", tiny, "--quiet", "--out", tiny.parent / "o", *flags], *words)
+
+
+def test_attribute_and_calibrate_flags_share_the_file_limits(tiny, tmp_path, capsys, no_work):
+    refused(capsys, ["attribute", tiny, tiny, "--out", tmp_path / "a", "--ticks", "1001"], "--ticks: 1001")
+    refused(capsys, ["attribute", tiny, tiny, "--out", tmp_path / "a", "--seed", str(2**64)], "--seed:")
+    refused(capsys, ["attribute", tiny, tiny, "--out", tmp_path / "a", "--seeds", "200000"], "--seeds:")
+    refused(capsys, ["attribute", tiny, tiny, "--out", tmp_path / "a", "--permutations", str(10**12)],
+            "--permutations:")
+    cal = tmp_path / "cal.toml"
+    cal.write_text(f'[data]\npath = "{tmp_path}"\nfit_years = [1950]\n[search.space]\n'
+                   '"development.weight_edge" = [0, 10]\n')
+    refused(capsys, ["calibrate", cal, "--trials", str(10**9)], "--trials: 1000000000 is above the maximum 100000")
+    refused(capsys, ["calibrate", cal, "--replicates", "0"], "--replicates: 0 is below the minimum 1")
+
+
+# ----------------------------------------------------------------------------------- 2. output folders
+def _command_args(name: str, tmp_path, tiny) -> list:
+    """The arguments of command `name` before --out (the inputs are valid: only --out is bad)."""
+    if name == "sweep":
+        sweep = tmp_path / "sweep.toml"
+        sweep.write_text(f'scenarios = ["{tiny}"]\nseeds = 1\n')
+        return ["sweep", sweep, "--workers", "1", "--quiet"]
+    if name == "calibrate":
+        cal = tmp_path / "cal.toml"
+        cal.write_text(f'[data]\npath = "{tmp_path}"\nfit_years = [1950]\n[search.space]\n'
+                       '"development.weight_edge" = [0, 10]\n')
+        return ["calibrate", cal, "--quiet"]
+    if name == "report":
+        (tmp_path / "sweep_out").mkdir(exist_ok=True)
+        return ["report", tmp_path / "sweep_out"]
+    if name == "attribute":
+        return ["attribute", tiny, tiny, "--quiet"]
+    return ["run", tiny, "--quiet"]
+
+
+BAD_OUTS = {
+    "an existing file": ("afile", "is a file"),
+    "a path under a file": ("afile/sub", "lies under"),
+    "/dev/null": ("/dev/null", "is a file or device"),
+    "/proc": ("/proc/abm-hostile/out", "cannot be written"),
+    "a 300-character name": ("a" * 300, "a name in it is 300 bytes long"),
+    "a dangling symlink": ("dangling", "a symbolic link to nothing"),
+    "a path under a dangling symlink": ("dangling/sub", "a symbolic link to nothing"),
+}
+
+
+@pytest.mark.parametrize("command", ["run", "sweep", "calibrate", "report", "attribute"])
+@pytest.mark.parametrize("case", list(BAD_OUTS))
+def test_unwritable_output_folders_are_refused_before_any_work(tmp_path, tiny, capsys, no_work, command, case):
+    (tmp_path / "afile").write_text("not a folder")
+    target = tmp_path / "nowhere" / "x"
+    (tmp_path / "dangling").symlink_to(target)
+    out, words = BAD_OUTS[case]
+    out = out if out.startswith("/") else str(tmp_path / out)
+    refused(capsys, [*_command_args(command, tmp_path, tiny), "--out", out], "--out", words)
+    assert not (tmp_path / "nowhere").exists()  # the link's target was not made
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_folder_is_refused(tmp_path, tiny, capsys, no_work):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    try:
+        refused(capsys, ["run", tiny, "--quiet", "--out", locked / "o"], "cannot be written")
+    finally:
+        locked.chmod(0o700)

@@ -25,6 +25,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from abm.errors import clip, shown
+
 HELP = "decompose the difference of two scenarios into lever classes, technology and exogenous paths (Shapley)"
 
 
@@ -52,32 +54,46 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+#: The most sampled orders of the factors (--permutations): beyond it, exact Shapley values cost less.
+MAX_PERMUTATIONS = 10_000
+
+
 def _check(args: argparse.Namespace) -> None:
+    """Every flag refused in one line before any run, with the limits of the file fields they stand for."""
     from abm.cli import UserFacingError
+    from abm.commands.common import flag, output_folder
     from abm.executors import check_executor_arguments
+    from abm.scenario import RunConfig
+    from abm.sweeps.spec import SeedRange
 
     check_executor_arguments(args.workers, args.scheduler)
-    for flag, path in (("A.toml", args.a), ("B.toml", args.b)):
-        if not Path(path).is_file():
-            raise UserFacingError(f"{flag}: {path} is not a file (fix: give a scenario file, e.g. scenarios/compact.toml)")
+    for label, path in (("A.toml", args.a), ("B.toml", args.b)):
+        try:
+            found = Path(path).is_file()
+        except OSError:  # a name too long, a loop of links
+            found = False
+        if not found:
+            raise UserFacingError(f"{label}: {clip(path, 120)} is not a file (fix: give a scenario file, e.g. "
+                                  "scenarios/compact.toml)")
     if args.seeds is not None and args.seed is not None:
         raise UserFacingError("--seeds and --seed: give one of them (fix: --seeds 5 or --seed 1 2 3)")
-    if args.seeds is not None and args.seeds < 1:
-        raise UserFacingError("--seeds: must be >= 1 (fix: e.g. --seeds 5)")
-    if args.seed is not None and (min(args.seed) < 0 or len(set(args.seed)) != len(args.seed)):
-        raise UserFacingError("--seed: seeds must be distinct and >= 0 (fix: e.g. --seed 1 2 3)")
-    if args.ticks is not None and args.ticks < 1:
-        raise UserFacingError("--ticks: must be >= 1 (fix: e.g. --ticks 48)")
-    if args.permutations is not None and args.permutations < 1:
-        raise UserFacingError("--permutations: must be >= 1 (fix: e.g. --permutations 8, or leave it out for exact)")
+    flag(SeedRange, "count", args.seeds, "--seeds")
+    for seed in args.seed or ():
+        flag(RunConfig, "seed", seed, "--seed")
+    if args.seed is not None and len(set(args.seed)) != len(args.seed):
+        raise UserFacingError("--seed: seeds must be distinct (fix: e.g. --seed 1 2 3)")
+    flag(RunConfig, "ticks", args.ticks, "--ticks")
+    if args.permutations is not None and not 1 <= args.permutations <= MAX_PERMUTATIONS:
+        raise UserFacingError(f"--permutations: must be from 1 to {MAX_PERMUTATIONS} (fix: e.g. --permutations 8, "
+                              "or leave it out for exact)")
     if args.censor not in ("horizon", "nan"):
-        raise UserFacingError(f"--censor: unknown rule {args.censor!r} (fix: --censor horizon or --censor nan)")
-    if Path(args.out).exists() and not Path(args.out).is_dir():
-        raise UserFacingError(f"--out: {args.out} is a file (fix: give a folder)")
+        raise UserFacingError(f"--censor: unknown rule {shown(args.censor)} (fix: --censor horizon or --censor nan)")
+    output_folder(args.out, Path(args.out), staged=False)
 
 
 def main(args: argparse.Namespace) -> int:
     from abm.cli import UserFacingError
+    from abm.commands.common import file_refused
     from abm.errors import ConfigError, DataError
 
     _check(args)
@@ -91,7 +107,7 @@ def main(args: argparse.Namespace) -> int:
         try:
             scenarios.append(load_scenario(path))
         except ConfigError as err:
-            raise UserFacingError(f"{path}: {err}") from None
+            raise file_refused(path, err) from None
     bar = tqdm(total=0, desc="attribute", unit="run", disable=args.quiet, file=sys.stderr)
 
     def progress(done: int, total: int) -> None:

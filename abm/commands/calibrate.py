@@ -51,22 +51,21 @@ def main(args: argparse.Namespace) -> int:
     from abm.cli import UserFacingError
     from abm.errors import ConfigError, DataError
 
-    for flag, value, low in (("--trials", args.trials, 1), ("--null-trials", args.null_trials, 1),
-                             ("--replicates", args.replicates, 1), ("--report-replicates", args.report_replicates, 1)):
-        if value is not None and value < low:
-            raise UserFacingError(f"{flag}: must be >= {low} (fix: e.g. {flag} {max(low, 2)})")
+    budget = flags(args)
     from abm.executors import check_executor_arguments
 
     check_executor_arguments(args.workers, args.scheduler, min_workers=0)
     from abm.calibration import calibrate, load_calibration_config
+    from abm.commands.common import file_refused, output_folder
 
+    if args.out is not None:
+        output_folder(args.out, Path(args.out))
     try:
         config = load_calibration_config(args.config)
     except ConfigError as err:
-        raise UserFacingError(f"{args.config}: {err}") from None
-    config = config.with_trials(trials=args.trials, workers=args.workers, replicates=args.replicates,
-                                null_trials=args.null_trials, report_replicates=args.report_replicates)
-    out = Path(args.out) if args.out else Path("out") / "calibration" / config.name
+        raise file_refused(args.config, err) from None
+    config = config.with_trials(**budget)
+    out = output_folder(args.out, Path("out") / "calibration" / config.name)
     from abm.atomic import FolderError
 
     try:
@@ -74,11 +73,23 @@ def main(args: argparse.Namespace) -> int:
     except FolderError as err:  # --out holds someone else's files: say so, not the calibration file
         raise UserFacingError(f"--out {err}") from None
     except ConfigError as err:
-        raise UserFacingError(f"{args.config}: {err}") from None
+        raise file_refused(args.config, err) from None
     except DataError as err:
         raise UserFacingError(str(err)) from None
     print(summary(result))
     return 0
+
+
+def flags(args: argparse.Namespace) -> dict:
+    """The budget flags, each read with the limits of the file field it overrides (None: not given)."""
+    from abm.calibration.config import NullConfig, ReportConfig, SearchConfig
+    from abm.commands.common import flag
+
+    return {"trials": flag(SearchConfig, "trials", args.trials, "--trials"),
+            "workers": flag(SearchConfig, "workers", args.workers, "--workers"),
+            "replicates": flag(SearchConfig, "replicates", args.replicates, "--replicates"),
+            "null_trials": flag(NullConfig, "trials", args.null_trials, "--null-trials"),
+            "report_replicates": flag(ReportConfig, "replicates", args.report_replicates, "--report-replicates")}
 
 
 def summary(result) -> str:

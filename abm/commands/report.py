@@ -38,12 +38,20 @@ def main(args: argparse.Namespace) -> int:
     from abm.cli import UserFacingError
     from abm.errors import ConfigError
 
+    from abm.commands.common import output_folder
+    from abm.errors import clip
+
     sweep_dir = Path(args.sweep_dir)
-    if not sweep_dir.is_dir():
-        raise UserFacingError(f"{sweep_dir}: folder not found (fix: give the --out folder of `abm sweep`)")
+    try:
+        found = sweep_dir.is_dir()
+    except OSError:  # a name too long, a loop of links
+        found = False
+    if not found:
+        raise UserFacingError(f"{clip(str(sweep_dir), 120)}: folder not found (fix: give the --out folder of "
+                              "`abm sweep`)")
     from abm.atomic import FolderError
 
-    figs = Path(args.out) if args.out else sweep_dir / "report"
+    figs = output_folder(args.out, sweep_dir / "report")
     try:
         written = write_report_folder(sweep_dir, figs)
     except FolderError as err:

@@ -34,23 +34,23 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from abm.cli import UserFacingError
+    from abm.commands.common import file_refused, flag, output_folder
     from abm.errors import ConfigError, DataError
+    from abm.scenario import RunConfig, load_scenario
 
-    if args.ticks is not None and args.ticks < 1:
-        raise UserFacingError("--ticks: must be >= 1 (fix: e.g. --ticks 50)")
-    if args.seed is not None and args.seed < 0:
-        raise UserFacingError("--seed: must be >= 0 (fix: e.g. --seed 42)")
+    ticks, seed = flag(RunConfig, "ticks", args.ticks, "--ticks"), flag(RunConfig, "seed", args.seed, "--seed")
+    if args.out is not None:
+        output_folder(args.out, Path(args.out))
     from tqdm import tqdm
 
     from abm.runner import run_scenario
-    from abm.scenario import load_scenario
 
     try:
         scenario = load_scenario(args.scenario)
     except ConfigError as err:
-        raise UserFacingError(f"{args.scenario}: {err}") from None
-    out = Path(args.out) if args.out else Path("out") / scenario.name
-    ticks = args.ticks or scenario.run.ticks
+        raise file_refused(args.scenario, err) from None
+    out = output_folder(args.out, Path("out") / scenario.name)
+    ticks = ticks or scenario.run.ticks
     bar = tqdm(total=ticks, desc=f"{scenario.name}", unit="yr", disable=args.quiet, file=sys.stderr)
 
     def progress(model) -> None:
@@ -60,7 +60,7 @@ def main(args: argparse.Namespace) -> int:
     from abm.atomic import FolderError
 
     try:
-        result = run_scenario(scenario, seed=args.seed, ticks=args.ticks, out_dir=out,
+        result = run_scenario(scenario, seed=seed, ticks=ticks, out_dir=out,
                               snapshots=not args.no_snapshots, progress=progress,
                               extra_outputs=plot_into if args.plot else None)
     except FolderError as err:

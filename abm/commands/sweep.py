@@ -39,18 +39,19 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from abm.cli import UserFacingError
-    from abm.errors import ConfigError
+    from abm.commands.common import file_refused, output_folder
+    from abm.errors import ConfigError, clip
     from abm.executors import WorkerLost, check_executor_arguments
     from abm.sweeps import load_sweep_spec, run_sweep
 
     check_executor_arguments(args.workers, args.scheduler)
-
+    if args.out is not None:
+        output_folder(args.out, Path(args.out), staged=False)
     try:
         spec = load_sweep_spec(args.sweep)
     except ConfigError as err:
-        prefix = "" if err.field == str(Path(args.sweep)) else f"{args.sweep}: "
-        raise UserFacingError(f"{prefix}{err}") from None
-    out = Path(args.out) if args.out else Path("out") / spec.name
+        raise file_refused(args.sweep, err) from None
+    out = output_folder(args.out, Path("out") / spec.name, staged=False)
     if args.dry_run:
         print(dry_run(spec, out))
         return 0
@@ -67,7 +68,14 @@ def main(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     print(report_text(spec, summary, out, time.perf_counter() - start))
-    return 1 if (summary["status"] == "error").any() else 0
+    failed = summary[summary["status"] == "error"]
+    if len(failed):  # said on stderr too: a script that keeps only stderr must see why the status is 1
+        first = failed.iloc[0]
+        print(f"abm sweep: error: {len(failed)} of {len(summary)} runs failed, e.g. {first['scenario']} seed "
+              f"{first['seed']}: {clip(str(first['error']), 200)} -- details in {out}/records/<run_id>.json; after "
+              "a fix, rerun with --retry-failed", file=sys.stderr)
+        return 1
+    return 0
 
 
 def dry_run(spec, out: Path) -> str:

@@ -75,10 +75,10 @@ def test_the_command_end_to_end(files, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("extra, message", [
-    (["--seeds", "0"], "--seeds: must be >= 1"),
+    (["--seeds", "0"], "--seeds: 0 is below the minimum 1"),
     (["--seeds", "2", "--seed", "1"], "--seeds and --seed: give one of them"),
     (["--seed", "1", "1"], "--seed: seeds must be distinct"),
-    (["--ticks", "0"], "--ticks: must be >= 1"),
+    (["--ticks", "0"], "--ticks: 0 is below the minimum 1"),
     (["--censor", "zero"], "--censor: unknown rule 'zero'"),
     (["--factors", "layuot"], "--factors: unknown factor 'layuot'"),
     (["--workers", "0"], "--workers: must be >= 1"),
