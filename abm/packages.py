@@ -80,12 +80,23 @@ def check_package(raw: dict[str, Any], path: Path) -> None:
                               f"move it to a {owner} package" if owner in PACKAGE_KINDS else f"move it to {owner}")
 
 
-def read_scenario_chain(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """The raw scenario of file `path` with its `extends` (one file or a list of packages) merged in."""
+#: The most files one scenario may be built from (its extends chains, each file counted each time it is read):
+#: a chain of files that each extend the next twice would otherwise read 2**32 files.
+MAX_FILES = 64
+
+
+def read_scenario_chain(path: Path, seen: tuple[Path, ...] = (), files: list[Path] | None = None) -> dict[str, Any]:
+    """The raw scenario of file `path` with its `extends` (one file or a list of packages) merged in;
+    `files` collects every file read (at most `MAX_FILES`)."""
+    files = [] if files is None else files
+    raw = read_toml(path, "scenario", "scenarios/")  # first: a missing file or a link loop is refused by name
     if path.resolve() in seen or len(seen) > 32:
         raise ConfigError(f"{path}: extends", "the extends chain loops or is deeper than 32 files",
                           "remove the cycle")
-    raw = read_toml(path, "scenario", "scenarios/")
+    files.append(path)
+    if len(files) > MAX_FILES:
+        raise ConfigError(f"{path}: extends", f"the scenario is built from more than {MAX_FILES} files",
+                          "extend fewer files (each one once)")
     if "package" in raw:
         check_package(raw, path)
     parents = raw.get("extends")
@@ -98,7 +109,7 @@ def read_scenario_chain(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, An
                           'write extends = "baseline.toml" or extends = ["packages/spatial/compact.toml", ...]')
     base: dict[str, Any] = {}
     for parent in parents:
-        inherited = read_scenario_chain(path.parent / parent, seen + (path.resolve(),))
+        inherited = read_scenario_chain(path.parent / parent, seen + (path.resolve(),), files)
         for key in ("name", "description", "extends"):
             inherited.pop(key, None)
         base = merge(base, inherited)

@@ -22,6 +22,7 @@ from abm.errors import ConfigError, shown
 from abm.paths import YearPath
 from abm.schema import (MAX_INTEGER, FieldDoc, build, expect_table, is_year_table, reference_markdown, reference_rows,
                         refuse_unknown, section, setting, to_plain, toml_text)
+from abm.tomlio import check_depth
 
 SCHEMA_VERSION = 1
 
@@ -340,6 +341,7 @@ def scenario_from_dict(raw: dict[str, Any], source: str = "") -> Scenario:
     """Validate a scenario given as plain data (as read from TOML)."""
     import copy
 
+    check_depth(raw, source)  # before the deep copy, which recurses
     raw = copy.deepcopy(expect_table(raw, ""))
     raw.pop("extends", None)
     efficiency = raw.get("policy", {}).get("efficiency", {}) if isinstance(raw.get("policy"), dict) else {}

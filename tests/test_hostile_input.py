@@ -206,3 +206,79 @@ def test_a_read_only_folder_is_refused(tmp_path, tiny, capsys, no_work):
         refused(capsys, ["run", tiny, "--quiet", "--out", locked / "o"], "cannot be written")
     finally:
         locked.chmod(0o700)
+
+
+# ------------------------------------------------------------------------------ 3. nesting, files, rasters
+@pytest.mark.parametrize("text", [
+    "x = " + "[" * 5000 + "]" * 5000 + "\n",
+    'name = "d"\n' + ".".join(["a"] * 3000) + " = 1\n",
+    "[run]\nticks = 1\n[" + ".".join(["t"] * 40) + "]\nx = 1\n",
+])
+def test_deep_nesting_is_refused_in_one_line(tmp_path, capsys, no_work, text):
+    path = tmp_path / "deep.toml"
+    path.write_text(text)
+    refused(capsys, ["run", path, "--quiet"], "nested deeper than 24 levels")
+    deep: object = 1
+    for _ in range(3000):
+        deep = [deep]
+    with pytest.raises(ConfigError, match="nested deeper"):
+        scenario_from_dict({"carbon": {"x": deep}})
+
+
+def test_extends_chains_that_explode_or_loop_are_refused(tmp_path, capsys, no_work):
+    for i in range(8):  # each file extends the next twice: 2**8 reads without a budget
+        (tmp_path / f"f{i}.toml").write_text(f'extends = ["f{i + 1}.toml", "f{i + 1}.toml"]\n')
+    (tmp_path / "f8.toml").write_text(TINY)
+    refused(capsys, ["run", tmp_path / "f0.toml", "--quiet"], "is built from more than 64 files")
+    (tmp_path / "loop1.toml").symlink_to(tmp_path / "loop2.toml")
+    (tmp_path / "loop2.toml").symlink_to(tmp_path / "loop1.toml")
+    refused(capsys, ["run", tmp_path / "loop1.toml", "--quiet"], "symbolic link to nothing (or a loop")
+    (tmp_path / "child.toml").write_text('extends = "loop1.toml"\n')
+    refused(capsys, ["run", tmp_path / "child.toml", "--quiet"], "loop1.toml")
+
+
+def _rasters(tmp_path):
+    import rasterio
+    from PIL import Image
+    from rasterio.transform import from_origin
+
+    tif = tmp_path / "boundary.tif"
+    with rasterio.open(tif, "w", driver="GTiff", height=10, width=10, count=1, dtype="uint8",
+                       transform=from_origin(0, 1000, 100, 100)) as dst:
+        dst.write(np.ones((10, 10), np.uint8), 1)
+    gif = tmp_path / "boundary.gif"
+    Image.fromarray(np.full((10, 10), 200, np.uint8), mode="L").save(gif)
+    csv = tmp_path / "boundary.csv"
+    csv.write_text("a,b\n1,2\n")
+    return tif, gif, csv
+
+
+@pytest.mark.parametrize("field", ["growth_boundary_file", "red_line_file", "farmland_file"])
+def test_vector_inputs_that_are_not_vectors_are_refused(tmp_path, capsys, field):
+    for path in _rasters(tmp_path):
+        scenario = tmp_path / f"s_{path.suffix[1:]}.toml"
+        scenario.write_text(TINY + f'{field} = "{path}"\n')
+        refused(capsys, ["run", scenario, "--quiet", "--out", tmp_path / "o"], str(path))
+
+
+def test_raster_bombs_are_refused_before_decoding(tmp_path, capsys, no_work):
+    import rasterio
+    from rasterio.transform import from_origin
+
+    bomb = tmp_path / "bomb"
+    bomb.mkdir()
+    header = b"GIF89a" + struct.pack("<HH", 65535, 65535) + bytes([0xF0, 0, 0]) + b"\x00\x00\x00\xff\xff\xff"
+    image = b"\x2c" + struct.pack("<HHHH", 0, 0, 65535, 65535) + b"\x00\x02\x02\x44\x01\x00\x3b"
+    (bomb / "b.urban.1990.gif").write_bytes(header + image)
+    refused(capsys, ["data", "describe", bomb], "more than the 100,000,000 cells")
+    big = tmp_path / "big"
+    big.mkdir()
+    with rasterio.open(big / "urban_1990.tif", "w", driver="GTiff", height=12_000, width=12_000, count=1,
+                       dtype="uint8", transform=from_origin(0, 1000, 100, 100), tiled=True, compress="deflate",
+                       SPARSE_OK=True):
+        pass
+    refused(capsys, ["data", "describe", big], "12,000 rows x 12,000 columns is more than the 100,000,000 cells")
+    from abm.io.geotiff import read_geotiff_stack
+
+    with pytest.raises(DataError, match="resample"):
+        read_geotiff_stack(big)

@@ -42,7 +42,7 @@ from abm.paths import YearPath
 from abm.scenario import Scenario, scenario_from_dict
 from abm.schema import (FieldSpec, build, expect_table, field_at, flatten_dotted, reference_markdown, section, setting,
                         to_plain)
-from abm.tomlio import read_toml
+from abm.tomlio import check_depth, read_toml
 
 #: What the search can optimise: the mean over the fit years of the Monte Carlo mean of these.
 OBJECTIVES: dict[str, tuple[str, ...]] = {
@@ -307,6 +307,7 @@ def load_calibration_config(path: str | Path, check_path: bool = True) -> Calibr
 def calibration_from_dict(raw: dict[str, Any], source: str = "", default_name: str = "calibration",
                           check_path: bool = True) -> CalibrationConfig:
     """Validate a calibration given as plain data; every error names the field and the fix."""
+    check_depth(raw, source)
     cfg = build(CalibrationConfig, {"name": default_name, **expect_table(raw, "")})
     data = dataclasses.replace(cfg.data, fit_years=tuple(sorted(cfg.data.fit_years)),
                                holdout_years=tuple(sorted(cfg.data.holdout_years)))

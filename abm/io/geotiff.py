@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from abm.errors import DataError
+from abm.errors import DataError, clip
 from abm.grid import LandGrid
-from abm.io.sleuth import SleuthSet, region_from_set
+from abm.io.sleuth import SleuthSet, check_raster_size, region_from_set
 
 #: ``[<prefix>_]<layer>[_<year>].tif``; other files are ignored.
 GEOTIFF_FILE = re.compile(
@@ -84,6 +84,7 @@ class _StackReader:
             with rasterio.open(path) as src:
                 if src.count < 1:
                     raise DataError(f"{path}: the raster has no band (fix: export one band per layer)")
+                check_raster_size(path, src.height, src.width)  # from the header, before decoding
                 data = src.read(1)
                 mask = src.read_masks(1) == 0
                 if src.nodata is not None and np.issubdtype(data.dtype, np.floating) and math.isnan(src.nodata):
@@ -317,14 +318,7 @@ def rasterize_vector(
         label = "the GeoDataFrame"
     else:
         label = str(path_or_gdf)
-        if not Path(path_or_gdf).exists():
-            raise DataError(f"{label}: file not found (fix: check the path of the vector layer)")
-        try:
-            gdf = gpd.read_file(path_or_gdf, layer=layer) if layer else gpd.read_file(path_or_gdf)
-        except Exception as err:
-            reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-            raise DataError(f"{label}: cannot read it as a vector layer ({reason}) (fix: save it as "
-                            "GeoPackage or GeoJSON)") from None
+        gdf = _read_vector(Path(path_or_gdf), label, layer)
     if isinstance(gdf, gpd.GeoSeries):
         gdf = gpd.GeoDataFrame(geometry=gdf)
     if gdf.crs is not None and grid.crs:
@@ -355,6 +349,33 @@ def rasterize_vector(
               if not (isinstance(value, float) and math.isnan(value)))
     return features.rasterize(shapes, out_shape=shape, transform=transform, fill=0, all_touched=all_touched,
                               dtype=dtype)
+
+
+#: File endings of raster images: given where a vector layer is expected, they are refused by name.
+RASTER_SUFFIXES = (".tif", ".tiff", ".gif", ".png", ".jpg", ".jpeg", ".img", ".asc", ".nc", ".vrt")
+
+
+def _read_vector(path: Path, label: str, layer: str | None):
+    """A vector file as a GeoDataFrame with geometries; anything else (a raster, a table, garbage) is a DataError."""
+    import geopandas as gpd
+
+    fix = "(fix: draw it as polygons and save them as GeoPackage or GeoJSON)"
+    if not path.is_file():
+        raise DataError(f"{label}: file not found (fix: check the path of the vector layer)")
+    if path.suffix.lower() in RASTER_SUFFIXES:
+        raise DataError(f"{label}: is a raster image, not a vector layer {fix}")
+    try:
+        gdf = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
+    except Exception as err:  # noqa: BLE001 - GDAL, fiona, pyogrio and pandas each raise their own
+        reason = clip(str(err).splitlines()[0] if str(err) else type(err).__name__, 120)
+        raise DataError(f"{label}: cannot read it as a vector layer ({reason}) {fix}") from None
+    try:
+        has_geometry = isinstance(gdf, gpd.GeoDataFrame) and gdf.geometry is not None
+    except AttributeError:  # a GeoDataFrame without an active geometry column
+        has_geometry = False
+    if not has_geometry:
+        raise DataError(f"{label}: holds no geometries (a table, not a vector layer) {fix}")
+    return gdf
 
 
 # ------------------------------------------------------------------------------------------- output

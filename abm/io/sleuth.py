@@ -42,6 +42,18 @@ EXCLUDED_NEVER = 100
 #: Age (years) given to forest stands of a region read from land-use maps, which carry no stand age.
 DEFAULT_FOREST_AGE = 30.0
 
+#: The largest raster read (GIF or GeoTIFF), in cells: 100 million (10,000 x 10,000, a 100 km square at
+#: 10 m). A file whose header declares more is refused before it is decoded (a 65535 x 65535 GIF header
+#: would otherwise ask for 4 GB), with the fix to resample it.
+MAX_RASTER_CELLS = 100_000_000
+
+
+def check_raster_size(path: str | Path, rows: int, cols: int) -> None:
+    """Refuse a raster of more than MAX_RASTER_CELLS cells (from its header: nothing decoded yet)."""
+    if rows * cols > MAX_RASTER_CELLS:
+        raise DataError(f"{path}: {rows:,} rows x {cols:,} columns is more than the {MAX_RASTER_CELLS:,} cells "
+                        "abm reads (fix: resample it to coarser cells or clip it to the study area)")
+
 
 @dataclass
 class SleuthSet:
@@ -109,11 +121,17 @@ def read_gif(path: str | Path) -> np.ndarray:
     >>> read_gif(path).tolist()
     [[200, 7]]
     """
+    import warnings
+
     from PIL import Image, UnidentifiedImageError
 
     path = Path(path)
     try:
-        with Image.open(path) as im:
+        with warnings.catch_warnings():  # Pillow warns of large images: checked below against our own limit
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(path)
+        with im:
+            check_raster_size(path, im.size[1], im.size[0])
             im.seek(0)
             mode = im.mode
             if mode == "L":
@@ -136,6 +154,9 @@ def read_gif(path: str | Path) -> np.ndarray:
         raise
     except FileNotFoundError:
         raise DataError(f"{path}: file not found (fix: check the path)") from None
+    except Image.DecompressionBombError as err:  # the header declares more than Pillow's own limit
+        raise DataError(f"{path}: its header declares more than the {MAX_RASTER_CELLS:,} cells abm reads "
+                        "(fix: resample it to coarser cells or clip it to the study area)") from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as err:
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise DataError(f"{path}: cannot read it as a GIF image ({reason}) (fix: re-export it as a "

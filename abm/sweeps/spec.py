@@ -35,6 +35,7 @@ from abm.errors import ConfigError
 from abm.scenario import EFFICIENCY_CARBON_KEYS, Scenario, load_scenario
 from abm.schema import (build, expect_table, fields_of, flatten_dotted, is_year_table, read_as, reference_markdown,
                         section, setting)
+from abm.tomlio import check_depth
 
 __all__ = ["load_sweep_spec", "sweep_from_dict", "as_sweep_spec", "SweepSpec", "SweepFile", "Axis", "is_int",
            "is_number", "sweep_reference_markdown", "SAMPLING_METHODS", "TOP_KEYS", "AXIS_KEYS", "SAMPLING_KEYS",
@@ -345,6 +346,7 @@ def sweep_from_dict(raw: dict[str, Any], base_dir: str | Path = ".", source: str
 
     ``scenarios`` entries are paths (relative to `base_dir`) or `Scenario` objects (handy in notebooks).
     """
+    check_depth(raw, source)
     file = build(SweepFile, {"name": default_name, **expect_table(raw, "")})
     sampling = file.sampling
     _check_sampling(sampling, file.axes)
