@@ -23,7 +23,7 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from abm.errors import ConfigError
+from abm.errors import ConfigError, clip, shown
 
 __all__ = ["map_tasks", "Executor", "WorkerLost", "SizedIterable", "cpu_count", "check_chunk",
            "add_executor_arguments", "check_executor_arguments"]
@@ -36,16 +36,39 @@ def add_executor_arguments(parser, workers_help: str) -> None:
                         help='a Dask scheduler, e.g. tcp://10.0.0.5:8786, or "local" for a Dask LocalCluster')
 
 
+#: The most local worker processes (--workers): more would exhaust any machine's process table.
+MAX_WORKERS = 1024
+#: The protocols a Dask scheduler address may name (distributed's comm backends).
+SCHEDULER_SCHEMES = ("tcp", "tls", "inproc", "ucx", "ws", "wss")
+SCHEDULER_FIX = "e.g. tcp://10.0.0.5:8786, or local for a Dask cluster on this machine"
+
+
+def scheduler_problem(address: str) -> str | None:
+    """What is wrong with a scheduler address written by hand (None: it looks like one Dask takes)."""
+    if address == "local":
+        return None
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        return f"{shown(address)} is not an address"
+    if scheme not in SCHEDULER_SCHEMES:
+        return f"{shown(scheme + '://')} is not a Dask protocol (use {', '.join(s + '://' for s in SCHEDULER_SCHEMES)})"
+    host, colon, port = rest.rpartition(":")
+    if scheme != "inproc" and (not colon or not host.strip() or not port.isdigit() or not 1 <= int(port) <= 65535):
+        return f"{shown(address)} does not name a host and a port (1-65535)"
+    return None
+
+
 def check_executor_arguments(workers: int | None, scheduler: str | None, min_workers: int = 1) -> None:
     """Refuse bad `--workers` / `--scheduler` values in one line (abm.errors.UserFacingError)."""
     from abm.errors import UserFacingError
 
-    if workers is not None and workers < min_workers:
-        raise UserFacingError(f"--workers: must be >= {min_workers} (fix: e.g. --workers 2)")
+    if workers is not None and not min_workers <= workers <= MAX_WORKERS:
+        raise UserFacingError(f"--workers: must be from {min_workers} to {MAX_WORKERS} (fix: e.g. --workers 2)")
     if workers is not None and scheduler:
         raise UserFacingError("--workers and --scheduler: give one of them (fix: the Dask cluster decides its workers)")
-    if scheduler is not None and scheduler != "local" and "://" not in scheduler:
-        raise UserFacingError(f"--scheduler: {scheduler!r} is not an address (fix: e.g. tcp://10.0.0.5:8786 or local)")
+    problem = None if scheduler is None else scheduler_problem(scheduler)
+    if problem:
+        raise UserFacingError(f"--scheduler: {problem} (fix: {SCHEDULER_FIX})")
 
 
 class WorkerLost(RuntimeError):
@@ -134,9 +157,8 @@ class Executor:
         if scheduler is not None and workers is not None and scheduler != "local":
             raise ConfigError("workers", "give workers or a scheduler, not both",
                               "the Dask cluster decides how many workers it has")
-        if isinstance(scheduler, str) and scheduler != "local" and "://" not in scheduler:
-            raise ConfigError("scheduler", f"{scheduler!r} is not a scheduler address",
-                              'give e.g. "tcp://10.0.0.5:8786" or "local"')
+        if isinstance(scheduler, str) and scheduler_problem(scheduler):
+            raise ConfigError("scheduler", scheduler_problem(scheduler), 'give e.g. "tcp://10.0.0.5:8786" or "local"')
         self.workers, self.scheduler = workers, scheduler
         self.serial = scheduler is None and (workers or cpu_count()) == 1
         self._backend: _PoolBackend | _DaskBackend | None = None
@@ -287,8 +309,8 @@ class _DaskBackend:
             else:
                 raise ConfigError("scheduler", f"cannot use {type(scheduler).__name__} as a Dask scheduler",
                                   'give an address "tcp://host:8786", "local", a Client or a cluster')
-        except (OSError, TimeoutError) as err:
-            raise ConfigError("scheduler", f"cannot connect to {scheduler}: {err}",
+        except (OSError, TimeoutError, ValueError) as err:  # ValueError: an address Dask cannot parse
+            raise ConfigError("scheduler", f"cannot connect to {shown(scheduler)}: {clip(str(err), 100)}",
                               "check the address (tcp://host:8786) and that the scheduler is running") from None
         self._slots, self._checked = 1, 0.0
 

@@ -282,3 +282,29 @@ def test_raster_bombs_are_refused_before_decoding(tmp_path, capsys, no_work):
 
     with pytest.raises(DataError, match="resample"):
         read_geotiff_stack(big)
+
+
+# ---------------------------------------------------------------------------------- 4. scheduler addresses
+@pytest.mark.parametrize("address, words", [
+    ("", "'' is not an address"),
+    ("http://localhost:8786", "'http://' is not a Dask protocol"),
+    ("tcp://", "does not name a host and a port"),
+    ("tcp://somehost", "does not name a host and a port"),
+    ("tcp://somehost:99999", "does not name a host and a port"),
+    ("tcp://:8786", "does not name a host and a port"),
+])
+@pytest.mark.parametrize("command", ["sweep", "calibrate", "attribute"])
+def test_scheduler_addresses_dask_cannot_take_are_refused(tmp_path, tiny, capsys, no_work, command, address, words):
+    args = [a for a in _command_args(command, tmp_path, tiny) if a not in ("--workers", "1")]
+    refused(capsys, [*args, "--out", tmp_path / "o", "--scheduler", address], "--scheduler: ", words)
+
+
+def test_too_many_workers_are_refused(tiny, capsys, no_work):
+    refused(capsys, ["sweep", tiny, "--workers", str(10**6)], "--workers: must be from 1 to 1024")
+
+
+def test_the_executor_refuses_them_too():
+    from abm.executors import Executor
+
+    with pytest.raises(ConfigError, match="not a Dask protocol"):
+        Executor(scheduler="http://localhost:8786")

@@ -81,7 +81,7 @@ def test_the_command_end_to_end(files, tmp_path, capsys):
     (["--ticks", "0"], "--ticks: 0 is below the minimum 1"),
     (["--censor", "zero"], "--censor: unknown rule 'zero'"),
     (["--factors", "layuot"], "--factors: unknown factor 'layuot'"),
-    (["--workers", "0"], "--workers: must be >= 1"),
+    (["--workers", "0"], "--workers: must be from 1 to 1024"),
     (["--lmdi-years", "2000", "2030"], "--lmdi-years: [2000, 2030] are not years of the runs (2020-2028)"),
 ])
 def test_bad_flags_are_refused_in_one_line(files, tmp_path, capsys, extra, message):
