@@ -173,16 +173,16 @@ def _read_scalar(spec: FieldSpec, tp: Any, value: Any, where: str) -> Any:
     if typing.get_origin(tp) is Literal:
         choices = typing.get_args(tp)
         if isinstance(value, bool) or value not in choices:
-            raise ConfigError(where, f"{value!r} is not a valid choice", f"use one of {', '.join(map(repr, choices))}")
+            raise ConfigError(where, f"{shown(value)} is not a valid choice", f"use one of {', '.join(map(repr, choices))}")
         return value
     if tp is bool:
         if not isinstance(value, bool):
-            raise ConfigError(where, f"expected true or false, got {value!r}", "write true or false")
+            raise ConfigError(where, f"expected true or false, got {shown(value)}", "write true or false")
         return value
     if tp is str:
         if not isinstance(value, str):
             example = _example(spec, '"text"')
-            raise ConfigError(where, f"expected a string, got {value!r}",
+            raise ConfigError(where, f"expected a string, got {shown(value)}",
                               f"write it in quotes, e.g. {_leaf(where)} = {example}")
         return value
     if tp in (int, float):
@@ -237,14 +237,14 @@ def _read_list(spec: FieldSpec, value: Any, where: str) -> tuple[Any, ...]:
     item_type = typing.get_args(spec.type)[0]
     if not isinstance(value, list):
         if isinstance(value, (dict, str)) or value is None:
-            raise ConfigError(where, f"expected a list, got {value!r}",
+            raise ConfigError(where, f"expected a list, got {shown(value)}",
                               f"write e.g. {_leaf(where)} = {spec.setting.example or '[...]'}")
         value = [value]
     item = dataclasses.replace(spec, type=item_type, default=dataclasses.MISSING)
     out = tuple(_read_scalar(item, item_type, v, f"{where}[{i}]") for i, v in enumerate(value))
     if spec.setting.unique and len(set(out)) != len(out):
         twice = next(v for v in out if out.count(v) > 1)
-        raise ConfigError(where, f"lists {twice!r} twice", "list each value once")
+        raise ConfigError(where, f"lists {shown(twice)} twice", "list each value once")
     return out
 
 
@@ -319,7 +319,7 @@ def expect_table(raw: Any, where: str) -> dict[str, Any]:
     """`raw` if it is a table, else a ConfigError naming `where`."""
     if not isinstance(raw, dict):
         fix = f"write [{where}] with key = value lines" if where else "give key = value pairs"
-        raise ConfigError(where or "(top level)", f"expected a table, got {raw!r}", fix)
+        raise ConfigError(where or "(top level)", f"expected a table, got {shown(raw)}", fix)
     return raw
 
 

@@ -308,3 +308,34 @@ def test_the_executor_refuses_them_too():
 
     with pytest.raises(ConfigError, match="not a Dask protocol"):
         Executor(scheduler="http://localhost:8786")
+
+
+# ---------------------------------------------------------------------------------- 5. clear refusals
+def test_a_folder_given_as_the_scenario_is_named_once(tmp_path, capsys, no_work, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    err = refused(capsys, ["run", "."], "is a folder, not a scenario file")
+    assert err.startswith("abm run: error: .: is a folder") and ".: .:" not in err
+
+
+def test_a_sweep_whose_runs_all_fail_says_so_on_stderr(tmp_path, tiny, capsys):
+    sweep = tmp_path / "failing.toml"
+    sweep.write_text(f'scenarios = ["{tiny}"]\nseeds = 2\nticks = 1\n[axes]\n"policy.layout.far_cap_core" = [50.0]\n')
+    assert main(["sweep", str(sweep), "--out", str(tmp_path / "o"), "--workers", "1", "--quiet"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("abm sweep: error: 2 of 2 runs failed") and "far_cap_core" in err, err
+    assert "--retry-failed" in err
+
+
+@pytest.mark.parametrize("text", [
+    'name = "' + "x" * 10_000 + '"\n',
+    '[policy.quantity]\ngrowth_boundary = "' + "x" * 10_000 + '"\n',
+    '[policy.layout]\nfar_cap_core = "' + "x" * 10_000 + '"\n',
+    '[policy.layout]\nfar_cap_core = { 2020 = "' + "x" * 10_000 + '" }\n',
+    '"' + "x" * 10_000 + '" = 1\n',
+    '[carbon]\n"' + "x" * 10_000 + '" = 1\n',
+])
+def test_a_long_value_is_never_echoed_whole(tmp_path, capsys, no_work, text):
+    path = tmp_path / "long.toml"
+    path.write_text(text)
+    err = refused(capsys, ["run", path, "--quiet"])
+    assert "x" * 100 not in err and len(err) < 400, err
