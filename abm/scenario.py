@@ -20,8 +20,8 @@ from typing import Any, Literal
 
 from abm.errors import ConfigError, shown
 from abm.paths import YearPath
-from abm.schema import (MAX_INTEGER, FieldDoc, build, expect_table, is_year_table, reference_markdown, reference_rows,
-                        refuse_unknown, section, setting, to_plain, toml_text)
+from abm.schema import (MAX_INTEGER, FieldDoc, build, expect_table, folder_name, is_year_table, reference_markdown,
+                        reference_rows, refuse_unknown, section, setting, to_plain, toml_text)
 from abm.tomlio import check_depth
 
 SCHEMA_VERSION = 1
@@ -279,7 +279,7 @@ class Policy:
 class Scenario:
     """A validated scenario. `carbon` and `detector` are raw tables validated by their own modules."""
 
-    name: str = setting("baseline", doc="short name, used for the default output folder")
+    name: str = setting("baseline", parse=folder_name, doc="short name, used for the default output folder")
     description: str = setting("", doc="one line on what the policy is")
     schema: int = setting(SCHEMA_VERSION, doc="version of this file format")
     run: RunConfig = section(RunConfig, doc="when the run starts, how long it runs and its seed")

@@ -339,3 +339,25 @@ def test_a_long_value_is_never_echoed_whole(tmp_path, capsys, no_work, text):
     path.write_text(text)
     err = refused(capsys, ["run", path, "--quiet"])
     assert "x" * 100 not in err and len(err) < 400, err
+
+
+# ---------------------------------------------------------------------------------- 6. names as folders
+@pytest.mark.parametrize("name", ["..", ".", "/tmp/abm-hostile", "a/b", "..\\x", "", "   ", "tab\there",
+                                  "x" * 101])
+def test_names_that_are_paths_are_refused(tmp_path, name):
+    with pytest.raises(ConfigError, match="^name"):
+        scenario_from_dict({"name": name})
+    tiny = scenario_from_dict({"name": "tiny", "region": TINY_REGION})
+    with pytest.raises(ConfigError, match="^name"):
+        sweep_from_dict({"name": name, "scenarios": [tiny], "seeds": 1})
+    with pytest.raises(ConfigError, match="^name"):
+        calibration_from_dict({"name": name, "data": {"path": ".", "fit_years": [1950]},
+                               "search": {"space": {"development.weight_edge": [0, 10]}}}, check_path=False)
+
+
+def test_a_scenario_named_dotdot_writes_nothing_outside_out(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "s.toml"
+    path.write_text(TINY.replace('name = "tiny"', 'name = ".."'))
+    refused(capsys, ["run", path, "--quiet"], "name", "not a plain name")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.toml"]

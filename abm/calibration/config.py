@@ -40,8 +40,8 @@ from typing import Any, Literal
 from abm.errors import ConfigError
 from abm.paths import YearPath
 from abm.scenario import Scenario, scenario_from_dict
-from abm.schema import (FieldSpec, build, expect_table, field_at, flatten_dotted, reference_markdown, section, setting,
-                        to_plain)
+from abm.schema import (FieldSpec, build, expect_table, field_at, flatten_dotted, folder_name, reference_markdown,
+                        section, setting, to_plain)
 from abm.tomlio import check_depth, read_toml
 
 #: What the search can optimise: the mean over the fit years of the Monte Carlo mean of these.
@@ -244,7 +244,7 @@ class ReportConfig:
 class CalibrationConfig:
     """A validated calibration file. `scenario` is the raw base-scenario table (validated when used)."""
 
-    name: str = setting("calibration", min_len=1, example='"my-city"',
+    name: str = setting("calibration", min_len=1, example='"my-city"', parse=folder_name,
                         doc="short name: the default output folder out/calibration/<name> (default: the file's name)")
     description: str = setting("", doc="one line on what is calibrated")
     data: DataConfig = section(DataConfig, required=True, example='path = "sleuth/demo200" and fit_years = [...]',

@@ -33,8 +33,8 @@ import numpy as np
 
 from abm.errors import ConfigError
 from abm.scenario import EFFICIENCY_CARBON_KEYS, Scenario, load_scenario
-from abm.schema import (build, expect_table, fields_of, flatten_dotted, is_year_table, read_as, reference_markdown,
-                        section, setting)
+from abm.schema import (build, expect_table, fields_of, flatten_dotted, folder_name, is_year_table, read_as,
+                        reference_markdown, section, setting)
 from abm.tomlio import check_depth
 
 __all__ = ["load_sweep_spec", "sweep_from_dict", "as_sweep_spec", "SweepSpec", "SweepFile", "Axis", "is_int",
@@ -292,7 +292,8 @@ class OutputsConfig:
 class SweepFile:
     """A sweep file as written (docs/sweeps.md); `sweep_from_dict` resolves it into a `SweepSpec`."""
 
-    name: str = setting("sweep", min_len=1, example='"my-sweep"', doc="short name (default: the file's name)")
+    name: str = setting("sweep", min_len=1, example='"my-sweep"', parse=folder_name,
+                        doc="short name (default: the file's name)")
     description: str = setting("", doc="one line on what the sweep asks")
     scenarios: tuple[str | Path | Scenario, ...] = setting(
         parse=_scenario_entries, min_len=1, kind="list of files", example=SCENARIOS_EXAMPLE,
