@@ -103,3 +103,10 @@ def test_docs_scenarios_table_is_current():
 
     text = (Path(__file__).parents[1] / "docs" / "scenarios.md").read_text()
     assert scenario_reference_markdown() in text, "docs/scenarios.md is stale: regenerate from scenario_reference_markdown()"
+
+
+@pytest.mark.parametrize("year", ["1800", "99999", "0"])
+def test_a_year_path_naming_a_year_no_run_can_reach_is_refused(year):
+    """Year keys follow run.start_year's range (1900-2200), as the app's inputs do: 99999 is a typo."""
+    with pytest.raises(ConfigError, match="not a year.*1900-2200"):
+        scenario_from_dict({"population": {"growth_rate": {"2020": 0.01, year: 0.02}}})
