@@ -52,7 +52,7 @@ MAX_LISTED = 20
 #: Integers beyond this (int64) are refused as too large before any range check (a float cannot hold more).
 MAX_INTEGER = 2**63 - 1
 #: The years a year path may name (calendar years; a key outside is a typo, not a policy).
-YEAR_KEYS = (1900, 2200)  # the range of run.start_year
+YEAR_KEYS = (1900, 3200)  # the years a run can reach: run.start_year 1900-2200 plus up to 1000 ticks
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,6 @@ def test_docs_scenarios_table_is_current():
 
 @pytest.mark.parametrize("year", ["1800", "99999", "0"])
 def test_a_year_path_naming_a_year_no_run_can_reach_is_refused(year):
-    """Year keys follow run.start_year's range (1900-2200), as the app's inputs do: 99999 is a typo."""
-    with pytest.raises(ConfigError, match="not a year.*1900-2200"):
+    """Year keys are years a run can reach (start 1900-2200, up to 1000 ticks): 1800 or 99999 is a typo."""
+    with pytest.raises(ConfigError, match="not a year.*1900-3200"):
         scenario_from_dict({"population": {"growth_rate": {"2020": 0.01, year: 0.02}}})
