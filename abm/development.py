@@ -138,19 +138,22 @@ class _Site:
         head = cap[built] * area - floor
         ok = head > MIN_PROJECT_M2
         self.infill, self.infill_head = built[ok], head[ok].astype(np.float64)
-        # Greenfield: released open land next to the city or a road.
-        urban_share = state.neighbourhood.urban_share
-        candidates = np.flatnonzero(rules.greenfield_ok.ravel() & ~g.urban.ravel())
-        share = state.blocks.lookup(urban_share, candidates)
+        # Open land next to the city or a road, scored once: the lines' refusals read all of it (`refusals`),
+        # greenfield building the part the rules release.
+        open_land = g.valid & ~g.urban & ~g.excluded & (g.land_cover != LandCover.WATER)
+        candidates = np.flatnonzero(open_land.ravel())
+        share = state.blocks.lookup(state.neighbourhood.urban_share, candidates)
         lay_road = state.road_km[candidates]
         near = (share > 0) | (lay_road < 0.3)
-        self.green = candidates[near]
-        share, lay_road = share[near], lay_road[near]
+        self.open_cells = candidates[near]
+        self.open_score = greenfield_score(state, self.open_cells, share[near], lay_road[near])
+        released = rules.greenfield_ok.ravel()[self.open_cells]
+        self.green, lay_road = self.open_cells[released], lay_road[near][released]
         self.green_cap = (cap[self.green] * area).astype(np.float64)
         self.green_taken = np.zeros(len(self.green), bool)
         self.quota = rules.quota_cells
         noise = d.score_noise * self.rng.gumbel(size=len(self.green))
-        self.green_score = greenfield_score(state, self.green, share, lay_road) + noise
+        self.green_score = self.open_score[released] + noise
         self.slack = LandSlack(quota_released_cells=int(rules.quota_cells))
         self.rent = g.rent.ravel()
         self.centre = g.subcentre.ravel() > 0
@@ -222,19 +225,15 @@ def greenfield_score(state: CityState, cells: np.ndarray, share: np.ndarray, lay
     return score
 
 
-def refusals(state: CityState, slack: LandSlack, converted: int, cap_per_cell: float) -> None:
-    """Fill the ``refused_*`` counts of `slack`: the lines' share of developers' unconstrained first choices."""
+def refusals(state: CityState, slack: LandSlack, converted: int, cap_per_cell: float, cells: np.ndarray,
+             score: np.ndarray) -> None:
+    """Fill the ``refused_*`` counts of `slack`: the lines' share of developers' unconstrained first choices,
+    the best-scored of the open `cells` (scored before this year's building, without the random taste)."""
     g, rules = state.grid, state.rules
     k = converted + int(np.ceil(slack.greenfield_shortfall_m2 / max(cap_per_cell, 1.0)))
-    open_land = g.valid & ~g.urban & ~g.excluded & (g.land_cover != LandCover.WATER)
-    cells = np.flatnonzero(open_land.ravel())
-    share, lay_road = state.blocks.lookup(state.neighbourhood.urban_share, cells), state.road_km[cells]
-    near = (share > 0) | (lay_road < 0.3)
-    cells, share, lay_road = cells[near], share[near], lay_road[near]
     if k <= 0 or len(cells) == 0:
         return
-    score = greenfield_score(state, cells, share, lay_road)
-    first = cells[np.argsort(-score, kind="stable")[:k]] if k < len(cells) else cells
+    first = cells[np.argpartition(-score, k - 1)[:k]] if k < len(cells) else cells
     boundary = g.growth_boundary.ravel()[first]
     red, farm = g.red_line.ravel()[first], g.farmland.ravel()[first]
     slack.refused_boundary_cells = int(np.count_nonzero(~boundary))
@@ -310,7 +309,7 @@ def _record_slack(state: CityState, site: _Site) -> LandSlack:
     """The year's `LandSlack`: the quota left, and the lines' refusals of developers' first choices."""
     site.slack.quota_unused_cells = max(int(site.quota), 0)
     cap_per_cell = float(np.median(site.green_cap)) if len(site.green_cap) else float(state.grid.cell_area_m2)
-    refusals(state, site.slack, len(state.converted_cells), cap_per_cell)
+    refusals(state, site.slack, len(state.converted_cells), cap_per_cell, site.open_cells, site.open_score)
     return site.slack
 
 
