@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from viz.browser import free_port, is_local, stop_server, wait_until_serving
 
@@ -35,9 +36,20 @@ def step(page: Page) -> int:
 
 
 def choose(page: Page, css: str, option: str) -> None:
-    """Pick `option` in the Vuetify select with class `css`."""
-    page.locator(f"{css} .v-select__slot").click()
-    page.locator(".menuable__content__active .v-list-item", has_text=option).click()
+    """Pick `option` in the Vuetify select with class `css`.
+
+    A click that lands while the form re-renders (switching the policy being edited, a restart)
+    opens a menu on an element that is then replaced; the menu is opened again until it shows.
+    """
+    item = page.locator(".menuable__content__active .v-list-item", has_text=option)
+    for _ in range(4):
+        page.locator(f"{css} .v-select__slot").click()
+        try:
+            item.wait_for(state="visible", timeout=7_500)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    item.click()
 
 
 def svg(page: Page, chart: str) -> str:
@@ -295,6 +307,7 @@ def test_a_refused_setting_shows_a_banner_and_the_other_edits_apply(app_page: Pa
     app_page.get_by_text("compare with a second policy (B)").click()
     expect(app_page.locator(".abm-map")).to_have_count(2)
     app_page.locator(".abm-editing button", has_text="B").click()
+    expect(app_page.get_by_text("levers of policy B")).to_be_visible()  # the form now edits B
     choose(app_page, ".abm-field-transit", "trunk")  # B is sprawl: no sub-centres
     expect(app_page.locator(".abm-field-transit")).to_contain_text("there are none")
     app_page.locator(".abm-editing button", has_text="A").click()
