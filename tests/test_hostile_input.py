@@ -122,13 +122,52 @@ def _geojson(path, ring):
     return path
 
 
-def test_a_growth_boundary_covering_no_cell_is_refused(tmp_path, capsys):
-    far = _geojson(tmp_path / "far.geojson", [[1e7, 1e7], [1e7 + 10, 1e7], [1e7 + 10, 1e7 + 10], [1e7, 1e7]])
+def _empty_gpkg(path):
+    import geopandas as gpd
+
+    gpd.GeoDataFrame({"name": []}, geometry=[], crs="EPSG:3857").to_file(path, layer="boundary", driver="GPKG")
+    return path
+
+
+def _written(path, text):
+    path.write_text(text)
+    return path
+
+
+NULL_GEOMETRY = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": None}]}
+DRAWN_FILES = {  # a drawn file that would stop all growth, or protect nothing, silently: refused by field
+    "an empty file": (lambda p: _written(p / "e.geojson", ""), "is an empty file (0 bytes), not a vector layer"),
+    "no features": (lambda p: _written(p / "n.geojson", '{"type": "FeatureCollection", "features": []}'),
+                    "holds no features (an empty layer)"),
+    "only null geometries": (lambda p: _written(p / "g.geojson", json.dumps(NULL_GEOMETRY)),
+                             "holds no features (an empty layer)"),
+    "an empty GeoPackage layer": (lambda p: _empty_gpkg(p / "l.gpkg"), "holds no features (an empty layer)"),
+    "far away (another CRS or place)": (lambda p: _geojson(p / "far.geojson", [[1e7, 1e7], [1e7 + 10, 1e7],
+                                        [1e7 + 10, 1e7 + 10], [1e7, 1e7]]),
+                                        "covers no cell of the region: check its CRS/extent"),
+}
+
+
+@pytest.mark.parametrize("field", ["growth_boundary_file", "red_line_file", "farmland_file"])
+@pytest.mark.parametrize("case", list(DRAWN_FILES))
+def test_a_drawn_file_covering_no_cell_is_refused(tmp_path, capsys, field, case):
+    make, words = DRAWN_FILES[case]
+    path = make(tmp_path)
     scenario = tmp_path / "s.toml"
-    scenario.write_text(TINY + f'growth_boundary_file = "{far}"\n')
-    refused(capsys, ["run", scenario, "--quiet", "--out", tmp_path / "o"],
-            "region.growth_boundary_file: the boundary covers no cell of the grid")
+    scenario.write_text(TINY + f'{field} = "{path}"\n')
+    refused(capsys, ["run", scenario, "--quiet", "--out", tmp_path / "o"], f"region.{field}: ", words)
     assert not (tmp_path / "o").exists()
+
+
+def test_a_drawn_file_covering_one_cell_runs(tmp_path):
+    from abm.regions import build_region
+
+    one = _geojson(tmp_path / "one.geojson", [[110, 110], [190, 110], [190, 190], [110, 190], [110, 110]])
+    for field in ("growth_boundary_file", "red_line_file", "farmland_file"):
+        grid = build_region(scenario_from_dict({"run": {"ticks": 1}, "region": {**TINY_REGION, field: str(one)}}))
+        drawn = grid.metadata["boundary_mask"] if field == "growth_boundary_file" else \
+            getattr(grid, field.removesuffix("_file"))
+        assert drawn.sum() >= 1
 
 
 # ------------------------------------------------------------------- 1. flags share the files' limits

@@ -317,7 +317,7 @@ def rasterize_vector(
         gdf = path_or_gdf
         label = "the GeoDataFrame"
     else:
-        label = str(path_or_gdf)
+        label = clip(str(path_or_gdf), 100)
         gdf = _read_vector(Path(path_or_gdf), label, layer)
     if isinstance(gdf, gpd.GeoSeries):
         gdf = gpd.GeoDataFrame(geometry=gdf)
@@ -355,6 +355,11 @@ def rasterize_vector(
 RASTER_SUFFIXES = (".tif", ".tiff", ".gif", ".png", ".jpg", ".jpeg", ".img", ".asc", ".nc", ".vrt")
 
 
+def read_vector(path: str | Path, layer: str | None = None):
+    """A vector file as a GeoDataFrame; an empty file, a raster, a table or garbage is a DataError (one line)."""
+    return _read_vector(Path(path), clip(str(path), 100), layer)
+
+
 def _read_vector(path: Path, label: str, layer: str | None):
     """A vector file as a GeoDataFrame with geometries; anything else (a raster, a table, garbage) is a DataError."""
     import geopandas as gpd
@@ -362,6 +367,8 @@ def _read_vector(path: Path, label: str, layer: str | None):
     fix = "(fix: draw it as polygons and save them as GeoPackage or GeoJSON)"
     if not path.is_file():
         raise DataError(f"{label}: file not found (fix: check the path of the vector layer)")
+    if path.stat().st_size == 0:  # GDAL's own words for it run to 200 characters of driver advice
+        raise DataError(f"{label}: is an empty file (0 bytes), not a vector layer {fix}")
     if path.suffix.lower() in RASTER_SUFFIXES:
         raise DataError(f"{label}: is a raster image, not a vector layer {fix}")
     try:
@@ -426,5 +433,6 @@ __all__ = [
     "grid_transform",
     "rasterize_vector",
     "read_geotiff_stack",
+    "read_vector",
     "write_geotiff",
 ]

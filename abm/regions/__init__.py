@@ -85,17 +85,37 @@ def _land(scenario: Scenario) -> LandGrid:
                         ("farmland_file", "farmland")):
         file = getattr(r, name)
         if file:
-            from abm.io.geotiff import rasterize_vector
-
-            mask = rasterize_vector(resolve_data_path(file, scenario.source, f"region.{name}"), grid).astype(bool)
-            if layer == "growth_boundary" and not (mask & grid.valid).any():  # all growth would stop, silently
-                raise ConfigError(f"region.{name}", "the boundary covers no cell of the grid",
-                                  "check that the file's polygons overlap the region (and their CRS)")
+            mask = drawn_mask(resolve_data_path(file, scenario.source, f"region.{name}"), grid, f"region.{name}")
             if layer == "growth_boundary":
                 grid.metadata["boundary_mask"] = mask
             else:  # protected lines: drawn ones add to the policy's
                 getattr(grid, layer)[...] |= mask & grid.valid
     return grid
+
+
+def drawn_mask(path: Path, grid: LandGrid, field: str):
+    """The cells of `grid` a drawn vector file (boundary, red line, farmland) covers, as a bool array.
+
+    Refused in one line naming `field`: a file that is no vector layer (empty, a raster, a table), a layer
+    with no features, and one that covers no cell of the region (all growth would stop, or the line would
+    protect nothing, silently: most often a wrong CRS or a file of another place).
+    """
+    from abm.errors import DataError
+    from abm.io.geotiff import rasterize_vector, read_vector
+
+    try:
+        gdf = read_vector(path)
+    except DataError as err:
+        raise DataError(f"{field}: {err}") from None
+    geometries = gdf.geometry
+    if not (geometries.notna() & ~geometries.is_empty).any():
+        raise ConfigError(field, f"{shown(str(path))} holds no features (an empty layer)",
+                          "draw the polygons into it, or remove the setting")
+    mask = rasterize_vector(gdf, grid).astype(bool)
+    if not (mask & grid.valid).any():
+        raise ConfigError(field, f"{shown(str(path))} covers no cell of the region: check its CRS/extent",
+                          "reproject it to the region's CRS, or use the file drawn for this region")
+    return mask
 
 
 #: How observed urban land's floor is split between uses when a map gives only urban / not urban.
