@@ -23,6 +23,7 @@ import ctypes
 import errno
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
@@ -30,7 +31,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from abm.errors import ConfigError, clip
+from abm.errors import ConfigError, DataError, clip
 
 #: mkstemp's random part: 8 of these characters (tempfile._RandomNameSequence).
 _RANDOM = "[a-z0-9_]{8}"
@@ -104,22 +105,74 @@ def _check_writable(folder: Path, name: str) -> None:
                           "choose a folder you can write to") from None
 
 
-@contextlib.contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; on success it replaces `path`, on error it is removed."""
+# ------------------------------------------------------------------------------------ a full disk
+#: errno values that mean the disk (or the user's quota) is full.
+NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
+_STAGING = re.compile(r"^\.(?P<name>.+)\.\d+-[a-z0-9_]+\.staging$")
+
+
+class NoSpaceError(DataError):
+    """The disk filled while writing an output: said in one line; the partial file (and a staged
+    folder) is removed, so nothing half-written is left."""
+
+
+def free_bytes(folder: str | Path) -> int:
+    """Bytes this process may still write in `folder` (root may use the blocks reserved for it)."""
+    st = os.statvfs(_nearest_dir(Path(folder)))
+    return (st.f_bfree if os.geteuid() == 0 else st.f_bavail) * st.f_frsize
+
+
+def no_space(path: str | Path, needed: int | None = None) -> NoSpaceError:
+    """The one line for a full disk while writing `path`: how many MB to free (the shortfall when the
+    size is known, else at least what the write had reached), or write elsewhere.
+
+    The path is named as the user will see it: a file in a staged folder by the folder it replaces.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
     try:
+        free = free_bytes(path.parent)
+    except OSError:
+        free = 0
+    short = max((needed or 0) - free, 1)
+    mb = math.ceil(short / 1e6 * 10) / 10
+    m = _STAGING.match(path.parent.name)
+    shown = path.parent.parent / m["name"] / path.name if m else path
+    return NoSpaceError(f"no space left on device writing {clip(str(shown), 100)}: free {mb:,.1f} MB "
+                        "or choose --out elsewhere")
+
+
+def _nearest_dir(path: Path) -> Path:
+    while not path.is_dir() and path != path.parent:
+        path = path.parent
+    return path
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path, size: int | None = None) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; on success it replaces `path`, on error it is removed.
+
+    A full disk (ENOSPC, EDQUOT) from the writer or the flush becomes a `NoSpaceError` naming `path` and
+    the MB to free (from `size`, the file's size when known, else from what the write had reached).
+    """
+    path = Path(path)
+    tmp_path: Path | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        os.close(fd)
+        tmp_path = Path(tmp)
         yield tmp_path
         with open(tmp_path, "rb+") as fh:
             os.fsync(fh.fileno())
         os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
         os.replace(tmp_path, path)
+    except OSError as err:
+        if err.errno not in NO_SPACE:
+            raise
+        reached = tmp_path.stat().st_size if tmp_path is not None and tmp_path.exists() else 0
+        raise no_space(path, size or reached + 1) from None
     finally:
-        if tmp_path.exists():
+        if tmp_path is not None and tmp_path.exists():
             tmp_path.unlink()
 
 
@@ -129,18 +182,32 @@ def _umask() -> int:
     return mask
 
 
-def atomic_write(path: str | Path, writer: Callable[[Path], None]) -> None:
-    """Call `writer(tmp_path)` and move the result into place atomically."""
-    with atomic_path(path) as tmp:
+def atomic_write(path: str | Path, writer: Callable[[Path], None], size: int | None = None) -> None:
+    """Call `writer(tmp_path)` and move the result into place atomically (`size`: its size, if known)."""
+    with atomic_path(path, size) as tmp:
         writer(tmp)
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
-    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    atomic_write(path, lambda tmp: tmp.write_bytes(data))
+def atomic_write_bytes(path: str | Path, data: bytes | memoryview) -> None:
+    """Write `data` atomically; refused first (`NoSpaceError`, nothing written) when it cannot fit.
+
+    Outputs whose library writes through C (HDF5 for NetCDF, GDAL for GeoTIFF, Arrow for Parquet) are
+    built in memory and written here: their size is then known before the first byte goes to disk,
+    and a disk that fills anyway fails in Python, cleanly (HDF5 out of space segfaulted).
+    """
+    size = memoryview(data).nbytes
+    path = Path(path)
+    try:
+        free = free_bytes(path.parent)
+    except OSError:
+        free = None
+    if free is not None and size > free:
+        raise no_space(path, size)
+    atomic_write(path, lambda tmp: tmp.write_bytes(data), size)
 
 
 # ------------------------------------------------------------------------------------ whole folders
@@ -162,6 +229,10 @@ def staged_folder(target: str | Path, owns: Callable[[str], bool], manifest: str
         os.chmod(stage, 0o777 & ~_umask())  # mkdtemp makes 0700; the folder gets the usual permissions
         yield stage
         swap_in(stage, target)
+    except OSError as err:  # a full disk met outside atomic_path (a plot, a flush): the same one line
+        if err.errno not in NO_SPACE:
+            raise
+        raise no_space(Path(err.filename) if err.filename else target / "(outputs)") from None
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 

@@ -91,6 +91,20 @@ def main(argv: list[str] | None = None) -> int:
     except UserFacingError as err:
         print(f"abm {command}: error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:  # a full disk wherever a command met it: one line (the command removed its partials)
+        from abm.atomic import NO_SPACE, no_space
+
+        if err.errno not in NO_SPACE:
+            raise
+        print(f"abm {command}: error: {no_space(err.filename or '.')}", file=sys.stderr)
+        return 2
+    except Exception as err:
+        from abm.atomic import NoSpaceError
+
+        if not isinstance(err, NoSpaceError):
+            raise
+        print(f"abm {command}: error: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ holds each file's SHA-256. `check_run_folder` reads them back and says whether a
 
 from __future__ import annotations
 
+import io
 import json
 import platform
 import re
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from abm.atomic import atomic_write, atomic_write_bytes, atomic_write_text, sha256_file
+from abm.atomic import atomic_write_bytes, atomic_write_text, sha256_file
 from abm.errors import DataError
 from abm.grid import LAND_COVER_NAMES
 
@@ -71,16 +72,19 @@ def timeseries_frame(model: UrbanModel) -> pd.DataFrame:
 
 
 def write_parquet(df: pd.DataFrame, path: Path, run_id: str | None = None) -> None:
-    """The frame as Parquet; `run_id` goes into the file's key-value metadata, never into the table."""
-    if run_id is None:
-        atomic_write(path, lambda tmp: df.to_parquet(tmp, index=False))
-        return
+    """The frame as Parquet; `run_id` goes into the file's key-value metadata, never into the table.
+
+    Built in memory, then written (abm.atomic.atomic_write_bytes): a full disk is refused before writing.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     table = pa.Table.from_pandas(df, preserve_index=False)
-    table = table.replace_schema_metadata({**(table.schema.metadata or {}), b"run_id": run_id.encode()})
-    atomic_write(path, lambda tmp: pq.write_table(table, tmp))
+    if run_id is not None:
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), b"run_id": run_id.encode()})
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    atomic_write_bytes(path, sink.getvalue())
 
 
 class SnapshotRecorder:
@@ -115,7 +119,14 @@ class SnapshotRecorder:
             ds.attrs["run_id"] = run_id
         ds = ds.assign_coords(tick=("tick", np.array(self.ticks)), year=("tick", np.array(self.ticks) + start_year))
         encoding = {name: {"zlib": True, "complevel": 4} for name in ds.data_vars}
-        atomic_write(path, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf", encoding=encoding))
+        # HDF5 out of disk space printed ~100 lines and segfaulted: the file is built in memory (compressed,
+        # a few MB at 1000x1000), so its exact size is checked against the free space before a byte is
+        # written, and a disk that fills anyway fails in Python (abm.atomic.NoSpaceError, one line)
+        buffer = io.BytesIO()
+        ds.to_netcdf(buffer, engine="h5netcdf", encoding=encoding)
+        # getvalue copies: a memoryview of the buffer (what to_netcdf() returns) kept alive by an error's
+        # traceback made the HDF5 file's later garbage collection segfault
+        atomic_write_bytes(path, buffer.getvalue())
 
 
 def write_final_tif(model: UrbanModel, path: Path, run_id: str | None = None) -> None:

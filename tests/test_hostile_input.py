@@ -400,3 +400,96 @@ def test_a_scenario_named_dotdot_writes_nothing_outside_out(tmp_path, capsys, mo
     path.write_text(TINY.replace('name = "tiny"', 'name = ".."'))
     refused(capsys, ["run", path, "--quiet"], "name", "not a plain name")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.toml"]
+
+
+# ---------------------------------------------------------------------------------- 7. a full disk
+def _no_leftovers(parent, name="o"):
+    return [p.name for p in parent.iterdir() if p.name.startswith(f".{name}.")]
+
+
+@pytest.mark.parametrize("file", ["grids.nc", "timeseries.parquet", "final.tif", "events.json", "manifest.json"])
+def test_a_disk_that_fills_while_writing_is_one_line_and_leaves_nothing(tmp_path, tiny, capsys, monkeypatch, file):
+    """Simulated ENOSPC halfway through one output: one line, the previous run's folder as it was."""
+    import errno
+    import pathlib
+
+    from abm.outputs import check_run_folder
+
+    out = tmp_path / "o"
+    assert main(["run", str(tiny), "--quiet", "--out", str(out)]) == 0
+    before = check_run_folder(out)
+    capsys.readouterr()
+    real = pathlib.Path.write_bytes
+
+    def full(self, data):
+        if self.name.startswith(f".{file}."):
+            real(self, bytes(memoryview(data)[: len(memoryview(data)) // 2]))
+            raise OSError(errno.ENOSPC, "No space left on device", str(self))
+        return real(self, data)
+
+    monkeypatch.setattr(pathlib.Path, "write_bytes", full)
+    err = refused(capsys, ["run", tiny, "--quiet", "--out", out],
+                  f"no space left on device writing {out / file}: free ", " MB or choose --out elsewhere")
+    assert ".staging" not in err and ".part" not in err
+    assert check_run_folder(out) == before and not _no_leftovers(tmp_path)
+
+
+def test_a_disk_too_small_for_the_netcdf_is_refused_before_writing_it(tmp_path, capsys, monkeypatch):
+    """grids.nc is built in memory and its size checked first: HDF5 never meets a full disk (it segfaulted)."""
+    import abm.atomic
+
+    scenario = tmp_path / "s.toml"  # 150 x 150 cells, 3 ticks: grids.nc ~140 kB, the other files < 60 kB
+    scenario.write_text(TINY.replace("rows = 20", "rows = 150").replace("cols = 20", "cols = 150")
+                        .replace("ticks = 1", "ticks = 3"))
+    writes = []
+    real = abm.atomic.atomic_write
+    monkeypatch.setattr(abm.atomic, "atomic_write", lambda path, *a: writes.append(path.name) or real(path, *a))
+    monkeypatch.setattr(abm.atomic, "free_bytes", lambda folder: 100_000)
+    refused(capsys, ["run", scenario, "--quiet", "--out", tmp_path / "o"],
+            f"no space left on device writing {tmp_path / 'o' / 'grids.nc'}: free 0.")
+    assert writes == ["timeseries.parquet", "events.json"]  # grids.nc never opened: refused on its size
+    assert not (tmp_path / "o").exists() and not _no_leftovers(tmp_path)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 256 kB tmpfs (root on Linux); skipped with the reason where mounting is not allowed."""
+    import subprocess
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root: the simulated ENOSPC tests cover this")
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)], capture_output=True,
+                          text=True)
+    if made.returncode:
+        pytest.skip(f"cannot mount a tmpfs here ({made.stderr.strip()[:80]}): the simulated ENOSPC tests cover this")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+
+
+def test_a_real_full_disk_is_one_line_and_never_a_segfault(small_disk, tmp_path):
+    """On a 256 kB tmpfs: a small run fits; a larger one (grids.nc of ~0.5 MB) is refused in one line by
+    the real console script (HDF5 segfaulted here, exit 139) and the first run's folder stays whole."""
+    import subprocess
+    import sys
+
+    from abm.outputs import check_run_folder
+
+    small, large = tmp_path / "small.toml", tmp_path / "large.toml"
+    small.write_text(TINY)
+    large.write_text(TINY.replace("rows = 20", "rows = 150").replace("cols = 20", "cols = 150")
+                     .replace("ticks = 1", "ticks = 3"))
+    out = small_disk / "o"
+    abm = [sys.executable, "-m", "abm.cli", "run", "--quiet", "--no-snapshots"]
+    first = subprocess.run([*abm, str(small), "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    before = check_run_folder(out)
+    done = subprocess.run([*abm[:-1], str(large), "--out", str(out)], capture_output=True, text=True, timeout=300)
+    err = done.stderr.strip()
+    assert done.returncode == 2, (done.returncode, err[-2000:])
+    assert err.startswith(f"abm run: error: no space left on device writing {out}/") and "\n" not in err, err
+    assert "MB or choose --out elsewhere" in err
+    assert check_run_folder(out) == before and not _no_leftovers(small_disk)

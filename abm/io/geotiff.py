@@ -395,7 +395,7 @@ def write_geotiff(path: PathLike, array: np.ndarray, grid: LandGrid, nodata: flo
     """
     import rasterio
 
-    from abm.atomic import atomic_write
+    from abm.atomic import atomic_write_bytes
 
     target = Path(path)
     arr = np.asarray(array)
@@ -416,13 +416,15 @@ def write_geotiff(path: PathLike, array: np.ndarray, grid: LandGrid, nodata: flo
     if nodata is not None:
         profile["nodata"] = nodata
 
-    def writer(tmp: Path) -> None:
-        with rasterio.open(tmp, "w", **profile) as dst:
+    from rasterio.io import MemoryFile
+
+    with MemoryFile() as memory:  # built in memory: its size is checked against the free space first
+        with memory.open(**profile) as dst:
             dst.write(arr)
             if tags:
                 dst.update_tags(1, **tags)
-
-    atomic_write(target, writer)
+        data = memory.read()
+    atomic_write_bytes(target, data)
     return target
 
 
