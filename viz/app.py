@@ -18,6 +18,10 @@ from dataclasses import dataclass
 from typing import Callable
 
 import solara
+import traitlets
+from ipyvue import Template
+from ipyvuetify.extra import FileInput
+from ipywidgets import widget_serialization
 
 from abm.plots import POINT_STYLE
 
@@ -29,6 +33,7 @@ from viz.i18n import LANGS, tr
 from viz.ramps import Legend
 from viz.runs import MapView, legend_lines
 from viz.session import RUN_KEYS, AppSession, Frame, Refusal
+from viz.uploads import RASTER_ACCEPT, SLOTS, VECTOR_ACCEPT
 
 log = logging.getLogger("abm.app")
 
@@ -142,6 +147,40 @@ def TomlLoad(label: str, event_load: Callable[[dict], None]):
     """A file chooser that hands a scenario file's text to the server (viz/toml_load.vue)."""
 
 
+class UploadInput(FileInput):
+    """A file chooser whose files the server reads in chunks (viz/upload.vue; ipyvuetify's FileInput protocol)."""
+
+    template = traitlets.Instance(Template).tag(sync=True, **widget_serialization)  # type: ignore[assignment]
+    template_file = (__file__, "upload.vue")
+    label = traitlets.Unicode().tag(sync=True)
+
+
+@solara.component
+def UploadField(label: str, accept: str, on_files: Callable[[list[dict]], None]):
+    """Choose file(s); `on_files` gets them (name, size, file_obj read in chunks) in a thread of its own."""
+    file_info, set_file_info = solara.use_state(None)
+    wired, set_wired = solara.use_state(None)
+    chooser = UploadInput.element(label=label, accept=accept, multiple=True,  # type: ignore[attr-defined]
+                                  on_file_info=set_file_info)
+
+    def wire() -> None:
+        if not file_info:
+            return
+        real = solara.get_widget(chooser)
+        real.version += 1  # as solara.FileDrop: a fresh read of the files just chosen
+        real.reset_stats()
+        set_wired(real.get_files())
+
+    solara.use_effect(wire, [file_info])
+
+    def take(cancel: threading.Event) -> None:
+        if wired:
+            on_files(wired)
+
+    solara.use_thread(take, [wired], intrusive_cancel=False)
+    return chooser
+
+
 @solara.component
 def MapPanel(view: MapView, readout: str, shown: dict, set_shown, on_hover, lang: str):
     with solara.Column(classes=["abm-map"], gap="2px", style={"min-width": "0"}):
@@ -224,6 +263,8 @@ class Handlers:
     lang: Callable[[str], None]                   # the language's name on the switch
     seeds: Callable[[str], None]                  # how many seeds ("1", "5", "10")
     load: Callable[[str, str, str], None]         # (side, file name, its text): a scenario file loaded
+    upload: Callable[[str, list], None]           # (slot, the files chosen): the planner's own maps or lines
+    clear_upload: Callable[[str], None]           # (slot): back to the scenario's own region or line
 
 
 def guarded(session: AppSession, refresh: Callable[[], None], fn: Callable) -> Callable:
@@ -252,7 +293,12 @@ def page_handlers(session: AppSession, refresh: Callable[[], None], set_playing,
         if not on:
             set_editing("A")
 
+    def upload(slot: str, files: list) -> None:
+        if session.check_upload(slot, [(str(f.get("name", "")), int(f.get("size", 0))) for f in files]):
+            session.upload(slot, [(str(f.get("name", "")), f["file_obj"]) for f in files])
+
     return Handlers(step=guarded(session, refresh, session.step), reset=stopped(session.reset),
+                    upload=stopped(upload), clear_upload=stopped(session.clear_upload),
                     text=stopped(session.set_field), scenario=stopped(session.set_scenario),
                     compare=stopped(set_compare),
                     layer=guarded(session, refresh,
@@ -465,11 +511,42 @@ def Controls(session: AppSession, editing: str, set_editing, handlers: Handlers,
              event_load=lambda f: handlers.load(side, f.get("name", ""), f.get("text")))
     if session.load_error:
         solara.Text(session.load_error, classes=["abm-error-text", "abm-load-error"])
+    OwnCity(session, handlers, lang)
     for group in levers.GROUPS:
         solara.Text(tr(group, lang), classes=["abm-group"])
         for lever in levers.LEVERS:
             if lever.group == group:
                 LeverField(session, side, lever, on_text).key(f"{side}-{lever.key}")
+
+
+#: What each upload chooser asks for (its label is SLOTS' label).
+UPLOAD_HINTS = {
+    "region": "GeoTIFF maps (urban_<year>.tif, slope.tif, ...) or a SLEUTH set (GIFs, or a .zip of the folder)",
+    "growth_boundary": "GeoPackage, GeoJSON or a zipped Shapefile (replaces the growth boundary lever)",
+    "red_line": "GeoPackage, GeoJSON or a zipped Shapefile (added to the red line lever)",
+    "farmland": "GeoPackage, GeoJSON or a zipped Shapefile (added to the farmland lever)",
+}
+
+
+@solara.component
+def OwnCity(session: AppSession, handlers: Handlers, lang: str):
+    """Upload the planner's own maps and lines: each chooser says what it takes, what is in use, or why the last
+    upload was refused; a button goes back to the scenario's own region or line."""
+    solara.Text(tr("Your own city (upload)", lang), classes=["abm-group"])
+    for slot, (_, label) in SLOTS.items():
+        with solara.Column(gap="0px", classes=[f"abm-upload-{slot}"]):
+            UploadField(label=tr("{what}: {hint}", lang, what=tr(label, lang), hint=tr(UPLOAD_HINTS[slot], lang)),
+                        accept=RASTER_ACCEPT if slot == "region" else VECTOR_ACCEPT,
+                        on_files=functools.partial(handlers.upload, slot)).key(f"upload-{slot}")
+            summary = session.upload_summary(slot)
+            if summary:
+                with solara.Row(gap="4px", style={"align-items": "center"}):
+                    solara.Text(summary, classes=["abm-upload-summary"], style={"font-size": "12px"})
+                    solara.Button(tr("remove", lang), text=True, small=True, classes=["abm-upload-clear"],
+                                  on_click=functools.partial(handlers.clear_upload, slot))
+            error = session.upload_errors.get(slot)
+            if error:
+                solara.Text(error, classes=["abm-error-text", "abm-upload-error"])
 
 
 @solara.component

@@ -112,13 +112,26 @@ def portable_dict(scenario: Scenario) -> dict[str, Any]:
     return data
 
 
-def scenario_toml(run: Run, file: str, edits: list[str]) -> str:
+def scenario_toml(run: Run, file: str, edits: list[str], uploads: list[tuple[str, str, tuple[str, ...]]] = ()) -> str:
     """The scenario `run` simulates as a TOML file: a header saying where it came from (the file, the
-    edits made in the app, the seed and the years shown), then every setting, resolved."""
+    edits made in the app, the files uploaded and where they are, the seed and the years shown), then
+    every setting, resolved.
+
+    `uploads` are (scenario field, its path, the files uploaded) of the maps and lines uploaded in the
+    page: the fields hold absolute paths into the page's temporary upload folder, so the header says
+    which files they were and how to point the fields at one's own copies."""
     s = run.scenario
+    rows, cols = run.model.grid.shape
     header = [f"abm scenario exported from the planners' app: policy {run.side}, file {file or '(none)'}",
               "edited in the app: " + ("; ".join(edits) if edits else "nothing"),
-              f"seed {run.model.seed_value}, {s.region.rows} x {s.region.cols} cells, {s.run.ticks} ticks from "
-              f"{s.run.start_year}; shown up to {run.model.year} (tick {run.tick})",
-              f"run it again: abm run THIS.toml --ticks {run.tick}   (the whole run: without --ticks)"]
+              f"seed {run.model.seed_value}, {rows} x {cols} cells of {run.model.grid.cell_size_m:g} m "
+              f"({s.region.kind} region), {s.run.ticks} ticks from {s.run.start_year}; shown up to {run.model.year} "
+              f"(tick {run.tick})"]
+    for key, path, names in uploads:
+        header.append(f"uploaded in the app: {key} = {path}  <- {', '.join(names)}")
+    if uploads:
+        header += ["the uploaded files live in the app's temporary folder, removed when its page closes: to run this",
+                   "file elsewhere, keep copies of them (a GeoTIFF stack or SLEUTH set: one folder of maps) and set",
+                   "the fields above to their paths (absolute, or relative to this file or to ABM_DATA_DIR)"]
+    header.append(f"run it again: abm run THIS.toml --ticks {run.tick}   (the whole run: without --ticks)")
     return "".join(f"# {line}\n" for line in header) + "\n" + dumps_toml(portable_dict(s))

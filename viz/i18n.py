@@ -291,6 +291,25 @@ ZH: dict[str, str] = {
     "travel speeds": "出行速度", "the bus network": "公交网络", "the metro network (travel model)": "地铁网络（出行模型）",
     "service levels": "服务水平", "travel times": "出行时间", "mode choice (calibrated)": "出行方式选择（已校准）",
     "land carbon data": "土地碳数据", "forest growth and management data": "森林生长与经营数据",
+    # the planner's own city (uploads) and the planning-lines layer
+    "Your own city (upload)": "本地城市数据（上传）", "{what}: {hint}": "{what}：{hint}",
+    "land-use maps": "土地利用图", "ecological red line": "生态保护红线", "permanent basic farmland": "永久基本农田",
+    "remove": "移除", "in use: {files} ({summary})": "使用中：{files}（{summary}）", "upload: {what}": "上传：{what}",
+    "the upload failed": "上传失败",
+    "GeoTIFF maps (urban_<year>.tif, slope.tif, ...) or a SLEUTH set (GIFs, or a .zip of the folder)":
+        "GeoTIFF 图层（urban_<年份>.tif、slope.tif 等）或 SLEUTH 数据集（GIF，或整个文件夹的 .zip）",
+    "GeoPackage, GeoJSON or a zipped Shapefile (replaces the growth boundary lever)":
+        "GeoPackage、GeoJSON 或压缩的 Shapefile（取代开发边界设置）",
+    "GeoPackage, GeoJSON or a zipped Shapefile (added to the red line lever)":
+        "GeoPackage、GeoJSON 或压缩的 Shapefile（叠加于红线设置）",
+    "GeoPackage, GeoJSON or a zipped Shapefile (added to the farmland lever)":
+        "GeoPackage、GeoJSON 或压缩的 Shapefile（叠加于基本农田设置）",
+    "GeoTIFF stack": "GeoTIFF 图层组", "SLEUTH set": "SLEUTH 数据集",
+    "{what} of {n} maps: {rows} x {cols} cells of {cell} m ({height} x {width} km), starting from the {year} urban map":
+        "{what}，共{n}幅：{rows} x {cols} 个{cell}米单元（{height} x {width} km），自{year}年城镇图起算",
+    "{label}: {file}": "{label}：{file}",
+    "outside the growth boundary": "开发边界外", "inside the growth boundary": "开发边界内",
+    "draw the growth boundary": "绘制城镇开发边界",
 }
 
 __all__ = ["LANGS", "MISSING", "ZH", "check_lang", "condition", "join", "tr", "years"]

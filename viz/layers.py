@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Callable, Union
 
 import numpy as np
 
-from viz.ramps import Categories, Diverging, Sequential, Years
+from viz.ramps import LINE_COLOURS, Categories, Diverging, Sequential, Years
 
 if TYPE_CHECKING:
     from abm.model import UrbanModel
@@ -46,6 +46,19 @@ def households_per_cell(model: UrbanModel) -> np.ndarray:
     return np.bincount(model.households.home, minlength=model.grid.valid.size).reshape(model.grid.shape)
 
 
+def planning_lines(model: UrbanModel) -> np.ndarray:
+    """The three lines of territorial planning on one map (codes of `viz.ramps.LINE_COLOURS`): outside / inside
+    the growth boundary, urban land, permanent basic farmland and the ecological red line (drawn last). Before
+    the first year is decided a drawn boundary (region.growth_boundary_file) shows as drawn."""
+    g = model.grid
+    boundary = g.metadata["boundary_mask"] if model.tick == 0 and "boundary_mask" in g.metadata else g.growth_boundary
+    out = boundary.astype(np.uint8)
+    out[g.urban] = 2
+    out[g.farmland] = 3
+    out[g.red_line] = 4
+    return out
+
+
 LAYERS: tuple[MapLayer, ...] = (
     MapLayer("land_use", "land use", "土地利用", "", Categories(), attrgetter("grid.land_cover")),
     MapLayer("households", "population density", "人口密度", "households per cell", Sequential("viridis"),
@@ -59,6 +72,8 @@ LAYERS: tuple[MapLayer, ...] = (
              attrgetter("carbon.storage_cell_tc_ha")),
     MapLayer("urban_year", "development year", "开发年份", "year the cell became urban", Years("plasma"),
              attrgetter("grid.urban_year")),
+    MapLayer("lines", "planning lines", "三区三线", "", Categories(LINE_COLOURS, overlay=None, unlisted=None),
+             planning_lines),
 )
 
 

@@ -33,6 +33,15 @@ LAND_COLOURS: dict[int, tuple[str, tuple[int, int, int]]] = {
     int(LandCover.BARREN): ("barren", (194, 184, 163)),
 }
 TRANSIT_COLOUR = ("transit", (90, 30, 140))
+
+#: The lines of territorial planning (三区三线) as the planning-lines layer shows them (viz.layers.planning_lines).
+LINE_COLOURS: tuple[tuple[int, str, tuple[int, int, int]], ...] = (
+    (0, "outside the growth boundary", (226, 226, 226)),
+    (1, "inside the growth boundary", (190, 222, 190)),
+    (2, "urban", (200, 70, 60)),
+    (3, "permanent basic farmland", (235, 190, 40)),
+    (4, "ecological red line", (0, 100, 60)),
+)
 BEFORE_START_COLOUR = ("urban before the start", (120, 120, 120))
 
 
@@ -117,7 +126,8 @@ class Categories:
 
     colours: tuple[tuple[int, str, tuple[int, int, int]], ...] = tuple(
         (code, name, colour) for code, (name, colour) in LAND_COLOURS.items())
-    overlay: tuple[str, tuple[int, int, int]] = TRANSIT_COLOUR
+    overlay: tuple[str, tuple[int, int, int]] | None = TRANSIT_COLOUR  # None: nothing drawn over the classes
+    unlisted: int | None = int(LandCover.UNCLASSIFIED)  # the class the legend leaves out
     block_mean = False
 
     def scale(self, arrays: list[np.ndarray], valids: list[np.ndarray]) -> float:
@@ -130,8 +140,8 @@ class Categories:
         for code, _, colour in self.colours:
             table[code] = colour
         rgb = table[values.astype(np.uint8)]
-        items = [(name, hex_colour(colour)) for code, name, colour in self.colours if code != LandCover.UNCLASSIFIED]
-        if transit is not None and transit.any():
+        items = [(name, hex_colour(colour)) for code, name, colour in self.colours if code != self.unlisted]
+        if self.overlay is not None and transit is not None and transit.any():
             rgb[transit] = self.overlay[1]
             items.append((self.overlay[0], hex_colour(self.overlay[1])))
         return rgb, Legend("categorical", title, unit, items=tuple(items))

@@ -232,6 +232,8 @@ def cell_readout(run: Run, row: int, col: int, lang: str = "en") -> str:
         return tr("{where}: outside the study area", lang, where=where)
     code = int(render.layer_values(run.model, "land_use")[row, col])
     parts = [tr(LAND_COLOURS.get(code, ("unclassified",))[0], lang)]
+    parts += [tr(line, lang) for line, mask in (("ecological red line", g.red_line), ("permanent basic farmland", g.farmland))
+              if mask[row, col]]
     for layer, text in READOUT:
         value = float(render.layer_values(run.model, layer)[row, col])
         parts.append(tr(text, lang, value=f"{value:,.0f}" if abs(value) >= 100 or value == int(value) else f"{value:,.2f}"))

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import threading
 import weakref
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from viz.frames import Frame, build_frame, conditions_line
 from viz.i18n import check_lang, tr
 from viz.layers import map_layer
 from viz.runs import Run, cell_readout
+from viz.uploads import SLOTS, UPLOAD_PATH_FIELDS, Upload, UploadFolder, UploadRefused, Uploads, check_sizes, region_upload, vector_upload
 
 log = logging.getLogger("abm.app")
 
@@ -174,6 +176,9 @@ class AppSession:
         self.ensemble = Ensemble()
         self.seed_generation = 0  # counts requests of background seeds (the page polls for each)
         weakref.finalize(self, self.ensemble.close)  # a closed page stops its worker
+        self.uploads = Uploads()                  # the planner's own maps and lines, by upload slot
+        self.upload_errors: dict[str, str] = {}   # slot -> why its last upload was refused
+        self._upload_folder: UploadFolder | None = None  # made at the first upload, removed with the page
         self.frame: Frame | None = None
         with self.lock:
             for side in SIDES:
@@ -205,6 +210,97 @@ class AppSession:
             p.file, p.edits = key, {}
             self._load(side)
             self._rebuild()
+
+    @property
+    def upload_folder(self) -> UploadFolder:
+        """The page's temporary folder of uploads (made at the first upload, removed when the page closes)."""
+        if self._upload_folder is None:
+            self._upload_folder = UploadFolder()
+            weakref.finalize(self, self._upload_folder.close)
+        return self._upload_folder
+
+    def check_upload(self, slot: str, files: list[tuple[str, int]]) -> bool:
+        """Before any byte is sent: refuse an upload of too many files or bytes (their sizes as the browser
+        says). True when the files may be sent."""
+        with self.lock:
+            try:
+                check_sizes(files)
+            except UploadRefused as err:
+                self._refuse_upload(slot, str(err))
+                return False
+            return True
+
+    def upload(self, slot: str, files: list[tuple[str, Any]]) -> bool:
+        """The planner's own maps (`slot` "region") or a line ("growth_boundary", "red_line", "farmland"), as
+        (file name, bytes or binary stream) pairs: saved in the page's folder, checked, and the scenario's
+        region fields pointed at them; the run restarts on the new region, validated with every edit. One
+        that cannot be used is refused in one line (beside its chooser and in the banner) and the run goes on
+        as it was. True when accepted."""
+        if slot not in SLOTS:
+            raise ValueError(f"no upload slot {slot!r}; use one of {', '.join(SLOTS)}")
+        with self.lock:
+            folder = self.upload_folder.new(slot)
+            old = self.uploads.accepted.get(slot)
+            try:
+                check_sizes([(str(name), 0) for name, _ in files])
+                upload = region_upload(files, folder) if slot == "region" else vector_upload(slot, files, folder)
+                self._apply_uploads({**self.uploads.accepted, slot: upload})
+            except (UploadRefused, ConfigError, ValueError, OSError) as err:
+                shutil.rmtree(folder, ignore_errors=True)
+                self._refuse_upload(slot, self.upload_folder.shown(str(err)))
+                return False
+            self.upload_errors.pop(slot, None)
+            if old is not None and old.folder != folder:
+                shutil.rmtree(old.folder, ignore_errors=True)
+            self._render()
+            return True
+
+    def clear_upload(self, slot: str) -> None:
+        """Back to the scenario's own region (slot "region") or line: the upload is dropped, the run restarts."""
+        with self.lock:
+            self.upload_errors.pop(slot, None)
+            if slot not in self.uploads.accepted:
+                self._render()
+                return
+            old = self.uploads.accepted[slot]
+            self.uploads = Uploads({k: v for k, v in self.uploads.accepted.items() if k != slot})
+            self._rebuild()
+            shutil.rmtree(old.folder, ignore_errors=True)
+
+    def upload_summary(self, slot: str) -> str:
+        """What an accepted upload is (its files, and for the maps the grid's size), in the page's language."""
+        up = self.uploads.accepted.get(slot)
+        if up is None:
+            return ""
+        return tr("in use: {files} ({summary})", self.lang, files=", ".join(up.names), summary=up.describe(self.lang))
+
+    def _refuse_upload(self, slot: str, message: str) -> None:
+        self.upload_errors[slot] = message.splitlines()[0] if message else tr("the upload failed", self.lang)
+        self._render()
+
+    def _apply_uploads(self, accepted: dict[str, Upload]) -> None:
+        """Build the runs on these uploads (with every edit) or raise, leaving the runs as they were."""
+        saved = self.uploads
+        self.uploads = Uploads(accepted)
+        try:
+            if not self._validate():
+                raise ConfigError("region", "the scenario could not be loaded", "pick another scenario first")
+            sides = SIDES if self.compare else SIDES[:1]
+            try:
+                runs = [Run(side, self.policies[side].scenario) for side in sides]
+            except (ConfigError, UploadRefused):
+                raise
+            except ValueError as err:  # a DataError of a map or line: one line naming the file and the fix
+                raise UploadRefused(str(err)) from err
+            except Exception as err:  # the model refusing the region some other way
+                log.exception("building the model on an upload failed")
+                raise UploadRefused(tr("The model could not start: {error}", self.lang,
+                                       error=f"{type(err).__name__}: {err}")) from err
+        except Exception:
+            self.uploads = saved
+            self._validate()
+            raise
+        self._start(runs)
 
     def field_text(self, side: str, key: str) -> str:
         """What a field shows: the planner's text if edited, else the scenario's value."""
@@ -248,10 +344,13 @@ class AppSession:
             self._rebuild(force=False)
 
     def refused(self) -> list[Refusal]:
-        """Every setting typed but not applied, on both sides (a refused B lever shows while editing A)."""
+        """Every setting typed but not applied, on both sides (a refused B lever shows while editing A), and
+        every upload refused."""
         with self.lock:
-            out = [Refusal("A", key, levers.BY_KEY[key].label_in(self.lang), self.run_edits.get(key, ""), message)
-                   for key, message in self.run_errors.items()]
+            out = [Refusal("A", f"upload.{slot}", tr("upload: {what}", self.lang, what=tr(SLOTS[slot][1], self.lang)),
+                           "", message) for slot, message in self.upload_errors.items()]
+            out += [Refusal("A", key, levers.BY_KEY[key].label_in(self.lang), self.run_edits.get(key, ""), message)
+                    for key, message in self.run_errors.items()]
             for side in SIDES if self.compare else SIDES[:1]:
                 p = self.policies[side]
                 out += [Refusal(side, key, levers.BY_KEY[key].label_in(self.lang) if key else tr("scenario", self.lang),
@@ -365,7 +464,8 @@ class AppSession:
                                                   self.lang)
             self.run_errors.update({k: v for k, v in errors.items() if k in RUN_KEYS})
             p.errors = {k: v for k, v in errors.items() if k not in RUN_KEYS}
-            p.scenario = scenario
+            overrides = self.uploads.overrides()
+            p.scenario = scenario.with_overrides(overrides) if overrides and side == "A" else scenario
         sides = [self.policies[side] for side in (SIDES if self.compare else SIDES[:1])]
         if any(p.scenario is None for p in sides):
             return False
@@ -397,11 +497,21 @@ class AppSession:
                 self._differs = (settings_diff(self.runs[0].scenario, self.runs[1].scenario, self.lang)
                                  if self.compare else None)
             except ConfigError as err:
-                self.error = str(err)
+                self.error = self.upload_folder.shown(str(err)) if self._upload_folder else str(err)
             except Exception as err:
                 log.exception("building the model failed")
                 self.error = tr("The model could not start: {error}", self.lang, error=f"{type(err).__name__}: {err}")
             self._scales = {}
+        self._want_seeds()
+        self._render()
+
+    def _start(self, runs: list[Run]) -> None:
+        """Show `runs` (built and checked already) from tick 0."""
+        self.error = None
+        self.generation += 1
+        self.runs = runs
+        self._differs = settings_diff(runs[0].scenario, runs[1].scenario, self.lang) if len(runs) == 2 else None
+        self._scales = {}
         self._want_seeds()
         self._render()
 
@@ -464,7 +574,9 @@ class AppSession:
             p = self.policies[side]
             edits = [f"{levers.BY_KEY[k].label} = {t}" for k, t in {**p.edits, **self.run_edits}.items()
                      if k not in p.errors and k not in self.run_errors and (side == "A" or k not in RUN_KEYS)]
-            return scenario_toml(run, p.file, edits).encode()
+            uploads = [(key, str(path), up.names) for up in self.uploads.accepted.values()
+                       for key, path in up.overrides.items() if key in UPLOAD_PATH_FIELDS]
+            return scenario_toml(run, p.file, edits, uploads).encode()
 
     def export_name(self) -> str:
         """A file name that says what was run: the scenario(s), '-edited' where levers were changed, the
@@ -473,7 +585,8 @@ class AppSession:
             names = []
             for run in self.runs:
                 p = self.policies[run.side]
-                names.append(run.scenario.name + ("-edited" if set(p.edits) - set(p.errors) else ""))
+                names.append(run.scenario.name + ("-edited" if set(p.edits) - set(p.errors) else "")
+                             + ("-uploaded" if self.uploads.accepted else ""))
             year = self.frame.year if self.frame else 0
             seed = f"-seed{self.runs[0].model.seed_value}" if self.runs else ""
             return f"{'-vs-'.join(names) or 'run'}-{year}{seed}"

@@ -477,3 +477,63 @@ def test_the_language_switch_turns_the_page_chinese_and_back(app_page: Page):
     expect(app_page.locator(".abm-play")).to_contain_text("Play")
     expect(app_page.locator(".abm-field-far_cap_core")).to_contain_text("below the minimum 0.05")
     expect(app_page.locator(".abm-field-transit")).to_contain_text("there are none")
+
+
+# ---- the planner's own city: uploads ---------------------------------------------------------------
+def upload(page: Page, slot: str, *paths: Path) -> None:
+    page.locator(f".abm-upload-{slot} input[type=file]").set_input_files([str(p) for p in paths])
+
+
+def test_a_geotiff_upload_runs_on_the_uploaded_region(app_page: Page, demo200_dir, tmp_path):
+    from tests.viz.uploads_data import geotiff_stack
+
+    step(app_page)
+    upload(app_page, "region", *geotiff_stack(demo200_dir, tmp_path / "maps"))
+    expect(app_page.locator(".abm-upload-region .abm-upload-summary")).to_contain_text(
+        "200 x 200 cells of 100 m (20 x 20 km), starting from the 1990 urban map", timeout=30_000)
+    expect(app_page.locator(".abm-tick")).to_contain_text("tick 0 of")
+    image = app_page.locator(".abm-map img")
+    expect(image).to_have_js_property("naturalWidth", 200)  # the 80 x 80 test region before
+    step(app_page)
+    step(app_page)
+    assert tick(app_page) == 2
+    expect(app_page.locator(".abm-refused")).to_have_count(0)
+    with app_page.expect_download() as info:
+        app_page.locator("button", has_text="scenario TOML").click()
+    text = open(info.value.path(), encoding="utf-8").read()
+    assert 'kind = "geotiff"' in text and "# uploaded in the app: region.path = " in text
+    assert info.value.suggested_filename.startswith("baseline-uploaded-")
+
+
+def test_a_vector_red_line_upload_changes_the_red_line_layer(app_page: Page, tmp_path):
+    from tests.viz.uploads_data import red_line_geojson
+
+    app_page.locator(".abm-layers button", has_text="planning lines").click()
+    expect(app_page.locator(".abm-legend")).to_contain_text("ecological red line")
+    image = app_page.locator(".abm-map img")
+    before = image.get_attribute("src")
+    upload(app_page, "red_line", red_line_geojson(tmp_path / "red.geojson", 80, (5, 30, 50, 75)))
+    expect(app_page.locator(".abm-upload-red_line .abm-upload-summary")).to_contain_text("red.geojson", timeout=30_000)
+    expect(image).not_to_have_attribute("src", before)
+    # the cell under the pointer is now red line: the read-out of the planning-lines map is the layer itself
+    box = image.bounding_box()
+    app_page.mouse.move(box["x"] + box["width"] * 62.5 / 80, box["y"] + box["height"] * 17.5 / 80)
+    expect(app_page.locator(".abm-readout").first).to_contain_text("row 17, col 62: ")
+    expect(app_page.locator(".abm-readout").first).to_contain_text("ecological red line")
+    step(app_page)
+
+
+def test_a_bad_upload_is_refused_in_one_line_and_the_old_run_continues(app_page: Page, tmp_path):
+    step(app_page)
+    step(app_page)
+    notes = tmp_path / "urban_2020.tif"
+    notes.write_text("these are my notes, not a map\n", encoding="utf-8")
+    upload(app_page, "region", notes)
+    error = app_page.locator(".abm-upload-region .abm-upload-error")
+    expect(error).to_have_text("urban_2020.tif is not a GeoTIFF (it starts like text): export the map as a GeoTIFF "
+                               "(.tif), one band per layer", timeout=30_000)
+    expect(app_page.locator(".abm-refused")).to_contain_text("1 setting not applied")
+    expect(app_page.locator(".abm-refused")).to_contain_text("upload: land-use maps")
+    assert tick(app_page) == 2  # the old run, where it was
+    step(app_page)
+    expect(app_page.locator(".abm-map img")).to_have_js_property("naturalWidth", 80)

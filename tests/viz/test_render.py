@@ -111,8 +111,8 @@ def test_every_layer_renders_from_a_model(session):
 
 def test_a_layer_is_one_entry_with_its_own_getter_labels_and_colouring(session):
     names = [spec.name for spec in layers.map_layers()]
-    assert names == ["land_use", "households", "floor", "emissions", "sink", "carbon_storage", "urban_year"]
-    assert len(set(names)) == 7
+    assert names == ["land_use", "households", "floor", "emissions", "sink", "carbon_storage", "urban_year", "lines"]
+    assert len(set(names)) == 8
     assert all(spec.label("en") and spec.label("zh") != spec.label("en") for spec in layers.map_layers())
     model = session.runs[0].model
     roads = layers.MapLayer("roads", "road access", "道路", "share", ramps.Sequential("Greys"),
