@@ -28,6 +28,7 @@ import math
 from functools import lru_cache
 from typing import NamedTuple
 
+import numba
 import numpy as np
 import scipy.fft as sfft
 from numba import prange
@@ -157,18 +158,21 @@ def destination_fields(opportunities, opportunities_walk, *, block_km: float, ci
     halves = [int(min(np.ceil(rk / (circuity * block_km)), max(brows, bcols) - 1)) for rk in reach]
     mean = np.empty(o.shape)
     walk = np.empty(o.shape)
+    # as many FFT threads as the kernels use (1 in sweep workers); each 1-D transform is computed the same
+    # way on any thread, so the fields do not depend on the count
+    workers = numba.get_num_threads()
     for p in range(npur):
         hp = halves[p]
         # padded for a linear convolution, rounded up so that a window that grows a little keeps the
         # cached kernel spectra
         pad = tuple(sfft.next_fast_len(-(-(n + 2 * hp) // 16) * 16, real=True) for n in (brows, bcols))
         fk, fkr = _kernel_spectra(pad, hp, float(block_km), float(circuity), float(beta[p]))
-        fo, fow = sfft.rfft2(np.stack([o[p], ow[p]]), s=pad)
+        fo, fow = sfft.rfft2(np.stack([o[p], ow[p]]), s=pad, workers=workers)
         spectra = np.empty((3, *fo.shape), fo.dtype)
         np.multiply(fo, fk, out=spectra[0])
         np.multiply(fo, fkr, out=spectra[1])
         np.multiply(fow, fk, out=spectra[2])
-        den, num, wal = sfft.irfft2(spectra, s=pad)[:, hp:hp + brows, hp:hp + bcols]
+        den, num, wal = sfft.irfft2(spectra, s=pad, workers=workers)[:, hp:hp + brows, hp:hp + bcols]
         # FFT round-off is ~1e-16 of the total; below 1e-9 of it, a block has nothing within reach
         some = den > 1e-9 * max(o[p].sum(), 1e-300)
         safe = np.where(some, den, 1.0)

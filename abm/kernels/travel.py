@@ -41,8 +41,11 @@ Modes, in kernel order: walk/cycle, e-bike, bus, metro/rail, car.
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import NamedTuple
 
+import numba
 import numpy as np
 from numba import prange
 
@@ -57,6 +60,8 @@ INTRA_CELL = 0.5214054331647207
 #: households (or blocks) per parallel task; totals are summed per task in a fixed order, so they do not
 #: depend on the number of threads
 SUB = 8192
+#: households per task of the household pass (`_household_task`), summed in a fixed order like SUB
+HH_TASK = 2 * SUB
 #: two-point generalised Gauss-Laguerre rule for a gamma(2) trip length of mean 1: nodes (3 -+ sqrt 3) / 2
 #: and weights (3 +- sqrt 3) / 6 (exact for polynomials of degree <= 3 in the length)
 GAMMA2_NODES = (0.6339745962155614, 2.3660254037844384)
@@ -268,63 +273,139 @@ def block_trips(persons, log_density, home_walk_km, road_share, mean_km, dest_wa
 
 
 # --- households: the work trip, plus the block's other trips ------------------------------------
+#
+# A household costs about seven transcendental functions (a log for density, two exp and two log in the
+# nests, two exp at the top) and little else, and numba's scalar exp and log are ~6x slower than numpy's
+# SIMD ones. So households go in tasks of HH_TASK through four small numba stages (gather and utilities, nests,
+# top level, shares and totals), numpy's exp and log on the task's arrays between them. Tasks run on a pool
+# of numba.get_num_threads() threads (the kernels and numpy release the GIL; a prange region per stage and
+# task cost more than it saved on a busy machine). Values are elementwise and each task sums its own totals
+# in a fixed order, so the results do not depend on the number of threads.
 
-@kernel(parallel=True)
-def _household_pass(home, work, size, car, arrived, tick, cols, inv_cols, b, bcols, firm_row, firm_col, firm_walk,
-                    firm_road, valid, hh_count, transit_km, road, cell_km, dens_scale, per_person_t, work_trips, cpp,
-                    ef, a, bb, deff, access_beta, road_speedup, lam_active, lam_transit, circuity, out_t, out_km, part):
-    """Households in tasks of SUB: tCO2/yr (work + other trips), the work trip's km, totals per task."""
-    for s in prange((home.shape[0] + SUB - 1) // SUB):
-        lo, hi = s * SUB, min((s + 1) * SUB, home.shape[0])
-        # the home cells' attributes first, in a tight gather loop: on a large grid it keeps many cache
-        # misses in flight, which the heavier loop below cannot
-        ok = np.empty(hi - lo, np.bool_)
-        count = np.empty(hi - lo)
-        walk = np.empty(hi - lo)
-        on_road = np.empty(hi - lo)
-        other = np.empty(hi - lo)
-        for i in range(lo, hi):
+
+@kernel
+def _hh_gather(lo, hi, home, work, size, car, cols, inv_cols, b, bcols, firm_row, firm_col, firm_walk, firm_road,
+               valid, hh_count, transit_km, road, cell_km, dens_scale, per_person_t, circuity, ok, other, km, dens, u):
+    """Each household's home and work ends: its work trip's km, the density argument (1 + households per ha
+    / ref, logged before `_hh_utilities`), the walk to the metro and road share (in ``u`` rows 0 and 1 until
+    `_hh_utilities`) and the other purposes' tCO2/yr."""
+    for k in range(hi - lo):  # the home cells first, in a tight loop: it keeps many cache misses in flight
+        i = lo + k
+        h = home[i]
+        row = math.floor((h + 0.5) * inv_cols)  # exact for h < 2^40; integer division is slower
+        blk = (np.int64(row) // b) * bcols + np.int64(h - row * cols) // b
+        ok[k] = valid[h]
+        other[k] = np.float64(size[i]) * per_person_t[blk, 1 if car[i] else 0]
+        dens[k] = 1.0 + hh_count[h] * dens_scale
+        u[0, k] = transit_km[h]
+        u[1, k] = road[h]
+    for k in range(hi - lo):  # then the work ends
+        i = lo + k
+        j = work[i]
+        if j >= 0:
             h = home[i]
-            row = math.floor((h + 0.5) * inv_cols)  # exact for h < 2^40; integer division is slower
-            blk = (np.int64(row) // b) * bcols + np.int64(h - row * cols) // b
-            ok[i - lo] = valid[h]
-            count[i - lo] = hh_count[h]
-            walk[i - lo] = transit_km[h]
-            on_road[i - lo] = road[h]
-            other[i - lo] = per_person_t[blk, 1 if car[i] else 0]
-        acc = np.zeros(part.shape[1])
-        for i in range(lo, hi):
-            out_t[i] = 0.0
-            out_km[i] = 0.0
-            if not ok[i - lo]:
-                continue
-            t = np.float64(size[i]) * other[i - lo]
-            j = work[i]
-            if j >= 0:
-                h = home[i]
-                row = math.floor((h + 0.5) * inv_cols)
-                dr, dc = row - firm_row[j], h - row * cols - firm_col[j]
-                km = circuity * cell_km * max(math.sqrt(dr * dr + dc * dc), INTRA_CELL)
-                sh = _trip(km, math.log(1.0 + count[i - lo] * dens_scale), walk[i - lo] + firm_walk[j],
-                           0.5 * (on_road[i - lo] + firm_road[j]), car[i], a, bb, deff, access_beta, road_speedup,
-                           lam_active, lam_transit)
-                commuters = np.float64(size[i]) * cpp
-                trips = commuters * work_trips
-                g = 0.0
-                for m in range(NMODES):
-                    g += sh[m] * ef[m]
-                    acc[4 + m] += trips * sh[m]
-                    acc[4 + NMODES + m] += trips * km * sh[m]
-                t += trips * km * g / 1e6
-                out_km[i] = km
-                acc[2] += commuters
-                acc[3] += commuters * km
-            out_t[i] = t
-            acc[0] += t
-            if arrived[i] == tick:
-                acc[1] += t
-        for m in range(part.shape[1]):
-            part[s, m] += acc[m]
+            row = math.floor((h + 0.5) * inv_cols)
+            dr, dc = row - firm_row[j], h - row * cols - firm_col[j]
+            km[k] = circuity * cell_km * max(math.sqrt(dr * dr + dc * dc), INTRA_CELL)
+            u[0, k] += firm_walk[j]
+            u[1, k] = 0.5 * (u[1, k] + firm_road[j])
+        else:
+            km[k] = 0.0
+
+
+@kernel
+def _hh_utilities(n, km, dens, a, bb, deff, access_beta, road_speedup, lam_active, lam_transit, u, z):
+    """The five utilities of each work trip into ``u`` and the nests' exponents -|du| / lambda into ``z``."""
+    for k in range(n):
+        u0, u1, u2, u3, u4 = _utilities(km[k], dens[k], u[0, k], u[1, k], a, bb, deff, access_beta, road_speedup)
+        u[0, k], u[1, k], u[2, k], u[3, k], u[4, k] = u0, u1, u2, u3, u4
+        z[0, k] = -abs(u0 - u1) / lam_active
+        z[1, k] = -abs(u2 - u3) / lam_transit
+
+
+@kernel
+def _hh_nests(n, u, e, lg, lam_active, lam_transit, q, z):
+    """From e = exp(z) and lg = log(1 + e) of each nest: the share of its first mode within it into ``q``,
+    the top level's exponents into ``z`` (-|IV_a - IV_t| and the car's, capped at 700: exp overflows past
+    709) and which nest leads into ``u`` row 0."""
+    for k in range(n):
+        high = 1.0 / (1.0 + e[0, k])
+        q[0, k] = high if u[0, k] >= u[1, k] else 1.0 - high
+        high = 1.0 / (1.0 + e[1, k])
+        q[1, k] = high if u[2, k] >= u[3, k] else 1.0 - high
+        iv_a = max(u[0, k], u[1, k]) + lam_active * lg[0, k]
+        iv_t = max(u[2, k], u[3, k]) + lam_transit * lg[1, k]
+        z[0, k] = -abs(iv_a - iv_t)
+        z[1, k] = min(u[4, k] - max(iv_a, iv_t), 700.0)
+        u[0, k] = 1.0 if iv_a >= iv_t else 0.0
+
+
+@kernel
+def _hh_totals(lo, hi, work, size, car, arrived, tick, work_trips, cpp, ef, ok, other, km, u, q, e, out_t, out_km,
+               acc):
+    """Shares from the top level's e = exp(z), each household's tCO2/yr, and the task's totals into ``acc``."""
+    for k in range(hi - lo):
+        i = lo + k
+        out_t[i] = 0.0
+        out_km[i] = 0.0
+        if not ok[k]:
+            continue
+        t = other[k]
+        if work[i] >= 0:
+            lead = u[0, k] > 0.5
+            x_a = 1.0 if lead else e[0, k]
+            x_t = e[0, k] if lead else 1.0
+            sh = _shares(q[0, k], q[1, k], x_a, x_t, e[1, k] if car[i] else 0.0)
+            commuters = np.float64(size[i]) * cpp
+            trips = commuters * work_trips
+            d = km[k]
+            g = 0.0
+            for m in range(NMODES):
+                g += sh[m] * ef[m]
+                acc[4 + m] += trips * sh[m]
+                acc[4 + NMODES + m] += trips * d * sh[m]
+            t += trips * d * g / 1e6
+            out_km[i] = d
+            acc[2] += commuters
+            acc[3] += commuters * d
+        out_t[i] = t
+        acc[0] += t
+        if arrived[i] == tick:
+            acc[1] += t
+
+
+def _household_task(task, households, ends, cells, per_person_t, factors, coeffs, out_t, out_km, part):
+    """One task of HH_TASK households through the stages; its totals into ``part[task]``."""
+    home, work, size, car, arrived, tick = households
+    lo, hi = task * HH_TASK, min((task + 1) * HH_TASK, home.shape[0])
+    n = hi - lo
+    ok = np.empty(n, np.bool_)
+    other, km, dens = np.empty(n), np.empty(n), np.empty(n)
+    u, z, e, lg, q = np.empty((5, n)), np.empty((2, n)), np.empty((2, n)), np.empty((2, n)), np.empty((2, n))
+    a, bb, deff, access_beta, road_speedup, lam_active, lam_transit = coeffs
+    _hh_gather(lo, hi, home, work, size, car, *ends, *cells, per_person_t, factors[0], ok, other, km, dens, u)
+    np.log(dens, out=dens)
+    _hh_utilities(n, km, dens, a, bb, deff, access_beta, road_speedup, lam_active, lam_transit, u, z)
+    np.exp(z, out=e)
+    np.add(e, 1.0, out=lg)
+    np.log(lg, out=lg)
+    _hh_nests(n, u, e, lg, lam_active, lam_transit, q, z)
+    np.exp(z, out=e)
+    _hh_totals(lo, hi, work, size, car, arrived, tick, *factors[1:], ok, other, km, u, q, e, out_t, out_km, part[task])
+
+
+def _household_pass(households, ends, cells, per_person_t, factors, coeffs, out_t, out_km, part):
+    """Every task, on numba.get_num_threads() threads."""
+    tasks = range(part.shape[0] if households[0].shape[0] else 0)
+    run = partial(_household_task, households=households, ends=ends, cells=cells, per_person_t=per_person_t,
+                  factors=factors, coeffs=coeffs, out_t=out_t, out_km=out_km, part=part)
+    threads = min(numba.get_num_threads(), len(tasks))
+    if threads <= 1:
+        for task in tasks:
+            run(task)
+        return
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(run, tasks))
 
 
 class HouseholdTravel(NamedTuple):
@@ -381,13 +462,14 @@ def household_travel(home, work, size, car, arrived_tick, *, tick: int, firm_sit
     for name, o in (("out_t", out_t), ("out_km", out_km)):
         if o.shape != (n,) or o.dtype not in (np.float32, np.float64):
             raise ValueError(f"{name} must be a float32/float64 array of {n} rows")
-    part = np.zeros((max(1, -(-n // SUB)), _HH_COLS))
-    _household_pass(home, work, size, car, arrived, np.int32(tick), float(cols), 1.0 / cols, np.int64(block_cells),
-                    np.int64(bcols), row.astype(np.float64), col.astype(np.float64),
-                    tr[site].astype(np.float64), rd[site].astype(np.float64), v, hh, tr, rd, float(cell_km),
-                    1.0 / ((cell_km * 100.0) ** 2 * modes.density_ref_hh_ha), per_person_t, 2.0 * workdays_per_year,
-                    float(commuters_per_person), np.asarray(modes.ef_g_pkm, np.float64), *coefficients(modes),
-                    float(modes.circuity), out_t, out_km, part)
+    part = np.zeros((max(1, -(-n // HH_TASK)), _HH_COLS))
+    households = (home, work, size, car, arrived, np.int32(tick))
+    ends = (float(cols), 1.0 / cols, np.int64(block_cells), np.int64(bcols), row.astype(np.float64),
+            col.astype(np.float64), tr[site].astype(np.float64), rd[site].astype(np.float64))
+    cells = (v, hh, tr, rd, float(cell_km), 1.0 / ((cell_km * 100.0) ** 2 * modes.density_ref_hh_ha))
+    factors = (float(modes.circuity), 2.0 * workdays_per_year, float(commuters_per_person),
+               np.asarray(modes.ef_g_pkm, np.float64))
+    _household_pass(households, ends, cells, per_person_t, factors, coefficients(modes), out_t, out_km, part)
     s = part.sum(axis=0)
     return HouseholdTravel(out_t, out_km, float(s[0]), float(s[1]), float(s[2]), float(s[3]),
                            s[4:4 + NMODES].copy(), s[4 + NMODES:].copy())
@@ -413,11 +495,12 @@ def households_per_cell(home, n_cells: int, out: np.ndarray | None = None) -> np
 
 @kernel
 def _persons_kernel(home, size, car, valid, cols, b, bcols, out):
+    inv_cols = 1.0 / cols
     for i in range(home.shape[0]):
         h = home[i]
         if valid[h]:
-            r, c = h // cols, h % cols
-            out[(r // b) * bcols + c // b, 1 if car[i] else 0] += size[i]
+            r = np.int64(math.floor((h + 0.5) * inv_cols))  # exact for h < 2^40; integer division is slower
+            out[(r // b) * bcols + (h - r * cols) // b, 1 if car[i] else 0] += size[i]
 
 
 def persons_by_block(home, size, car, valid, *, cols: int, block_cells: int, n_blocks: int) -> np.ndarray:

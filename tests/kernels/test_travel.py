@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from abm.carbon_params import MODES, CarbonParameters
 from abm.kernels.destinations import block_sums, destination_fields, settlements
 from abm.kernels.reference import travel as ref
-from abm.kernels.travel import (SUB, ModeModel, add_at, block_trips, household_travel, households_per_cell,
+from abm.kernels.travel import (HH_TASK, SUB, ModeModel, add_at, block_trips, household_travel, households_per_cell,
                                 mode_shares, persons_by_block)
 
 YEAR = CarbonParameters().at_year(2030)
@@ -67,7 +67,7 @@ def test_many_households_across_tasks_equal_reference_and_any_thread_count():
     import numba
 
     rng = np.random.default_rng(5)
-    hh, cells, firm_site, per_person = random_case(rng, 60, 70, 2 * SUB + 123, 300, 3)
+    hh, cells, firm_site, per_person = random_case(rng, 60, 70, 2 * HH_TASK + 123, 300, 3)
     kw = household_kw(hh, cells, firm_site, per_person, 60, 70, 0.1, 2, 3)
     slow = ref.household_travel(*hh.values(), **kw)
     before = numba.get_num_threads()
@@ -205,6 +205,26 @@ def test_destination_fields_equal_direct_summation(seed, rows, cols, block_km, e
     np.testing.assert_allclose(fast.dest_walk_km, slow.dest_walk_km, rtol=1e-7, atol=1e-9)
     if empty:
         assert (fast.mean_km[1] == fast.reach_km[1]).all() and (fast.dest_walk_km[1] == 7.0).all()
+
+
+def test_destination_fields_do_not_depend_on_the_fft_threads():
+    """The FFTs use as many threads as numba: the fields are the same, bit for bit, on one thread."""
+    import numba
+
+    rng = np.random.default_rng(3)
+    opp = np.where(rng.random((3, 90, 70)) < 0.3, rng.uniform(0, 100, (3, 90, 70)), 0.0)
+    kw = dict(block_km=0.3, circuity=1.3, decay_per_km=(1.2, 0.6, 0.35), fallback_walk_km=np.zeros((90, 70)))
+    before = numba.get_num_threads()
+    try:
+        fields = []
+        for threads in sorted({1, numba.config.NUMBA_NUM_THREADS}):
+            numba.set_num_threads(threads)
+            fields.append(destination_fields(opp, opp * 0.5, **kw))
+    finally:
+        numba.set_num_threads(before)
+    for f in fields[1:]:
+        np.testing.assert_array_equal(f.mean_km, fields[0].mean_km)
+        np.testing.assert_array_equal(f.dest_walk_km, fields[0].dest_walk_km)
 
 
 def test_shops_near_home_shorten_the_trips():
