@@ -138,8 +138,10 @@ def log_html(frame: Frame) -> str:
 
 @solara.component_vue("map_view.vue")
 def MapCanvas(src: str, width: int, height: int, px_cells: int, scale_km: float, scale_share: float, readout: str,
-              labels: dict, view: dict, on_view: Callable[[dict], None], event_hover: Callable[[dict], None]):
-    """The map image with zoom (wheel, buttons), pan (drag) and the cell under the pointer (viz/map_view.vue)."""
+              labels: dict, view: dict, on_view: Callable[[dict], None], event_hover: Callable[[dict], None],
+              event_draw: Callable[[dict], None]):
+    """The map image with zoom (wheel, buttons), pan (drag), the cell under the pointer and a growth boundary
+    drawn by clicking its corners (viz/map_view.vue)."""
 
 
 @solara.component_vue("toml_load.vue")
@@ -182,22 +184,27 @@ def UploadField(label: str, accept: str, on_files: Callable[[list[dict]], None])
 
 
 @solara.component
-def MapPanel(view: MapView, readout: str, shown: dict, set_shown, on_hover, lang: str):
+def MapPanel(view: MapView, readout: str, shown: dict, set_shown, on_hover, on_draw, lang: str):
     with solara.Column(classes=["abm-map"], gap="2px", style={"min-width": "0"}):
         solara.Text(view.label, style={"font-weight": "bold"})
         src = "data:image/png;base64," + base64.b64encode(view.image.png).decode("ascii")
         labels = {"zoom_in": tr("zoom in (or the mouse wheel)", lang), "zoom_out": tr("zoom out", lang),
                   "reset": tr("whole map (or double-click)", lang),
-                  "hint": tr("hover a cell to read it; wheel to zoom, drag to pan", lang)}
+                  "hint": tr("hover a cell to read it; wheel to zoom, drag to pan", lang),
+                  "draw": tr("draw the growth boundary", lang), "draw_done": tr("use the boundary drawn", lang),
+                  "draw_cancel": tr("cancel drawing", lang),
+                  "draw_hint": tr("click the boundary's corners on the map, then double-click or press the tick; "
+                                  "corners so far", lang)}
         MapCanvas(src=src, width=view.image.size[0], height=view.image.size[1], px_cells=view.px_cells,
                   scale_km=view.scale_km, scale_share=view.scale_share, readout=readout, labels=labels, view=shown,
-                  on_view=set_shown, event_hover=on_hover)
+                  on_view=set_shown, event_hover=on_hover, event_draw=on_draw)
         solara.HTML(tag="div", unsafe_innerHTML=legend_html(view.image.legend))
 
 
 @solara.component
-def Maps(session: AppSession, frame: Frame):
-    """The map(s): one zoom and pan shared by A and B, and the cell under the pointer read out on each."""
+def Maps(session: AppSession, frame: Frame, on_draw: Callable[[dict], None]):
+    """The map(s): one zoom and pan shared by A and B, the cell under the pointer read out on each, and a
+    growth boundary drawn on either (`on_draw`: its corners in grid cells)."""
     cell, set_cell = solara.use_state(None)
     shown, set_shown = solara.use_state({"z": 1, "x": 0, "y": 0})
 
@@ -208,7 +215,7 @@ def Maps(session: AppSession, frame: Frame):
     with solara.Columns([1] * len(frame.maps), gutters_dense=True):
         for view in frame.maps:
             readout = session.cell_readout(view.side, *cell) if cell else ""
-            MapPanel(view, readout, shown, set_shown, on_hover, frame.lang).key(f"map-{view.side}")
+            MapPanel(view, readout, shown, set_shown, on_hover, on_draw, frame.lang).key(f"map-{view.side}")
 
 
 def refused_html(refused: list[Refusal], compare: bool, lang: str = "en") -> str:
@@ -265,6 +272,7 @@ class Handlers:
     load: Callable[[str, str, str], None]         # (side, file name, its text): a scenario file loaded
     upload: Callable[[str, list], None]           # (slot, the files chosen): the planner's own maps or lines
     clear_upload: Callable[[str], None]           # (slot): back to the scenario's own region or line
+    draw: Callable[[list], None]                  # the corners of a growth boundary drawn on the map (row, col)
 
 
 def guarded(session: AppSession, refresh: Callable[[], None], fn: Callable) -> Callable:
@@ -299,6 +307,7 @@ def page_handlers(session: AppSession, refresh: Callable[[], None], set_playing,
 
     return Handlers(step=guarded(session, refresh, session.step), reset=stopped(session.reset),
                     upload=stopped(upload), clear_upload=stopped(session.clear_upload),
+                    draw=stopped(session.draw_boundary),
                     text=stopped(session.set_field), scenario=stopped(session.set_scenario),
                     compare=stopped(set_compare),
                     layer=guarded(session, refresh,
@@ -413,7 +422,8 @@ def Page():
                                            values=list(layer_by_label(session.lang)), on_value=handlers.layer,
                                            dense=True, classes=["abm-layers"])
                 if session.frame:
-                    Results(session, session.frame)
+                    Results(session, session.frame,
+                            lambda event: handlers.draw([tuple(p) for p in event.get("points", [])]))
 
 
 def _charts(frame: Frame, ids: list[str]) -> None:
@@ -423,16 +433,16 @@ def _charts(frame: Frame, ids: list[str]) -> None:
 
 
 @solara.component
-def Results(session: AppSession, frame: Frame):
+def Results(session: AppSession, frame: Frame, on_draw: Callable[[dict], None]):
     """Map(s), charts and the event log. One policy: map beside its charts; two: maps side by side."""
     ids = [chart_id for chart_id, _ in frame.charts]
     if len(frame.maps) == 1:
         with solara.Columns([1, 1], gutters_dense=True):
-            Maps(session, frame).key("maps")
+            Maps(session, frame, on_draw).key("maps")
             with solara.Column(gap="4px"):
                 _charts(frame, ids)
     else:
-        Maps(session, frame).key("maps")
+        Maps(session, frame, on_draw).key("maps")
         for pair in (("emissions-A", "emissions-B"), ("difference", "cumulative")):
             with solara.Columns([1, 1], gutters_dense=True):
                 for chart_id in pair:

@@ -309,7 +309,11 @@ ZH: dict[str, str] = {
         "{what}，共{n}幅：{rows} x {cols} 个{cell}米单元（{height} x {width} km），自{year}年城镇图起算",
     "{label}: {file}": "{label}：{file}",
     "outside the growth boundary": "开发边界外", "inside the growth boundary": "开发边界内",
-    "draw the growth boundary": "绘制城镇开发边界",
+    "draw the growth boundary": "绘制城镇开发边界", "use the boundary drawn": "采用所绘边界", "cancel drawing": "取消绘制",
+    "click the boundary's corners on the map, then double-click or press the tick; corners so far":
+        "在地图上依次点击边界拐点，双击或按勾号完成；已点拐点数",
+    "draw at least three corners": "请至少点击三个拐点", "the boundary drawn on the map": "在地图上绘制的边界",
+    "the corners drawn lie off the map: draw the boundary on the map": "所绘拐点不在地图上：请在地图范围内绘制边界",
 }
 
 __all__ = ["LANGS", "MISSING", "ZH", "check_lang", "condition", "join", "tr", "years"]

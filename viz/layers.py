@@ -46,13 +46,19 @@ def households_per_cell(model: UrbanModel) -> np.ndarray:
     return np.bincount(model.households.home, minlength=model.grid.valid.size).reshape(model.grid.shape)
 
 
+def growth_boundary_now(model: UrbanModel) -> np.ndarray:
+    """Where the town may grow now: the boundary of the last year decided, or before the first one a drawn
+    boundary (region.growth_boundary_file) as drawn."""
+    g = model.grid
+    return g.metadata["boundary_mask"] if model.tick == 0 and "boundary_mask" in g.metadata else g.growth_boundary
+
+
 def planning_lines(model: UrbanModel) -> np.ndarray:
     """The three lines of territorial planning on one map (codes of `viz.ramps.LINE_COLOURS`): outside / inside
     the growth boundary, urban land, permanent basic farmland and the ecological red line (drawn last). Before
     the first year is decided a drawn boundary (region.growth_boundary_file) shows as drawn."""
     g = model.grid
-    boundary = g.metadata["boundary_mask"] if model.tick == 0 and "boundary_mask" in g.metadata else g.growth_boundary
-    out = boundary.astype(np.uint8)
+    out = growth_boundary_now(model).astype(np.uint8)
     out[g.urban] = 2
     out[g.farmland] = 3
     out[g.red_line] = 4

@@ -222,6 +222,7 @@ def cell_readout(run: Run, row: int, col: int, lang: str = "en") -> str:
     >>> cell_readout(run, 0, 0, "zh")
     '第0行第0列：耕地，建筑面积0平方米，0户，排放0吨CO2/年，碳汇-0.10吨CO2/年'
     """
+    from viz.layers import growth_boundary_now
     from viz.ramps import LAND_COLOURS
 
     g = run.model.grid
@@ -234,6 +235,8 @@ def cell_readout(run: Run, row: int, col: int, lang: str = "en") -> str:
     parts = [tr(LAND_COLOURS.get(code, ("unclassified",))[0], lang)]
     parts += [tr(line, lang) for line, mask in (("ecological red line", g.red_line), ("permanent basic farmland", g.farmland))
               if mask[row, col]]
+    if not growth_boundary_now(run.model)[row, col]:
+        parts.append(tr("outside the growth boundary", lang))
     for layer, text in READOUT:
         value = float(render.layer_values(run.model, layer)[row, col])
         parts.append(tr(text, lang, value=f"{value:,.0f}" if abs(value) >= 100 or value == int(value) else f"{value:,.2f}"))

@@ -267,6 +267,41 @@ class AppSession:
             self._rebuild()
             shutil.rmtree(old.folder, ignore_errors=True)
 
+    def draw_boundary(self, corners: list[tuple[float, float]]) -> bool:
+        """A growth boundary drawn on the map: its corners in grid cells (row, col; fractional, from the top-left
+        corner of the grid), saved as a GeoJSON polygon in the region's own frame and CRS, and used as an
+        uploaded boundary (`region.growth_boundary_file`: cells whose centre lies inside may grow). True when
+        accepted; fewer than three corners, or a polygon that covers no cell, is refused in one line."""
+        from abm.io.geotiff import grid_transform
+
+        with self.lock:
+            corners = [(float(r), float(c)) for r, c in corners]
+            if len(corners) < 3:
+                self._refuse_upload("growth_boundary", tr("draw at least three corners", self.lang))
+                return False
+            if not self.runs:
+                self._refuse_upload("growth_boundary", tr("the upload failed", self.lang))
+                return False
+            grid = self.runs[0].model.grid
+            rows, cols = grid.shape
+            if all(not (0 <= r <= rows and 0 <= c <= cols) for r, c in corners):
+                self._refuse_upload("growth_boundary",
+                                    tr("the corners drawn lie off the map: draw the boundary on the map", self.lang))
+                return False
+            import geopandas as gpd
+            from shapely.geometry import Polygon
+
+            transform = grid_transform(grid)
+            polygon = Polygon([transform * (c, r) for r, c in corners])
+            if not polygon.is_valid:  # corners clicked so that the outline crosses itself
+                polygon = polygon.buffer(0)
+            drawn = self.upload_folder.new("drawn") / "drawn-boundary.geojson"
+            gpd.GeoDataFrame({"drawn": ["growth boundary"]}, geometry=[polygon], crs=grid.crs or None).to_file(
+                drawn, driver="GeoJSON")
+            text = drawn.read_bytes()
+            shutil.rmtree(drawn.parent, ignore_errors=True)
+            return self.upload("growth_boundary", [("drawn-boundary.geojson", text)])
+
     def upload_summary(self, slot: str) -> str:
         """What an accepted upload is (its files, and for the maps the grid's size), in the page's language."""
         up = self.uploads.accepted.get(slot)

@@ -537,3 +537,28 @@ def test_a_bad_upload_is_refused_in_one_line_and_the_old_run_continues(app_page:
     assert tick(app_page) == 2  # the old run, where it was
     step(app_page)
     expect(app_page.locator(".abm-map img")).to_have_js_property("naturalWidth", 80)
+
+
+def test_a_growth_boundary_drawn_on_the_map_is_used(app_page: Page):
+    step(app_page)
+    box_el = app_page.locator(".abm-map-box").first
+    app_page.locator(".abm-draw").click()
+    expect(app_page.locator(".abm-readout").first).to_contain_text("click the boundary's corners")
+    box = box_el.bounding_box()
+
+    def at(row: float, col: float) -> tuple[float, float]:  # a point of the 80 x 80 grid on screen
+        return box["x"] + box["width"] * col / 80, box["y"] + box["height"] * row / 80
+
+    for row, col in ((2, 2), (2, 40), (40, 40), (40, 2)):
+        app_page.mouse.click(*at(row, col))
+    expect(app_page.locator(".abm-readout").first).to_contain_text("(4)")
+    app_page.locator(".abm-draw-done").click()
+    expect(app_page.locator(".abm-upload-growth_boundary .abm-upload-summary")).to_contain_text(
+        "drawn-boundary.geojson", timeout=30_000)
+    expect(app_page.locator(".abm-tick")).to_contain_text("tick 0 of")  # the run restarted with it
+    app_page.mouse.move(*at(60.5, 60.5))
+    expect(app_page.locator(".abm-readout").first).to_contain_text("outside the growth boundary")
+    app_page.mouse.move(*at(20.5, 20.5))
+    expect(app_page.locator(".abm-readout").first).to_contain_text("row 20, col 20: ")
+    expect(app_page.locator(".abm-readout").first).not_to_contain_text("outside the growth boundary")
+    step(app_page)

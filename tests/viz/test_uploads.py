@@ -162,3 +162,30 @@ def test_the_exported_scenario_names_the_uploads_and_reruns_the_uploaded_city(se
     shown = session.runs[0].model.records
     assert np.allclose(rerun["emissions_total_t"].to_numpy(), [r["emissions_total_t"] for r in shown])
     assert session.export_name().startswith("baseline-uploaded-")
+
+
+def test_a_boundary_drawn_on_the_map_becomes_the_growth_boundary(session):
+    assert session.draw_boundary([(0, 0), (0, 20), (20, 20), (20, 0)]), session.upload_errors
+    mask = session.runs[0].model.grid.metadata["boundary_mask"]
+    expected = np.zeros((40, 40), bool)
+    expected[:20, :20] = True
+    assert (mask == expected).all()
+    from viz.runs import cell_readout
+
+    assert "outside the growth boundary" in cell_readout(session.runs[0], 30, 30)
+    assert "outside the growth boundary" not in cell_readout(session.runs[0], 10, 10)
+    assert session.upload_summary("growth_boundary").startswith("in use: drawn-boundary.geojson")
+    assert "region.growth_boundary_file = " in session.export_toml("A").decode()
+    assert session.step()
+    assert not session.draw_boundary([(0, 0), (0, 20)])
+    assert session.upload_errors["growth_boundary"] == "draw at least three corners"
+    assert not session.draw_boundary([(100, 100), (100, 120), (120, 120)])
+    assert "lie off the map" in session.upload_errors["growth_boundary"]
+    assert session.frame.tick == 1  # refused: the run goes on
+
+
+def test_a_boundary_drawn_on_georeferenced_maps_is_in_their_crs(session, demo200_dir, tmp_path):
+    assert session.upload("region", files(*geotiff_stack(demo200_dir, tmp_path / "maps")))
+    assert session.draw_boundary([(50, 50), (50, 150), (150, 150), (150, 50)]), session.upload_errors
+    mask = session.runs[0].model.grid.metadata["boundary_mask"]
+    assert mask[50:150, 50:150].all() and mask.sum() == 100 * 100
