@@ -163,9 +163,11 @@ def destination_fields(opportunities, opportunities_walk, *, block_km: float, ci
     workers = numba.get_num_threads()
     for p in range(npur):
         hp = halves[p]
-        # padded for a linear convolution, rounded up so that a window that grows a little keeps the
+        # padded for a linear convolution: the full one is n + 2 hp long, and a circular one of size N wraps
+        # its last n + 2 hp - N values onto the first, which the crop [hp, hp + n) drops while N >= n + hp
+        # (and N >= 2 hp + 1 holds the kernel). Rounded up so that a window that grows a little keeps the
         # cached kernel spectra
-        pad = tuple(sfft.next_fast_len(-(-(n + 2 * hp) // 16) * 16, real=True) for n in (brows, bcols))
+        pad = tuple(sfft.next_fast_len(-(-max(n + hp, 2 * hp + 1) // 16) * 16, real=True) for n in (brows, bcols))
         fk, fkr = _kernel_spectra(pad, hp, float(block_km), float(circuity), float(beta[p]))
         fo, fow = sfft.rfft2(np.stack([o[p], ow[p]]), s=pad, workers=workers)
         spectra = np.empty((3, *fo.shape), fo.dtype)

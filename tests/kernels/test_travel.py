@@ -207,6 +207,18 @@ def test_destination_fields_equal_direct_summation(seed, rows, cols, block_km, e
         assert (fast.mean_km[1] == fast.reach_km[1]).all() and (fast.dest_walk_km[1] == 7.0).all()
 
 
+def test_destination_fields_equal_direct_summation_where_the_reach_is_shorter_than_the_window():
+    """The FFT is padded to n + reach only (the wrapped tail falls outside the crop): still the direct sum."""
+    rng = np.random.default_rng(11)
+    opp = np.where(rng.random((3, 30, 44)) < 0.3, rng.uniform(0, 100, (3, 30, 44)), 0.0)
+    walk = opp * rng.exponential(1, opp.shape)
+    kw = dict(block_km=0.3, circuity=1.3, decay_per_km=(3.0, 1.5, 1.0), fallback_walk_km=np.full((30, 44), 7.0))
+    fast, slow = destination_fields(opp, walk, **kw), ref.destination_fields(opp, walk, **kw)
+    assert (fast.reach_km / (1.3 * 0.3) < 30).all()  # every purpose's reach is shorter than the window
+    np.testing.assert_allclose(fast.mean_km, slow.mean_km, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(fast.dest_walk_km, slow.dest_walk_km, rtol=1e-7, atol=1e-9)
+
+
 def test_destination_fields_do_not_depend_on_the_fft_threads():
     """The FFTs use as many threads as numba: the fields are the same, bit for bit, on one thread."""
     import numba
