@@ -51,6 +51,9 @@ def main(args: argparse.Namespace) -> int:
         raise file_refused(args.scenario, err) from None
     out = output_folder(args.out, Path("out") / scenario.name)
     ticks = ticks or scenario.run.ticks
+    cost = estimate(scenario, ticks, not args.no_snapshots)
+    if not args.quiet:
+        print(f"abm run: {cost.line()}", file=sys.stderr)
     bar = tqdm(total=ticks, desc=f"{scenario.name}", unit="yr", disable=args.quiet, file=sys.stderr)
 
     def progress(model) -> None:
@@ -71,6 +74,18 @@ def main(args: argparse.Namespace) -> int:
         bar.close()
     print(summary(result, out))
     return 0
+
+
+def estimate(scenario, ticks: int, snapshots: bool):
+    """The run's memory and time (abm.cost), said before it starts; refused in one line past the memory."""
+    from abm.cli import UserFacingError
+    from abm.cost import estimate_scenario
+    from abm.errors import ConfigError, DataError
+
+    try:
+        return estimate_scenario(scenario, ticks=ticks, snapshots=snapshots)
+    except (ConfigError, DataError) as err:
+        raise UserFacingError(str(err)) from None
 
 
 def plot_into(result, folder: Path) -> list[str]:

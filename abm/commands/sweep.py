@@ -52,9 +52,13 @@ def main(args: argparse.Namespace) -> int:
     except ConfigError as err:
         raise file_refused(args.sweep, err) from None
     out = output_folder(args.out, Path("out") / spec.name, staged=False)
+    cost = estimate(spec, out, args.workers, args.scheduler, args.retry_failed)
     if args.dry_run:
         print(dry_run(spec, out))
+        print(f"  {cost.line()}")
         return 0
+    if not args.quiet:
+        print(f"abm sweep: {cost.line()}", file=sys.stderr)
     start = time.perf_counter()
     try:
         summary = run_sweep(spec, out, workers=args.workers, scheduler=args.scheduler,
@@ -76,6 +80,27 @@ def main(args: argparse.Namespace) -> int:
               "a fix, rerun with --retry-failed", file=sys.stderr)
         return 1
     return 0
+
+
+def estimate(spec, out: Path, workers: int | None, scheduler: str | None, retry_failed: bool):
+    """The sweep's memory and time (abm.cost) for the runs still to do, said before it starts; on this machine
+    (no --scheduler) refused in one line when its runs at once would not fit in the memory."""
+    from abm.cli import UserFacingError
+    from abm.cost import default_workers, estimate_sweep
+    from abm.errors import ConfigError, DataError
+    from abm.scenario import scenario_from_dict
+    from abm.sweeps import finished_runs, plan_runs
+
+    unique = list({run.run_id: run for run in plan_runs(spec) if run.resolved is not None}.values())
+    done = finished_runs(out.resolve(), spec, unique, retry_failed) if out.is_dir() else set()
+    todo = [run for run in unique if run.run_id not in done]
+    snapshots = any(spec.keeps_snapshot(run.scenario, run.seed) for run in todo)
+    try:
+        return estimate_sweep((scenario_from_dict(run.resolved, source=run.source) for run in todo),
+                              workers=1 if scheduler is None and workers == 1 else (workers or default_workers()),
+                              snapshots=snapshots, local=scheduler is None)
+    except (ConfigError, DataError) as err:
+        raise UserFacingError(str(err)) from None
 
 
 def dry_run(spec, out: Path) -> str:
