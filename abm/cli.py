@@ -56,8 +56,27 @@ def _available() -> list[str]:
     return [name for name, mod in COMMANDS.items() if importlib.util.find_spec(mod) is not None]
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse's refusals in one line, 'abm run: error: ... (see abm run --help)': argparse prints the
+    usage and then the error, two or more lines; every other refusal of abm is one line."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, one_line_error(self.prog, message))
+
+
+def one_line_error(prog: str, message: str) -> str:
+    """'<prog>: error: <message> (see <prog> --help)', a user's value in it clipped to ~80 characters."""
+    import re
+
+    from abm.errors import MAX_SHOWN, clip
+
+    text = re.sub(r"'([^']*)'", lambda m: "'" + clip(m[1], MAX_SHOWN) + "'", message)
+    text = " ".join(clip(text, 400).split())
+    return f"{prog}: error: {text} (see {prog} --help)\n"
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="abm", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -79,7 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = argv[0] if argv and argv[0] in COMMANDS else None
     parser = build_parser(command)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # said by the sub-command that was given them, not by 'abm'
+        prog = f"abm {command}" if command else "abm"
+        parser.exit(2, one_line_error(prog, "unrecognized arguments: " + " ".join(f"'{a}'" for a in extra)))
     if command is None:
         parser.print_help()
         return 0 if not argv or argv[0] in ("-h", "--help") else 2

@@ -493,3 +493,24 @@ def test_a_real_full_disk_is_one_line_and_never_a_segfault(small_disk, tmp_path)
     assert err.startswith(f"abm run: error: no space left on device writing {out}/") and "\n" not in err, err
     assert "MB or choose --out elsewhere" in err
     assert check_run_folder(out) == before and not _no_leftovers(small_disk)
+
+
+# ---------------------------------------------------------------------------------- 5. argparse in one line
+@pytest.mark.parametrize("argv, start", [
+    (["run"], "abm run: error: the following arguments are required: SCENARIO.toml"),
+    (["run", "s.toml", "--ticks", "abc"], "abm run: error: argument --ticks: invalid int value: 'abc'"),
+    (["run", "s.toml", "--ticks", "x" * 500], "abm run: error: argument --ticks: invalid int value: 'xxx"),
+    (["run", "s.toml", "--bogus"], "abm run: error: unrecognized arguments: '--bogus'"),
+    (["sweep"], "abm sweep: error: the following arguments are required: SWEEP.toml"),
+    (["calibrate", "c.toml", "--trials"], "abm calibrate: error: argument --trials: expected one argument"),
+    (["data", "describe"], "abm data describe: error: the following arguments are required: PATH"),
+    (["bogus"], "abm: error: argument COMMAND: invalid choice: 'bogus'"),
+    (["--bogus"], "abm: error: unrecognized arguments: '--bogus'"),
+])
+def test_argparse_refusals_are_one_line(capsys, argv, start):
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+    err = capsys.readouterr().err
+    assert done.value.code == 2 and err.startswith(start) and err.count("\n") == 1, err
+    prog = start.split(": error:")[0]
+    assert err.rstrip().endswith(f"(see {prog} --help)") and "usage:" not in err and "x" * 100 not in err, err
