@@ -292,7 +292,7 @@ class AppSession:
             from shapely.geometry import Polygon
 
             transform = grid_transform(grid)
-            polygon = Polygon([transform * (c, r) for r, c in corners])
+            polygon = Polygon([transform @ (c, r) for r, c in corners])
             if not polygon.is_valid:  # corners clicked so that the outline crosses itself
                 polygon = polygon.buffer(0)
             drawn = self.upload_folder.new("drawn") / "drawn-boundary.geojson"
