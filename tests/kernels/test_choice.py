@@ -103,6 +103,17 @@ def test_sample_candidates_equals_numpy_draws():
     np.testing.assert_array_equal(fast, np.repeat(np.arange(5), weights)[draws])
 
 
+def test_sample_candidates_gives_the_same_draws_by_table_and_by_search():
+    """Few draws against many units take the binary search (no unit table): the same candidates."""
+    weights = np.random.default_rng(1).integers(0, 400, 2000)
+    few = sample_candidates(np.random.default_rng(4), weights, 3, 2)  # 6 draws, ~400,000 units: searched
+    draws = np.random.default_rng(4).integers(0, weights.sum(), size=(3, 2), dtype=np.int32)
+    np.testing.assert_array_equal(few, np.repeat(np.arange(2000), weights)[draws])
+    many = sample_candidates(np.random.default_rng(4), weights[:5], 5000, 20)  # a small table: gathered
+    draws = np.random.default_rng(4).integers(0, weights[:5].sum(), size=(5000, 20), dtype=np.int32)
+    np.testing.assert_array_equal(many, np.repeat(np.arange(5), weights[:5])[draws])
+
+
 def test_no_alternatives_means_no_choice():
     n = 4
     chosen = choose_locations(np.arange(n), np.full((n, 3), -1), draw_gumbel(np.random.default_rng(0), n, 3),
