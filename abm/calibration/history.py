@@ -119,6 +119,7 @@ def build_history(sset: SleuthSet, fit_years: tuple[int, ...], holdout_years: tu
             if y <= start:
                 raise ConfigError(key, f"{y} is not after the start year {start}", "compare years after the start")
     observed_totals = {y: int(np.count_nonzero(sset.urban[y] & sset.valid)) for y in years}
+    check_maps(sset, start, fit_years, observed_totals)
     totals = {start: observed_totals[start]}
     source = {start: "observed"}
     for y in fit_years:
@@ -144,6 +145,41 @@ def build_history(sset: SleuthSet, fit_years: tuple[int, ...], holdout_years: tu
         holdout_years=tuple(sorted(holdout_years)), totals=totals, observed_totals=observed_totals,
         quota=quota_path(totals, interpolation), roads=schedule, totals_source=source,
     )
+
+
+#: The smallest map a calibration takes: growth is scored over 3 x 3 neighbourhoods.
+MIN_MAP_SIDE = 3
+
+
+def check_maps(sset: SleuthSet, start: int, fit_years: tuple[int, ...], totals: dict[int, int]) -> None:
+    """Refuse, before the search, maps no search can fit (each ended in 'the model search has no finished
+    trial' or ran a search that could only score nothing): too small, nothing inside the study area (all
+    nodata or NaN), no urban land at the start, no open land to grow into (all urban or all excluded), no
+    growth between the start and the fit years, or more growth than there is open land."""
+    rows, cols = sset.shape
+    if min(rows, cols) < MIN_MAP_SIDE:
+        raise ConfigError("data.path", f"the maps are {rows} x {cols} cells, too small to calibrate on (growth is "
+                          "scored over 3 x 3 neighbourhoods)", f"use maps of at least {MIN_MAP_SIDE} x "
+                          f"{MIN_MAP_SIDE} cells")
+    if not sset.valid.any():
+        raise ConfigError("data.path", "no cell of the maps is inside the study area (all nodata or NaN)",
+                          "check the urban maps' nodata value and that they hold data")
+    if totals[start] == 0:
+        raise ConfigError("data.start_year", f"the urban map of {start} has no urban cell, so growth has nowhere "
+                          "to start from", "start from a year whose map shows the city")
+    open_land = int(np.count_nonzero(sset.valid & ~sset.urban[start] & (sset.excluded < 100)))
+    if open_land == 0:
+        raise ConfigError("data.path", f"no cell can be urbanised after {start}: every cell of the study area is "
+                          "urban or excluded (>= 100)", "check the excluded layer and the urban map of the start")
+    last = max(fit_years)
+    grown = totals[last] - totals[start]
+    if grown <= 0:
+        raise ConfigError("data.fit_years", f"no urban growth between the years: {totals[start]:,} urban cells in "
+                          f"{start} and {totals[last]:,} in {last}", "choose fit years after the city grew")
+    if grown > open_land:
+        raise ConfigError("data.fit_years", f"the city grows by {grown:,} cells from {start} to {last}, more than "
+                          f"the {open_land:,} cells open to it (not urban, not excluded)",
+                          "check the excluded layer (>= 100 is never urbanised) and the urban maps")
 
 
 def load_map_set(path: Path, prefix: str = "") -> SleuthSet:
