@@ -14,6 +14,7 @@ import numpy as np
 
 from abm.draws import attribute_stream
 from abm.kernels.choice import choose_locations, draw_gumbel, sample_candidates
+from abm.kernels.travel import households_per_cell
 from abm.process import Process
 
 if TYPE_CHECKING:
@@ -40,9 +41,14 @@ class HouseholdMoves(Process):
 
 
 def occupancy(state: CityState) -> np.ndarray:
-    """Households per cell (flat, full grid)."""
+    """Households per cell (flat, full grid, int32), counted into the state's array when it has one: a
+    live layer like the grid's, recounted in place (a fresh 4-32 MB array a count cost more than the count
+    on large grids)."""
     rows, cols = state.grid.shape
-    return np.bincount(state.households.home, minlength=rows * cols)
+    out = state.households_per_cell
+    if out is None or out.shape != (rows * cols,) or out.dtype != np.int32:
+        out = None
+    return households_per_cell(state.households.home, rows * cols, out=out)
 
 
 def dwellings(state: CityState, cells: np.ndarray) -> np.ndarray:
@@ -53,7 +59,7 @@ def dwellings(state: CityState, cells: np.ndarray) -> np.ndarray:
 
 def free_dwellings(state: CityState) -> np.ndarray:
     """Free dwellings per built cell (aligned with `state.built`)."""
-    occupied = occupancy(state)[state.built]
+    occupied = occupancy(state)[state.built]  # the count now, between moves; recounted once they settle
     return np.maximum(dwellings(state, state.built) - occupied, 0)
 
 

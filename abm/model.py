@@ -70,7 +70,7 @@ class UrbanModel(mesa.Model):
                          tick=0, year=self.year, blocks=blocks, ledger=LandLedger.of(grid, blocks),
                          built=np.flatnonzero((grid.floor_total > 0).ravel() & grid.valid.ravel()),
                          road_km=distance_km(grid.roads, grid.cell_size_m).ravel(),
-                         households_per_cell=np.zeros(grid.valid.size, np.int64))
+                         households_per_cell=np.zeros(grid.valid.size, np.int32))
 
     def _seed_city(self) -> None:
         """Year 0: the plan, the network, then the firms and households the existing town holds (all stock)."""
