@@ -82,6 +82,7 @@ CSS = """
 .abm-note { font-size: 11px; color: #555; }
 .abm-credit { font-size: 12px; font-weight: bold; margin-bottom: 6px; }
 .abm-group { font-weight: bold; margin-top: 6px; font-size: 13px; color: #444; }
+.abm-layers { flex-wrap: wrap; height: auto !important; max-width: 100%; }
 """
 
 

@@ -508,7 +508,11 @@ def test_a_geotiff_upload_runs_on_the_uploaded_region(app_page: Page, demo200_di
 def test_a_vector_red_line_upload_changes_the_red_line_layer(app_page: Page, tmp_path):
     from tests.viz.uploads_data import red_line_geojson
 
-    app_page.locator(".abm-layers button", has_text="planning lines").click()
+    app_page.set_viewport_size({"width": 1024, "height": 900})
+    lines = app_page.locator(".abm-layers button", has_text="planning lines")
+    box = lines.bounding_box()
+    assert box["x"] + box["width"] <= 1024, "the last layer button is clipped at 1024 px (the layers wrap)"
+    lines.click()
     expect(app_page.locator(".abm-legend")).to_contain_text("ecological red line")
     image = app_page.locator(".abm-map img")
     before = image.get_attribute("src")
