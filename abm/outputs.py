@@ -9,7 +9,6 @@ holds each file's SHA-256. `check_run_folder` reads them back and says whether a
 
 from __future__ import annotations
 
-import io
 import json
 import platform
 import re
@@ -24,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from abm.atomic import atomic_write_bytes, atomic_write_text, sha256_file
+from abm import atomic
+from abm.atomic import NO_SPACE, atomic_write_bytes, atomic_write_text, no_space, sha256_file
 from abm.errors import DataError
 from abm.grid import LAND_COVER_NAMES
 
@@ -88,45 +88,113 @@ def write_parquet(df: pd.DataFrame, path: Path, run_id: str | None = None) -> No
 
 
 class SnapshotRecorder:
-    """Collects grid snapshots every `every` ticks (and the last tick) for `grids.nc`."""
+    """Writes grid snapshots every `every` ticks (and the last tick) into `grids.nc` as they are taken.
 
-    def __init__(self, every: int) -> None:
+    Why: a run's history of full-grid frames does not fit in memory at scale (a 4000 x 4000 region:
+    ~0.6 GB a frame). Each frame goes to the file when it is recorded (h5netcdf: an unlimited ``tick``
+    dimension, each layer a compressed chunked variable), so memory holds one frame. The file is
+    written inside the run's staged folder, which replaces the run's folder whole at the end
+    (abm.atomic.staged_folder): a killed run leaves no partial grids.nc where a reader looks. Before
+    each frame the free space is checked against its uncompressed size (compression only shrinks it):
+    a full disk is the one-line NoSpaceError, never HDF5's crash (it segfaulted out of space).
+    """
+
+    def __init__(self, every: int, path: str | Path) -> None:
         self.every = every
-        self.frames: list[Any] = []
+        self.path = Path(path)
         self.ticks: list[int] = []
+        self._file: Any = None
 
     def maybe_record(self, model: UrbanModel, final: bool = False) -> None:
         if model.tick in self.ticks or (model.tick % self.every and not final):
             return
-        # a deep copy: the layers are the model's live arrays, which the next ticks change in place
-        ds = model.grid.to_xarray(list(SNAPSHOT_LAYERS)).copy(deep=True)
-        hh = np.bincount(model.households.home, minlength=model.grid.valid.size).reshape(model.grid.shape)
-        ds["households"] = (("y", "x"), hh.astype(np.int32), {"units": "households"})
-        carbon = getattr(model, "carbon", None)
-        if carbon is not None:
-            ds["emissions"] = (("y", "x"), carbon.emissions_cell_t, {"units": "tCO2/yr"})
-            ds["sink"] = (("y", "x"), carbon.sink_cell_t, {"units": "tCO2/yr"})
-            if carbon.storage_cell_tc_ha is not None:  # astype copies it: the model changes it in place
-                ds["carbon_storage"] = (("y", "x"), carbon.storage_cell_tc_ha.astype(np.float32), {"units": "tC/ha"})
-        self.frames.append(ds)
+        layers, coords, attrs = snapshot_frame(model)
+        needed = sum(a.nbytes for a, _ in layers.values()) + (1 << 16)  # + HDF5's own metadata
+        try:
+            free = atomic.free_bytes(self.path.parent)
+        except OSError:
+            free = None
+        if free is not None and needed > free:
+            self.abandon()
+            raise no_space(self.path, needed)
+        try:
+            self._append(model.tick, layers, coords, attrs)
+        except OSError as err:
+            self.abandon()
+            if err.errno in NO_SPACE:
+                raise no_space(self.path, needed) from None
+            raise
         self.ticks.append(model.tick)
 
-    def write(self, path: Path, start_year: int, run_id: str | None = None) -> None:
-        import xarray as xr
+    def _append(self, tick: int, layers: dict, coords: dict, attrs: dict) -> None:
+        import h5netcdf
 
-        ds = xr.concat(self.frames, dim="tick", combine_attrs="override")
-        if run_id is not None:
-            ds.attrs["run_id"] = run_id
-        ds = ds.assign_coords(tick=("tick", np.array(self.ticks)), year=("tick", np.array(self.ticks) + start_year))
-        encoding = {name: {"zlib": True, "complevel": 4} for name in ds.data_vars}
-        # HDF5 out of disk space printed ~100 lines and segfaulted: the file is built in memory (compressed,
-        # a few MB at 1000x1000), so its exact size is checked against the free space before a byte is
-        # written, and a disk that fills anyway fails in Python (abm.atomic.NoSpaceError, one line)
-        buffer = io.BytesIO()
-        ds.to_netcdf(buffer, engine="h5netcdf", encoding=encoding)
-        # getvalue copies: a memoryview of the buffer (what to_netcdf() returns) kept alive by an error's
-        # traceback made the HDF5 file's later garbage collection segfault
-        atomic_write_bytes(path, buffer.getvalue())
+        if self._file is None:
+            rows, cols = next(iter(layers.values()))[0].shape
+            f = h5netcdf.File(self.path, "w")
+            f.dimensions = {"tick": None, "y": rows, "x": cols}
+            for name, (values, units) in coords.items():
+                f.create_variable(name, (name,), data=values).attrs["units"] = units
+            f.create_variable("tick", ("tick",), np.int64)
+            f.create_variable("year", ("tick",), np.int64)
+            chunks = (1, min(rows, 1024), min(cols, 1024))
+            for name, (values, meta) in layers.items():
+                var = f.create_variable(name, ("tick", "y", "x"), values.dtype, chunks=chunks,
+                                        compression="gzip", compression_opts=4)
+                var.attrs.update({**meta, "coordinates": "year"})
+            f.attrs.update(attrs)
+            self._file = f
+        f = self._file
+        k = len(self.ticks)
+        f.resize_dimension("tick", k + 1)
+        f.variables["tick"][k] = tick
+        for name, (values, _) in layers.items():
+            f.variables[name][k] = values
+
+    def write(self, path: Path, start_year: int, run_id: str | None = None) -> None:
+        """Finish the file (years, run id) and close it; `path` must be where the frames went."""
+        if Path(path) != self.path:
+            raise ValueError(f"snapshots were written to {self.path}, not {path}")
+        if self._file is None:
+            raise ValueError("no snapshot was recorded")
+        f, self._file = self._file, None
+        try:
+            f.variables["year"][:] = np.asarray(self.ticks, np.int64) + start_year
+            if run_id is not None:
+                f.attrs["run_id"] = run_id
+            f.close()
+        except OSError as err:
+            f.close()
+            self.path.unlink(missing_ok=True)
+            if err.errno in NO_SPACE:
+                raise no_space(self.path) from None
+            raise
+
+    def abandon(self) -> None:
+        """Close and remove a file that will not be finished (an error, a full disk)."""
+        if self._file is not None:
+            try:
+                self._file.close()
+            except (OSError, ValueError, RuntimeError):
+                pass
+            self._file = None
+        self.path.unlink(missing_ok=True)
+
+
+def snapshot_frame(model: UrbanModel) -> tuple[dict[str, tuple[np.ndarray, dict]], dict, dict]:
+    """One snapshot: the layers (values and attributes), the x / y coordinates and the file's attributes."""
+    ds = model.grid.to_xarray(list(SNAPSHOT_LAYERS))
+    layers = {name: (ds[name].values, dict(ds[name].attrs)) for name in ds.data_vars}
+    layers["households"] = (model.households_per_cell.reshape(model.grid.shape).astype(np.int32),
+                            {"units": "households"})
+    carbon = getattr(model, "carbon", None)
+    if carbon is not None:
+        layers["emissions"] = (carbon.emissions_cell_t, {"units": "tCO2/yr"})
+        layers["sink"] = (carbon.sink_cell_t, {"units": "tCO2/yr"})
+        if carbon.storage_cell_tc_ha is not None:
+            layers["carbon_storage"] = (carbon.storage_cell_tc_ha.astype(np.float32), {"units": "tC/ha"})
+    coords = {"y": (ds["y"].values, "m"), "x": (ds["x"].values, "m")}
+    return layers, coords, dict(ds.attrs)
 
 
 def write_final_tif(model: UrbanModel, path: Path, run_id: str | None = None) -> None:

@@ -63,8 +63,13 @@ def run_scenario(
         return simulate(scenario, None, progress)
     # entered before the run: a folder that holds other files is refused before the work, not after
     with staged_folder(out_dir, owns=outputs.owns_run_file, manifest="manifest.json") as stage:
-        recorder = outputs.SnapshotRecorder(scenario.run.snapshot_every) if snapshots else None
-        result = simulate(scenario, recorder, progress)
+        recorder = outputs.SnapshotRecorder(scenario.run.snapshot_every, stage / "grids.nc") if snapshots else None
+        try:
+            result = simulate(scenario, recorder, progress)
+        except BaseException:
+            if recorder:
+                recorder.abandon()
+            raise
         result.run_id = outputs.new_run_id()
         result.files = write_run_folder(stage, result, recorder, extra_outputs)
     return result

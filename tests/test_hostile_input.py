@@ -407,7 +407,7 @@ def _no_leftovers(parent, name="o"):
     return [p.name for p in parent.iterdir() if p.name.startswith(f".{name}.")]
 
 
-@pytest.mark.parametrize("file", ["grids.nc", "timeseries.parquet", "final.tif", "events.json", "manifest.json"])
+@pytest.mark.parametrize("file", ["timeseries.parquet", "final.tif", "events.json", "manifest.json"])
 def test_a_disk_that_fills_while_writing_is_one_line_and_leaves_nothing(tmp_path, tiny, capsys, monkeypatch, file):
     """Simulated ENOSPC halfway through one output: one line, the previous run's folder as it was."""
     import errno
@@ -434,11 +434,39 @@ def test_a_disk_that_fills_while_writing_is_one_line_and_leaves_nothing(tmp_path
     assert check_run_folder(out) == before and not _no_leftovers(tmp_path)
 
 
+def test_a_disk_that_fills_while_streaming_snapshots_is_one_line_and_leaves_nothing(tmp_path, tiny, capsys,
+                                                                                     monkeypatch):
+    """grids.nc is written frame by frame during the run: ENOSPC at the second frame is the same one line,
+    the previous run's folder as it was, no staged folder left."""
+    import errno
+
+    import abm.outputs
+    from abm.outputs import check_run_folder
+
+    out = tmp_path / "o"
+    assert main(["run", str(tiny), "--quiet", "--out", str(out)]) == 0
+    before = check_run_folder(out)
+    capsys.readouterr()
+    real = abm.outputs.SnapshotRecorder._append
+
+    def full(self, tick, *args):
+        if self.ticks:
+            raise OSError(errno.ENOSPC, "No space left on device", str(self.path))
+        return real(self, tick, *args)
+
+    monkeypatch.setattr(abm.outputs.SnapshotRecorder, "_append", full)
+    err = refused(capsys, ["run", tiny, "--quiet", "--out", out],
+                  f"no space left on device writing {out / 'grids.nc'}: free ", " MB or choose --out elsewhere")
+    assert ".staging" not in err
+    assert check_run_folder(out) == before and not _no_leftovers(tmp_path)
+
+
 def test_a_disk_too_small_for_the_netcdf_is_refused_before_writing_it(tmp_path, capsys, monkeypatch):
-    """grids.nc is built in memory and its size checked first: HDF5 never meets a full disk (it segfaulted)."""
+    """Each snapshot's uncompressed size is checked against the free space before it goes to grids.nc:
+    HDF5 never meets a full disk (it segfaulted)."""
     import abm.atomic
 
-    scenario = tmp_path / "s.toml"  # 150 x 150 cells, 3 ticks: grids.nc ~140 kB, the other files < 60 kB
+    scenario = tmp_path / "s.toml"  # 150 x 150 cells, 3 ticks: a snapshot ~0.9 MB uncompressed
     scenario.write_text(TINY.replace("rows = 20", "rows = 150").replace("cols = 20", "cols = 150")
                         .replace("ticks = 1", "ticks = 3"))
     writes = []
@@ -446,8 +474,8 @@ def test_a_disk_too_small_for_the_netcdf_is_refused_before_writing_it(tmp_path, 
     monkeypatch.setattr(abm.atomic, "atomic_write", lambda path, *a: writes.append(path.name) or real(path, *a))
     monkeypatch.setattr(abm.atomic, "free_bytes", lambda folder: 100_000)
     refused(capsys, ["run", scenario, "--quiet", "--out", tmp_path / "o"],
-            f"no space left on device writing {tmp_path / 'o' / 'grids.nc'}: free 0.")
-    assert writes == ["timeseries.parquet", "events.json"]  # grids.nc never opened: refused on its size
+            f"no space left on device writing {tmp_path / 'o' / 'grids.nc'}: free 1.0 MB")  # the frame's shortfall
+    assert writes == []  # refused at the first snapshot (tick 0), before any other file
     assert not (tmp_path / "o").exists() and not _no_leftovers(tmp_path)
 
 
