@@ -40,6 +40,8 @@ from abm.kernels._jit import kernel
 INTRA_BLOCK = 0.5214054331647207
 #: the destination kernel is cut where exp(-beta r) has fallen to exp(-REACH)
 REACH = 8.0
+#: padded FFT sizes (points) from which the transforms use several threads
+FFT_THREADS_FROM = 1 << 19
 #: columns of `block_sums`: floor and green by block, each also weighted by the walk to the metro, then
 #: the households and their density (log term), walk to the metro and road share at home
 SUM_COLUMNS = ("floor_residential", "floor_commercial", "green_cells", "floor_residential_walk",
@@ -158,9 +160,6 @@ def destination_fields(opportunities, opportunities_walk, *, block_km: float, ci
     halves = [int(min(np.ceil(rk / (circuity * block_km)), max(brows, bcols) - 1)) for rk in reach]
     mean = np.empty(o.shape)
     walk = np.empty(o.shape)
-    # as many FFT threads as the kernels use (1 in sweep workers); each 1-D transform is computed the same
-    # way on any thread, so the fields do not depend on the count
-    workers = numba.get_num_threads()
     for p in range(npur):
         hp = halves[p]
         # padded for a linear convolution: the full one is n + 2 hp long, and a circular one of size N wraps
@@ -169,6 +168,10 @@ def destination_fields(opportunities, opportunities_walk, *, block_km: float, ci
         # cached kernel spectra
         pad = tuple(sfft.next_fast_len(-(-max(n + hp, 2 * hp + 1) // 16) * 16, real=True) for n in (brows, bcols))
         fk, fkr = _kernel_spectra(pad, hp, float(block_km), float(circuity), float(beta[p]))
+        # as many FFT threads as the kernels use (1 in sweep workers) on large windows only (threads cost
+        # more than they save below ~500k points: 330 x 330 blocks took 26 ms on 2, 23 on 1; 900 x 900,
+        # 142 against 205); each 1-D transform is computed the same way on any thread
+        workers = numba.get_num_threads() if pad[0] * pad[1] >= FFT_THREADS_FROM else 1
         fo, fow = sfft.rfft2(np.stack([o[p], ow[p]]), s=pad, workers=workers)
         spectra = np.empty((3, *fo.shape), fo.dtype)
         np.multiply(fo, fk, out=spectra[0])
