@@ -48,9 +48,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    if getattr(args, "action", None) != "describe":
-        args._parser.print_help()
-        return 2
+    if getattr(args, "action", None) != "describe":  # said in one line on stderr, as every refusal (was: the help
+        args._parser.error("choose an action: describe")  # on stdout, exit 2, stderr empty)
     return describe(Path(args.path), as_json=args.json)
 
 
