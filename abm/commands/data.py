@@ -48,8 +48,10 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    if getattr(args, "action", None) != "describe":  # said in one line on stderr, as every refusal (was: the help
-        args._parser.error("choose an action: describe")  # on stdout, exit 2, stderr empty)
+    if getattr(args, "action", None) != "describe":  # one line on stderr, as every refusal (was: the help on
+        from abm.cli import UserFacingError  # stdout, exit 2 and stderr empty)
+
+        raise UserFacingError("choose an action: describe (see abm data --help)")
     return describe(Path(args.path), as_json=args.json)
 
 

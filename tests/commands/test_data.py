@@ -73,6 +73,6 @@ def test_describe_bad_path(tmp_path, capsys, kind):
     assert len(lines) == 1 and lines[0].startswith("abm data: error: ") and str(path) in lines[0]
 
 
-def test_data_without_action_prints_help(capsys):
+def test_data_without_action_says_so_in_one_line(capsys):
     assert main(["data"]) == 2
-    assert "describe" in capsys.readouterr().out
+    assert capsys.readouterr().err == "abm data: error: choose an action: describe (see abm data --help)\n"
