@@ -6,7 +6,7 @@ killed an hour in. `abm run` and `abm sweep` print the estimate as their first l
 
 The model: memory = the interpreter and libraries + bytes per cell (land layers, access, rents, kernel
 buffers) + bytes per household at the run's largest population (agents, their firms and choice buffers)
-+ the grid snapshots held until grids.nc is written (twice: the frames and their concatenation); time =
++ one grid snapshot frame (grids.nc is streamed, a frame at a time); time =
 building the model (per cell and per start household) + each tick (per cell and per household that year)
 + writing the snapshots. The coefficients were fitted on runs measured on the 2-core development
 machine (benchmarks/bench_cost.py, figures in `MEASURED`); another machine scales the time, not the memory.
@@ -32,47 +32,49 @@ if TYPE_CHECKING:
 
 # ---------------------------------------------------------------------------------------- coefficients
 # Least squares on the seven runs of `MEASURED` (benchmarks/bench_cost.py, 2-core machine shared with two
-# other jobs, so the times are noisy): peak memory within 19 MB of each run, a tick within 0.07 s.
+# other jobs, so the times are noisy; refitted after grids.nc became streamed, a799a70): peak memory within
+# 13 MB of each run, a tick within 0.09 s; two runs outside the fit: memory 1.02-1.03 of measured.
 #: Peak resident memory of a run with no cells and no agents: Python, numpy, numba, pandas, pyarrow, xarray, h5py.
-BASE_MB = 354.0
+BASE_MB = 340.8
 #: Bytes per grid cell a run holds at its peak (land layers, accessibility, rents, kernel work arrays): 83 MB/M.
-BYTES_PER_CELL = 87.1
-#: Bytes per household at the run's largest population (households, their firms, choice buffers): 114 MB/M.
-BYTES_PER_HOUSEHOLD = 119.1
+BYTES_PER_CELL = 86.7
+#: Bytes per household at the run's largest population (households, their firms, choice buffers): 158 MB/M.
+BYTES_PER_HOUSEHOLD = 165.5
 #: Bytes per cell of one grid snapshot (13 layers of 1-4 bytes: abm.outputs.SNAPSHOT_LAYERS and more),
-#: measured on a snapshot; held twice while grids.nc is written (the frames and their concatenation).
+#: measured on a snapshot; grids.nc is streamed (a799a70), so one frame is held at a time.
 SNAPSHOT_BYTES_PER_CELL = 42.3
-#: Seconds to start the command (imports, compiled kernels loaded from cache): 1.8-3.6 s measured.
-START_S = 2.5
+#: Seconds to start the command (imports, compiled kernels loaded from cache): 1.1-1.6 s measured.
+START_S = 1.4
 #: Seconds to build the model: a constant, per cell and per household at the start.
-INIT_S = 1.06
-INIT_S_PER_CELL = 1.37e-6
-INIT_S_PER_HOUSEHOLD = 3.22e-6
+INIT_S = 0.58
+INIT_S_PER_CELL = 8.6e-7
+INIT_S_PER_HOUSEHOLD = 1.74e-6
 #: Seconds of one tick: a constant, per cell and per household that year.
-TICK_S = 0.0116
-TICK_S_PER_CELL = 2.35e-7
-TICK_S_PER_HOUSEHOLD = 6.24e-7
-#: Seconds to write the outputs: a constant and per snapshot cell (concatenate, compress into grids.nc).
-WRITE_S = 0.84
-WRITE_S_PER_SNAPSHOT_CELL = 4.34e-7
+TICK_S = 0.0285
+TICK_S_PER_CELL = 2.2e-7
+TICK_S_PER_HOUSEHOLD = 2.3e-8
+#: Seconds to write the outputs: a constant, and per snapshot cell (a frame compressed into grids.nc:
+#: 1000x1000 written every tick against every 5th, 0.34 against 0.18 s a tick).
+WRITE_S = 0.13
+WRITE_S_PER_SNAPSHOT_CELL = 1.6e-7
 
 #: The runs the coefficients were fitted on (benchmarks/bench_cost.py): cells, households at the start and
 #: end, ticks, snapshots, peak RSS (MB), build, median tick and write seconds.
 MEASURED: dict[str, dict[str, float]] = {
-    "100x100_r1.0_t10": dict(cells=10_000, hh0=24_381, hh1=29_976, ticks=10, snaps=3, peak_mb=360.0,
-                             init_s=1.38, tick_s=0.0722, write_s=0.69),
-    "200x200_default_t20": dict(cells=40_000, hh0=62_851, hh1=88_251, ticks=20, snaps=5, peak_mb=378.7,
-                                init_s=1.05, tick_s=0.0842, write_s=0.78),
-    "200x200_r3.0_t10": dict(cells=40_000, hh0=226_056, hh1=277_928, ticks=10, snaps=3, peak_mb=387.8,
-                             init_s=1.23, tick_s=0.1088, write_s=0.74),
-    "400x400_r5.1_t5": dict(cells=160_000, hh0=654_556, hh1=732_475, ticks=5, snaps=2, peak_mb=486.5,
-                            init_s=2.91, tick_s=0.5339, write_s=1.02),
-    "600x600_r3.0_t10": dict(cells=360_000, hh0=230_389, hh1=283_255, ticks=10, snaps=3, peak_mb=516.5,
-                             init_s=3.91, tick_s=0.204, write_s=1.25),
-    "1000x1000_r2.0_t5_every1": dict(cells=1_000_000, hh0=105_147, hh1=117_664, ticks=5, snaps=6, peak_mb=948.1,
-                                     init_s=1.85, tick_s=0.3552, write_s=3.23),
-    "1000x1000_r4.0_t5": dict(cells=1_000_000, hh0=422_469, hh1=472_760, ticks=5, snaps=2, peak_mb=633.7,
-                              init_s=4.24, tick_s=0.4996, write_s=2.4),
+    "100x100_r1.0_t10": dict(cells=10_000, hh0=24_381, hh1=29_976, ticks=10, snaps=3, peak_mb=346.9, init_s=0.79,
+                             tick_s=0.0136, write_s=0.11),
+    "200x200_default_t20": dict(cells=40_000, hh0=62_851, hh1=88_251, ticks=20, snaps=5, peak_mb=359.1,
+                                init_s=0.73, tick_s=0.029, write_s=0.13),
+    "200x200_r3.0_t10": dict(cells=40_000, hh0=226_056, hh1=277_928, ticks=10, snaps=3, peak_mb=381.6,
+                             init_s=0.96, tick_s=0.0517, write_s=0.12),
+    "400x400_r5.1_t5": dict(cells=160_000, hh0=654_556, hh1=732_475, ticks=5, snaps=2, peak_mb=485.7, init_s=1.82,
+                            tick_s=0.1309, write_s=0.13),
+    "600x600_r3.0_t10": dict(cells=360_000, hh0=230_389, hh1=283_255, ticks=10, snaps=3, peak_mb=429.6,
+                             init_s=1.18, tick_s=0.0758, write_s=0.13),
+    "1000x1000_r2.0_t5_every1": dict(cells=1_000_000, hh0=105_147, hh1=117_664, ticks=5, snaps=6, peak_mb=494.3,
+                                     init_s=1.5, tick_s=0.3391, write_s=0.14),
+    "1000x1000_r4.0_t5": dict(cells=1_000_000, hh0=422_469, hh1=472_760, ticks=5, snaps=2, peak_mb=525.4,
+                              init_s=2.35, tick_s=0.1779, write_s=0.14),
 }
 
 #: Share of the available memory a run's estimate may take (the estimate's error, other processes).
@@ -158,7 +160,7 @@ def estimate(cells: int, households: list[float], snapshots: int, runs: int = 1,
     """The estimate of a run on `cells` cells whose households are `households` at ticks 0..n (len n + 1)."""
     ticks = len(households) - 1
     peak_hh = max(households)
-    snap_bytes = 2 * snapshots * cells * SNAPSHOT_BYTES_PER_CELL
+    snap_bytes = (1 if snapshots else 0) * cells * SNAPSHOT_BYTES_PER_CELL  # streamed: one frame at a time
     peak_mb = BASE_MB + (cells * BYTES_PER_CELL + peak_hh * BYTES_PER_HOUSEHOLD + snap_bytes) / 2**20
     seconds = (START_S + INIT_S + cells * INIT_S_PER_CELL + households[0] * INIT_S_PER_HOUSEHOLD
                + ticks * (TICK_S + cells * TICK_S_PER_CELL) + sum(households[1:]) * TICK_S_PER_HOUSEHOLD
@@ -200,7 +202,7 @@ def check_memory(est: Estimate, available: float | None = None) -> None:
     per_run = f" ({est.workers} runs at once)" if est.workers > 1 else ""
     fix = ("fewer --workers, or a smaller region (rows, cols), town (town_radius_km) or fewer households"
            if est.workers > 1 else "a smaller region (rows, cols) or town (town_radius_km: fewer households), "
-           "or --no-snapshots / a larger run.snapshot_every")
+           "or --no-snapshots")
     raise ConfigError("memory", f"the run needs about {_mb(est.peak_mb)}{per_run}, more than the "
                       f"{_mb(free)} this machine has available", fix)
 

@@ -35,7 +35,8 @@ def test_more_cells_households_ticks_or_snapshots_cost_more():
     assert estimate(1_000_000, [1000.0] * 11, 3).peak_mb > base.peak_mb
     assert estimate(10_000, [1e6] * 11, 3).peak_mb > base.peak_mb
     assert estimate(10_000, [1000.0] * 51, 3).seconds > base.seconds
-    assert estimate(10_000, [1000.0] * 11, 30).peak_mb > base.peak_mb
+    assert estimate(10_000, [1000.0] * 11, 30).seconds > base.seconds  # streamed: time, not memory
+    assert estimate(10_000, [1000.0] * 11, 0).peak_mb < base.peak_mb  # no snapshots: no frame held
     assert households_path(100.0, scenario_from_dict({"population": {"growth_rate": -0.1}}), 2) == \
         pytest.approx([100.0, 90.0, 81.0])
     assert [snapshot_count(t, 5) for t in (1, 5, 6, 10)] == [2, 2, 3, 3]
@@ -86,7 +87,7 @@ def test_a_grid_past_the_memory_is_refused_before_it_is_built(monkeypatch):
 
     monkeypatch.setattr(abm.regions, "build_region", forbidden)
     huge = scenario_from_dict({"region": {"rows": 20_000, "cols": 20_000}})
-    with pytest.raises(ConfigError, match="the run needs about 32.8 GB, more than the 15.6 GB"):
+    with pytest.raises(ConfigError, match="the run needs about 32.6 GB, more than the 15.6 GB"):
         estimate_scenario(huge, available=16_000.0)
 
 
