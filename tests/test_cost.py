@@ -53,7 +53,8 @@ def test_the_fit_reproduces_the_measured_runs():
 
 
 def test_the_memory_estimate_holds_for_a_fresh_run():
-    """A run the fit has not seen, in a process of its own: its peak memory within 25% of the estimate."""
+    """A run the fit has not seen, in a process of its own (kernels compiled): its peak memory within 25% of the
+    estimate."""
     child = (
         "import json, resource, tempfile\n"
         "from abm.cost import estimate_scenario\n"
@@ -65,7 +66,8 @@ def test_the_memory_estimate_holds_for_a_fresh_run():
         "    run_scenario(s, out_dir=tmp + '/o')\n"
         "print(json.dumps([est.peak_mb, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]))\n"
     )
-    done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=600, check=True)
+    for _ in range(2):  # the first may compile kernels changed since their cache (numba's compiler: +130 MB)
+        done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=600, check=True)
     estimated, measured = json.loads(done.stdout.strip().splitlines()[-1])
     assert estimated == pytest.approx(measured, rel=0.25)
 
