@@ -137,6 +137,30 @@ def test_towns_far_apart_travel_as_if_alone():
     assert two.emissions_transport_t == pytest.approx(2 * one.emissions_transport_t, rel=1e-9)
 
 
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), rows=st.integers(3, 60), cols=st.integers(3, 60), block_km=st.floats(0.2, 1.0))
+def test_each_purpose_on_the_part_of_the_window_its_reach_needs_gives_the_whole_windows_fields(seed, rows, cols,
+                                                                                                 block_km):
+    """purpose_fields crops each purpose to the occupied blocks grown by its own reach: at the occupied
+    blocks the fields are those of the whole window (the kernel is cut at the reach)."""
+    from abm.emissions.transport import purpose_fields
+    from abm.kernels.destinations import destination_fields
+
+    rng = np.random.default_rng(seed)
+    y = CarbonParameters().at_year(2030)
+    opp = np.where(rng.random((3, rows, cols)) < 0.4, rng.uniform(0, 100, (3, rows, cols)), 0.0)
+    walk = opp * rng.exponential(1.0, opp.shape)
+    occupied = np.zeros((rows, cols), bool)
+    r, c = rng.integers(0, rows), rng.integers(0, cols)
+    occupied[r:r + rng.integers(1, 4), c:c + rng.integers(1, 4)] = True
+    fallback = rng.uniform(0, 5, (rows, cols))
+    mean, dest_walk = purpose_fields(opp, walk, occupied, fallback, block_km, y)
+    whole = destination_fields(opp, walk, block_km=block_km, circuity=y.circuity, decay_per_km=y.decay_per_km,
+                               fallback_walk_km=fallback)
+    np.testing.assert_allclose(mean[:, occupied], whole.mean_km[:, occupied], rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(dest_walk[:, occupied], whole.dest_walk_km[:, occupied], rtol=1e-7, atol=1e-9)
+
+
 def test_columns_and_trip_rates():
     grid, households, firms = world(2, 30, 30, 1000, 0.5)
     acc = account(grid, households, firms, no_transit(grid), 2030)

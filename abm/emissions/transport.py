@@ -410,13 +410,39 @@ def other_trips(state, blocks: BlockGrid, y: TravelYear, modes: ModeModel) -> Bl
     for k, (r0, r1, c0, c1) in enumerate(windows, start=1):
         mine = (labels[r0:r1, c0:c1] == k)[..., None]  # this settlement's blocks (windows may overlap)
         opp, opp_walk, home = block_inputs(state, blocks.b, y, (r0, r1, c0, c1))
-        dest = destination_fields(opp, opp_walk, block_km=block_km, circuity=y.circuity, decay_per_km=y.decay_per_km,
-                                  fallback_walk_km=home["home_walk_km"].reshape(r1 - r0, c1 - c0))
-        part = block_trips((persons[r0:r1, c0:c1] * mine).reshape(-1, 2), **home, mean_km=dest.mean_km,
-                           dest_walk_km=dest.dest_walk_km, trips_per_person=y.trips_per_person, modes=modes)
+        mine_persons = persons[r0:r1, c0:c1] * mine
+        mean_km, dest_walk_km = purpose_fields(opp, opp_walk, mine_persons.sum(axis=2) > 0,
+                                               home["home_walk_km"].reshape(r1 - r0, c1 - c0), block_km, y)
+        part = block_trips(mine_persons.reshape(-1, 2), **home, mean_km=mean_km, dest_walk_km=dest_walk_km,
+                           trips_per_person=y.trips_per_person, modes=modes)
         per_person[r0:r1, c0:c1] += part.per_person_t.reshape(r1 - r0, c1 - c0, 2)  # zero outside its blocks
         trips, pkm, n = trips + part.trips_by_mode, pkm + part.pkm_by_mode, n + part.persons
     return BlockTrips(per_person.reshape(-1, 2), trips, pkm, n)
+
+
+def purpose_fields(opp: np.ndarray, opp_walk: np.ndarray, occupied: np.ndarray, fallback_walk_km: np.ndarray,
+                   block_km: float, y: TravelYear) -> tuple[np.ndarray, np.ndarray]:
+    """Each purpose's mean trip length and destinations' walk over a settlement's window, each computed on
+    the part of the window its own reach needs: the settlement's ``occupied`` blocks grown by that reach.
+
+    Why: the window is grown by the longest reach (leisure, ~23 km); school trips reach ~7 km, so their
+    FFT over the whole window did up to 10x the work. Opportunities beyond a purpose's reach add exactly
+    nothing (its kernel is cut there), so the fields of the occupied blocks are the same. Blocks outside
+    a purpose's part (no persons of this settlement live there) get the reach and the fallback walk.
+    """
+    rows, cols = np.flatnonzero(occupied.any(axis=1)), np.flatnonzero(occupied.any(axis=0))
+    mean, walk = np.empty(opp.shape), np.empty(opp.shape)
+    if len(rows) == 0:
+        return mean, walk
+    for p, beta in enumerate(y.decay_per_km):
+        h = reach_blocks((beta,), block_km=block_km, circuity=y.circuity)
+        r0, r1 = max(rows[0] - h, 0), min(rows[-1] + 1 + h, opp.shape[1])
+        c0, c1 = max(cols[0] - h, 0), min(cols[-1] + 1 + h, opp.shape[2])
+        f = destination_fields(opp[p:p + 1, r0:r1, c0:c1], opp_walk[p:p + 1, r0:r1, c0:c1], block_km=block_km,
+                               circuity=y.circuity, decay_per_km=(beta,), fallback_walk_km=fallback_walk_km[r0:r1, c0:c1])
+        mean[p], walk[p] = f.reach_km[0], fallback_walk_km
+        mean[p, r0:r1, c0:c1], walk[p, r0:r1, c0:c1] = f.mean_km[0], f.dest_walk_km[0]
+    return mean, walk
 
 
 @register_source
