@@ -66,12 +66,12 @@ def run_scenario(
         recorder = outputs.SnapshotRecorder(scenario.run.snapshot_every, stage / "grids.nc") if snapshots else None
         try:
             result = simulate(scenario, recorder, progress)
-        except BaseException:
+            result.run_id = outputs.new_run_id()
+            result.files = write_run_folder(stage, result, recorder, extra_outputs)
+        except BaseException:  # grids.nc is open while the run goes on: closed before the folder is removed
             if recorder:
                 recorder.abandon()
             raise
-        result.run_id = outputs.new_run_id()
-        result.files = write_run_folder(stage, result, recorder, extra_outputs)
     return result
 
 
