@@ -35,6 +35,7 @@ import numpy as np
 from abm.firms import job_capacity
 from abm.grid import LandCover
 from abm.households import dwellings
+from abm.kernels.cell_windows import neighbourhood_score
 from abm.process import Process
 
 if TYPE_CHECKING:
@@ -329,37 +330,13 @@ def _cell_neighbourhood_score(urban: np.ndarray, cells: np.ndarray, road_access:
 
     Edge growth: urban share of the 8 neighbours; local share: urban share of the (2r+1) x (2r+1)
     window (cells beyond the grid count as not urban); recent: share of the 8 neighbours urbanised in
-    year `recent_since` or later. Each reads a summed-area table of its map, so the cost is a pass over
-    the grid plus a few lookups per candidate.
+    year `recent_since` or later. Each reads a summed-area table of its map (`abm.kernels.cell_windows`),
+    so the cost is a pass over the grid plus a few lookups per candidate.
     """
-    rows, cols = urban.shape
-    r, c = np.divmod(cells, cols)
-
-    def table_of(mask: np.ndarray) -> np.ndarray:
-        table = np.zeros((rows + 1, cols + 1), np.int32)
-        np.cumsum(mask, axis=0, dtype=np.int32, out=table[1:, 1:])
-        np.cumsum(table[1:, 1:], axis=1, out=table[1:, 1:])
-        return table
-
-    def window(table: np.ndarray, radius: int) -> np.ndarray:
-        r0, r1 = np.maximum(r - radius, 0), np.minimum(r + radius + 1, rows)
-        c0, c1 = np.maximum(c - radius, 0), np.minimum(c + radius + 1, cols)
-        count = table[r1, c1] - table[r0, c1] - table[r1, c0] + table[r0, c0]
-        return count.astype(np.float64) / (2 * radius + 1) ** 2
-
-    score = np.zeros(len(cells))
-    table = table_of(urban)
-    if d.weight_edge:
-        score += d.weight_edge * window(table, 1) * (9.0 / 8.0)  # the candidate itself is not urban
-    if d.weight_recent:
-        recent = table_of(urban & (urban_year >= recent_since))
-        score += d.weight_recent * window(recent, 1) * (9.0 / 8.0)
-    if d.weight_local or d.weight_road_edge:
-        local = window(table, d.local_radius_cells)
-        score += d.weight_local * local + d.weight_road_edge * road_access * local
-    return score
-
-
+    recent = urban & (urban_year >= recent_since) if d.weight_recent else None
+    return neighbourhood_score(urban, recent, cells, road_access, weight_edge=d.weight_edge,
+                               weight_recent=d.weight_recent, weight_local=d.weight_local,
+                               weight_road_edge=d.weight_road_edge, local_radius=d.local_radius_cells)
 def _merge(projects: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
     """The projects summed per distinct cell: (cells, m2 by use (n, 3): residential, commercial, industrial)."""
     if not projects:
