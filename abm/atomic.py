@@ -200,14 +200,20 @@ def atomic_write_bytes(path: str | Path, data: bytes | memoryview) -> None:
     and a disk that fills anyway fails in Python, cleanly (HDF5 out of space segfaulted).
     """
     size = memoryview(data).nbytes
+    ensure_space(path, size)
+    atomic_write(path, lambda tmp: tmp.write_bytes(data), size)
+
+
+def ensure_space(path: str | Path, size: int) -> None:
+    """Refuse (`NoSpaceError`, one line) writing `size` bytes to `path` when its disk has less free
+    (a disk whose free space cannot be read is let through: the write itself then says)."""
     path = Path(path)
     try:
         free = free_bytes(path.parent)
     except OSError:
-        free = None
-    if free is not None and size > free:
+        return
+    if size > free:
         raise no_space(path, size)
-    atomic_write(path, lambda tmp: tmp.write_bytes(data), size)
 
 
 # ------------------------------------------------------------------------------------ whole folders

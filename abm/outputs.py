@@ -111,17 +111,11 @@ class SnapshotRecorder:
         layers, coords, attrs = snapshot_frame(model)
         needed = sum(a.nbytes for a, _ in layers.values()) + (1 << 16)  # + HDF5's own metadata
         try:
-            free = atomic.free_bytes(self.path.parent)
-        except OSError:
-            free = None
-        if free is not None and needed > free:
-            self.abandon()
-            raise no_space(self.path, needed)
-        try:
+            atomic.ensure_space(self.path, needed)
             self._append(model.tick, layers, coords, attrs)
-        except OSError as err:
+        except (OSError, atomic.NoSpaceError) as err:
             self.abandon()
-            if err.errno in NO_SPACE:
+            if isinstance(err, OSError) and err.errno in NO_SPACE:
                 raise no_space(self.path, needed) from None
             raise
         self.ticks.append(model.tick)
@@ -151,21 +145,18 @@ class SnapshotRecorder:
         for name, (values, _) in layers.items():
             f.variables[name][k] = values
 
-    def write(self, path: Path, start_year: int, run_id: str | None = None) -> None:
-        """Finish the file (years, run id) and close it; `path` must be where the frames went."""
-        if Path(path) != self.path:
-            raise ValueError(f"snapshots were written to {self.path}, not {path}")
+    def finish(self, start_year: int, run_id: str | None = None) -> None:
+        """Write the years and the run id, and close the file."""
         if self._file is None:
             raise ValueError("no snapshot was recorded")
-        f, self._file = self._file, None
         try:
-            f.variables["year"][:] = np.asarray(self.ticks, np.int64) + start_year
+            self._file.variables["year"][:] = np.asarray(self.ticks, np.int64) + start_year
             if run_id is not None:
-                f.attrs["run_id"] = run_id
-            f.close()
+                self._file.attrs["run_id"] = run_id
+            self._file.close()
+            self._file = None
         except OSError as err:
-            f.close()
-            self.path.unlink(missing_ok=True)
+            self.abandon()
             if err.errno in NO_SPACE:
                 raise no_space(self.path) from None
             raise
@@ -185,7 +176,7 @@ def snapshot_frame(model: UrbanModel) -> tuple[dict[str, tuple[np.ndarray, dict]
     """One snapshot: the layers (values and attributes), the x / y coordinates and the file's attributes."""
     ds = model.grid.to_xarray(list(SNAPSHOT_LAYERS))
     layers = {name: (ds[name].values, dict(ds[name].attrs)) for name in ds.data_vars}
-    layers["households"] = (model.households_per_cell.reshape(model.grid.shape).astype(np.int32),
+    layers["households"] = (model.households_per_cell.reshape(model.grid.shape).astype(np.int32, copy=False),
                             {"units": "households"})
     carbon = getattr(model, "carbon", None)
     if carbon is not None:

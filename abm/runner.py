@@ -103,7 +103,7 @@ def write_run_folder(folder: Path, result: RunResult, recorder: outputs.Snapshot
     files = ["timeseries.parquet", "events.json"]
     if recorder:
         recorder.maybe_record(model, final=True)
-        recorder.write(folder / "grids.nc", result.scenario.run.start_year, run_id)
+        recorder.finish(result.scenario.run.start_year, run_id)
         files.append("grids.nc")
     outputs.write_final_tif(model, folder / "final.tif", run_id)
     files.append("final.tif")

@@ -22,7 +22,7 @@ import numpy as np
 
 from abm.access import BlockGrid
 from abm.emissions.registry import EmissionSource, SourceEmissions, register_source
-from abm.kernels.destinations import block_sums, destination_fields, reach_blocks, settlements
+from abm.kernels.destinations import REACH, block_sums, destination_fields, reach_blocks, settlements
 from abm.kernels.travel import PURPOSES, BlockTrips, ModeModel, block_trips, household_travel, persons_by_block
 from abm.neighbourhood import GREEN_COVERS
 from abm.paths import YearPath
@@ -431,16 +431,14 @@ def purpose_fields(opp: np.ndarray, opp_walk: np.ndarray, occupied: np.ndarray, 
     a purpose's part (no persons of this settlement live there) get the reach and the fallback walk.
     """
     rows, cols = np.flatnonzero(occupied.any(axis=1)), np.flatnonzero(occupied.any(axis=0))
-    mean, walk = np.empty(opp.shape), np.empty(opp.shape)
-    if len(rows) == 0:
-        return mean, walk
-    for p, beta in enumerate(y.decay_per_km):
+    mean = np.stack([np.full(occupied.shape, REACH / beta) for beta in y.decay_per_km])
+    walk = np.stack([fallback_walk_km] * len(y.decay_per_km)).astype(np.float64)
+    for p, beta in enumerate(y.decay_per_km if len(rows) else ()):
         h = reach_blocks((beta,), block_km=block_km, circuity=y.circuity)
         r0, r1 = max(rows[0] - h, 0), min(rows[-1] + 1 + h, opp.shape[1])
         c0, c1 = max(cols[0] - h, 0), min(cols[-1] + 1 + h, opp.shape[2])
         f = destination_fields(opp[p:p + 1, r0:r1, c0:c1], opp_walk[p:p + 1, r0:r1, c0:c1], block_km=block_km,
                                circuity=y.circuity, decay_per_km=(beta,), fallback_walk_km=fallback_walk_km[r0:r1, c0:c1])
-        mean[p], walk[p] = f.reach_km[0], fallback_walk_km
         mean[p, r0:r1, c0:c1], walk[p, r0:r1, c0:c1] = f.mean_km[0], f.dest_walk_km[0]
     return mean, walk
 

@@ -276,8 +276,8 @@ def block_trips(persons, log_density, home_walk_km, road_share, mean_km, dest_wa
 #
 # A household costs about seven transcendental functions (a log for density, two exp and two log in the
 # nests, two exp at the top) and little else, and numba's scalar exp and log are ~6x slower than numpy's
-# SIMD ones. So households go in tasks of HH_TASK through four small numba stages (gather and utilities, nests,
-# top level, shares and totals), numpy's exp and log on the task's arrays between them. Tasks run on a pool
+# SIMD ones. So households go in tasks of HH_TASK through four small numba stages (gather, utilities, nests,
+# shares and totals), numpy's exp and log on the task's arrays between them. Tasks run on a pool
 # of numba.get_num_threads() threads (the kernels and numpy release the GIL; a prange region per stage and
 # task cost more than it saved on a busy machine). Values are elementwise and each task sums its own totals
 # in a fixed order, so the results do not depend on the number of threads.
