@@ -24,46 +24,87 @@ have transit access (no cost term for choosers without a target, e.g. firms).
 from __future__ import annotations
 
 import numpy as np
+from numba import prange
 
 from abm.kernels._jit import kernel
 
 
 @kernel
-def _choose_kernel(order, candidates, gumbel, alt_row, alt_col, alt_utility, target, target_transit, alt_transit,
-                   b_cost, cols, cell_km, circuity, transit_factor, capacity, demand, origin, out_choice):
-    n_cand = candidates.shape[1]
-    for pos in range(order.shape[0]):
-        i = order[pos]
-        need = demand[i]
-        held = origin[i]
-        has_target = target[i] >= 0
-        tr = np.float64(target[i] // cols) if has_target else 0.0
-        tc = np.float64(target[i] % cols) if has_target else 0.0
-        transit_at_target = target_transit[i]
-        best_k = -1
-        best_u = -np.inf
-        # Every slot's utility and the running best without a branch (slot 0: the place the chooser holds
-        # now, if any; a slot without room never wins): cheaper than skipping slots, whose branches are
-        # unpredictable.
-        for k in range(n_cand + 1):
-            slot = held if k == 0 else candidates[pos, k - 1]
-            a = max(slot, 0)
-            dr = alt_row[a] - tr
-            dc = alt_col[a] - tc
-            km = np.sqrt(dr * dr + dc * dc) * cell_km * circuity
-            km = km * transit_factor if alt_transit[a] & transit_at_target else km
-            u = alt_utility[a] + gumbel[pos, k]
-            u = u + b_cost * km if has_target else u
-            has_room = (slot >= 0) & ((capacity[a] >= need) | (slot == held))
-            better = has_room & (u > best_u)
-            best_k = k if better else best_k
-            best_u = u if better else best_u
-        best = -1 if best_k < 0 else held if best_k == 0 else candidates[pos, best_k - 1]
-        if best >= 0 and best != held:
-            capacity[best] -= need
+def _slot_utility(a, noise, has_target, tr, tc, transit_at_target, alt_row, alt_col, alt_utility, alt_transit, b_cost,
+                  cell_km, circuity, transit_factor):
+    """Utility of alternative `a` for one chooser (its target at row `tr`, column `tc`): the one formula both
+    passes use, so that they agree to the last bit."""
+    dr = alt_row[a] - tr
+    dc = alt_col[a] - tc
+    km = np.sqrt(dr * dr + dc * dc) * cell_km * circuity
+    km = km * transit_factor if alt_transit[a] & transit_at_target else km
+    u = alt_utility[a] + noise
+    return u + b_cost * km if has_target else u
+
+
+@kernel
+def _best_slot(pos, with_room, candidates, gumbel, alt_row, alt_col, alt_utility, target, target_transit,
+               alt_transit, b_cost, cols, cell_km, circuity, transit_factor, capacity, demand, origin):
+    """Slot (0: the place held now, k: candidate k - 1; -1: none) of the best alternative of the chooser in
+    lottery position `pos`: among all it drew, or (`with_room`) among those with room now."""
+    held = origin[pos]
+    need = demand[pos]
+    has_target = target[pos] >= 0
+    tr = np.float64(target[pos] // cols) if has_target else 0.0
+    tc = np.float64(target[pos] % cols) if has_target else 0.0
+    transit_at_target = target_transit[pos]
+    best_k = -1
+    best_u = -np.inf
+    # Every slot's utility and the running best without a branch (a slot without room never wins): cheaper
+    # than skipping slots, whose branches are unpredictable.
+    for k in range(candidates.shape[1] + 1):
+        slot = held if k == 0 else candidates[pos, k - 1]
+        a = max(slot, 0)
+        u = _slot_utility(a, gumbel[pos, k], has_target, tr, tc, transit_at_target, alt_row, alt_col, alt_utility,
+                          alt_transit, b_cost, cell_km, circuity, transit_factor)
+        eligible = (slot >= 0) & (~with_room | (capacity[a] >= need) | (slot == held))
+        better = eligible & (u > best_u)
+        best_k = k if better else best_k
+        best_u = u if better else best_u
+    return best_k
+
+
+@kernel(parallel=True)
+def _first_choices(candidates, gumbel, alt_row, alt_col, alt_utility, target, target_transit, alt_transit,
+                   b_cost, cols, cell_km, circuity, transit_factor, capacity, demand, origin, out_slot):
+    """Each chooser's best slot whatever the room: independent across choosers, so in parallel."""
+    for pos in prange(candidates.shape[0]):
+        out_slot[pos] = _best_slot(pos, False, candidates, gumbel, alt_row, alt_col, alt_utility, target,
+                                   target_transit, alt_transit, b_cost, cols, cell_km, circuity, transit_factor,
+                                   capacity, demand, origin)
+
+
+@kernel
+def _settle(first_slot, candidates, gumbel, alt_row, alt_col, alt_utility, target, target_transit, alt_transit,
+            b_cost, cols, cell_km, circuity, transit_factor, capacity, demand, origin, out_choice):
+    """The lottery, in order: a chooser takes its first choice if it still has room (the best with room is
+    then that one), else it scores its slots again against the room left; once fewer units are left than
+    it needs, only the place it holds (if any) has room for it."""
+    left = capacity.sum()
+    for pos in range(candidates.shape[0]):
+        need = demand[pos]
+        held = origin[pos]
+        k = first_slot[pos]
+        slot = -1 if k < 0 else held if k == 0 else candidates[pos, k - 1]
+        if slot >= 0 and slot != held and capacity[slot] < need:
+            if left < need:
+                slot = held
+            else:
+                k = _best_slot(pos, True, candidates, gumbel, alt_row, alt_col, alt_utility, target, target_transit,
+                               alt_transit, b_cost, cols, cell_km, circuity, transit_factor, capacity, demand, origin)
+                slot = -1 if k < 0 else held if k == 0 else candidates[pos, k - 1]
+        if slot >= 0 and slot != held:
+            capacity[slot] -= need
+            left -= need
             if held >= 0:
                 capacity[held] += need
-        out_choice[i] = best
+                left += need
+        out_choice[pos] = slot
 
 
 def choose_locations(
@@ -119,12 +160,18 @@ def choose_locations(
     candidates = np.ascontiguousarray(candidates, None if candidates.dtype in (np.int32, np.int64) else np.int64)
     # rows and columns of the alternatives, once: integer division is slow in the inner loop
     alt_row, alt_col = np.divmod(np.ascontiguousarray(alt_cells, np.int64), int(cols))
-    _choose_kernel(
-        np.ascontiguousarray(order, np.int64), candidates,
-        np.ascontiguousarray(gumbel), alt_row.astype(np.float64), alt_col.astype(np.float64),
-        np.ascontiguousarray(alt_utility, np.float64), target, target_transit, alt_transit, float(b_cost), int(cols),
-        float(cell_km), float(circuity), float(transit_factor), capacity, demand, origin, out,
-    )
+    # The choosers' own arrays in lottery order, so the kernels read them in sequence (the lottery reads and
+    # writes them once per chooser: at random, a cache miss each, that cost more than the choice itself).
+    order = np.ascontiguousarray(order, np.int64)
+    in_order = [a[order] for a in (target, target_transit, demand, origin)]
+    args = (candidates, np.ascontiguousarray(gumbel), alt_row.astype(np.float64), alt_col.astype(np.float64),
+            np.ascontiguousarray(alt_utility, np.float64), in_order[0], in_order[1], alt_transit, float(b_cost),
+            int(cols), float(cell_km), float(circuity), float(transit_factor), capacity, in_order[2], in_order[3])
+    first = np.empty(n, np.int32)
+    _first_choices(*args, first)
+    by_position = np.empty(n, np.int64)
+    _settle(first, *args, by_position)
+    out[order] = by_position
     return out
 
 
