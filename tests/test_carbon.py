@@ -145,14 +145,15 @@ def test_forest_conversion_and_afforestation():
                          transit_dist_km=np.zeros((1, 3), np.float32), converted_cells=np.array([0]),
                          converted_from=np.array([LandCover.FOREST], np.uint8), afforested_cells=np.array([1]))
     assert acc.emissions_conversion_t == pytest.approx(80.55 * 44 / 12)
-    assert acc.emissions_new_t == pytest.approx(80.55 * 44 / 12)
+    assert acc.emissions_roads_t == pytest.approx(10_000 * 0.15 * 0.2)  # the new hectare's streets
+    assert acc.emissions_new_t == pytest.approx(80.55 * 44 / 12 + acc.emissions_roads_t)
     pools, ages = CarbonPools.read(), AgeClasses.read()
     first_year = forest_live_scale(pools, ages, p) * stand_fraction(1.0, rate_per_yr=p.forest_growth_rate_per_yr,
                                                                     half_age_yr=p.forest_half_age_yr)
     assert acc.sink_new_t == pytest.approx(first_year * 44 / 12)
     assert acc.sink_t == pytest.approx(acc.sink_new_t - 0.1)  # plus one hectare of cropland
-    assert acc.net_new_t == pytest.approx(80.55 * 44 / 12 - acc.sink_new_t)
-    assert acc.emissions_cell_t[0, 0] == pytest.approx(80.55 * 44 / 12)
+    assert acc.net_new_t == pytest.approx(acc.emissions_new_t - acc.sink_new_t)
+    assert acc.emissions_cell_t[0, 0] == pytest.approx(80.55 * 44 / 12 + acc.emissions_roads_t)
     # sealed soil; the young stand on forest soil (its previous class is not known here); the cropland, less its flux
     storage = 96 * 0.7 + (first_year + 96) + (pools.total[LandCover.AGRICULTURE] - 0.1 * 12 / 44)
     assert acc.carbon_storage_t == pytest.approx(storage)

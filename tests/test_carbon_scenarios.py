@@ -42,11 +42,12 @@ def test_compact_crosses_all_five_points_in_order(full_runs):
 
 def test_compact_against_sprawl_at_identical_technology_trades_land_and_travel_for_construction(full_runs):
     """Both files take the same technology, paths and seed (and, through keyed draws, the same firms and
-    newcomers): what differs is urban form. Compact takes less land (less conversion loss, more sink) and
-    travels less, but builds higher and renews more, which costs embodied carbon. The sign of the total is
+    newcomers): what differs is urban form. Compact takes less land (less conversion loss and fewer new
+    roads, more sink) and travels less, but builds higher and renews more, which costs embodied carbon. The sign of the total is
     the sum of these and is reported, not asserted (README.md, "What compact and sprawl trade")."""
     compact, sprawl = (full_runs[n].timeseries.iloc[1:].sum() for n in ("compact", "sprawl"))
     assert compact["emissions_conversion_t"] < 0.5 * sprawl["emissions_conversion_t"]
+    assert compact["emissions_roads_t"] < 0.5 * sprawl["emissions_roads_t"]  # fewer new hectares, fewer streets
     assert compact["sink_t"] > sprawl["sink_t"]
     assert compact["emissions_transport_t"] < 0.95 * sprawl["emissions_transport_t"]
     assert compact["emissions_embodied_t"] > sprawl["emissions_embodied_t"]

@@ -55,7 +55,8 @@ FACTORS: tuple[Factor, ...] = (
            "total quantity: growth boundary, ecological red line, land quota"),
     Factor("function", "form", ("policy.function.*",), "function: mixed use"),
     Factor("structure", "form", ("policy.structure.*",), "structure: green share kept, afforestation"),
-    Factor("layout", "form", ("policy.layout.*",), "layout: density caps, centres, transit"),
+    Factor("layout", "form", ("policy.layout.*", "carbon.road_share_new_land"),
+           "layout: density caps, centres, transit, the street share of new land"),
     Factor("renewal", "form",
            ("policy.renewal.*", "carbon.renewal_replace_share", "carbon.demolition_cap_share",
             "carbon.demolition_min_age_years"),
@@ -66,7 +67,7 @@ FACTORS: tuple[Factor, ...] = (
             "carbon.industry_energy_index", "carbon.services_tce_per_10k_cny", "carbon.industry*_electric_share",
             "carbon.industry_fossil_kgco2_per_kgce", "carbon.industry_process_*", "carbon.freight_g_per_tkm", "carbon.ef_*_g_pkm",
             "carbon.car_electric_share", "carbon.bus_electric_share", "carbon.*_kwh_pkm",
-            "carbon.embodied_*_kgco2_m2", "carbon.demolition_kgco2_m2"),
+            "carbon.embodied_*_kgco2_m2", "carbon.demolition_kgco2_m2", "carbon.road_embodied_kgco2_m2"),
            "technology: building standards, retrofits, electrification, renewables, vehicle, industrial energy "
            "and process, and material factors"),
     Factor("population", "exogenous", ("population.growth_rate",), "exogenous: the household growth path"),

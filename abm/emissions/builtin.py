@@ -8,5 +8,6 @@ from abm.emissions import industry_process  # noqa: F401,I001  (CO2 of industria
 from abm.emissions import conversion  # noqa: F401,I001  (4: land urbanised this tick)
 from abm.emissions import embodied  # noqa: F401,I001  (5: materials and construction of new floor, demolition)
 from abm.emissions import freight  # noqa: F401,I001  (road freight of the firms)
+from abm.emissions import roads  # noqa: F401,I001  (roads built with new urban land)
 
-__all__ = ["buildings", "transport", "industry", "industry_process", "conversion", "embodied", "freight"]
+__all__ = ["buildings", "transport", "industry", "industry_process", "conversion", "embodied", "freight", "roads"]

@@ -78,21 +78,38 @@ class EmbodiedFactors:
         source="assumption: Chinese buildings are demolished after about 30 years on average, rarely "
         "before 20")
 
+    # --- roads built with new urban land (read by abm.emissions.roads) ---------------------------
+    road_share_new_land: float = setting(
+        0.15, lo=0.0, hi=0.5, unit="share",
+        doc="share of newly urbanised land paved as roads (carriageway and pavements), built with it; "
+        "renewal reuses the roads already there",
+        source="GB 50137-2011: roads and transport facilities take 10-25% of urban construction land; 0.15 "
+        "near the low end, as part of that land (stations, depots, squares) is not road")
+    road_embodied_kgco2_m2: YearPath = setting(
+        _C(200.0), lo=0.0, hi=1000.0, unit="kgCO2/m2",
+        doc="materials and construction of a m2 of road (earthworks, base, pavement); bridges, and the "
+        "pipes and cables under the road, not counted",
+        source="derived: Wang et al. 2015 J. Clean. Prod. 103:705-714, road sections of four highways in "
+        "south-west China 5,229 kgCO2 per metre, over an assumed 26 m four-lane roadbed (no band in the "
+        "reference table)")
+
     def embodied_year(self, year: int) -> dict:
         """The `EmbodiedYear` fields of ``year``."""
         by_type = (self.embodied_residential_lowrise_kgco2_m2, self.embodied_residential_highrise_kgco2_m2,
                    self.embodied_public_kgco2_m2, self.embodied_industrial_kgco2_m2)
         return dict(embodied_kgco2_m2=tuple(p.at(year) for p in by_type),
-                    demolition_kgco2_m2=self.demolition_kgco2_m2.at(year))
+                    demolition_kgco2_m2=self.demolition_kgco2_m2.at(year),
+                    road_kgco2_per_m2_land=self.road_share_new_land * self.road_embodied_kgco2_m2.at(year))
 
 
 @dataclass(frozen=True)
 class EmbodiedYear:
     """One year's embodied factors: kgCO2 per m2 of new floor (residential low-rise, high-rise, commercial
-    and public, industrial) and per m2 demolished."""
+    and public, industrial), per m2 demolished, and of the roads per m2 of new urban land."""
 
     embodied_kgco2_m2: tuple[float, float, float, float]
     demolition_kgco2_m2: float
+    road_kgco2_per_m2_land: float   # roads' embodied carbon per m2 of newly urbanised land
 
 
 @register_source
