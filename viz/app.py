@@ -12,6 +12,7 @@ import base64
 import functools
 import html
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ import traitlets
 from ipyvue import Template
 from ipyvuetify.extra import FileInput
 from ipywidgets import widget_serialization
+from solara.components.file_download import FileDownloadWidget
 
 from abm.plots import POINT_STYLE
 
@@ -36,6 +38,11 @@ from viz.session import RUN_KEYS, AppSession, Frame, Refusal
 from viz.uploads import RASTER_ACCEPT, SLOTS, VECTOR_ACCEPT
 
 log = logging.getLogger("abm.app")
+
+#: Reacton's renderer that skips a component whose element, state and descendants did not change (its opt-in
+#: "fast" renderer; reacton reads the variable when a page starts rendering). With it a Step walks only the
+#: results it changed (tick label, map, charts, log), not every lever field, upload and export of the page.
+os.environ.setdefault("REACTON_FAST", "1")
 
 #: Play speeds: label -> seconds between ticks (0 = as fast as the model and the page allow).
 SPEEDS: dict[str, float] = {"1 tick/s": 1.0, "2 ticks/s": 0.5, "5 ticks/s": 0.2, "max": 0.0}
@@ -234,11 +241,10 @@ def refused_html(refused: list[Refusal], compare: bool, lang: str = "en") -> str
 
 
 @solara.component
-def LeverField(session: AppSession, side: str, lever: levers.Lever, on_text):
-    text = session.field_text(side, lever.key)
-    error = session.field_error(side, lever.key)
+def LeverField(side: str, lever: levers.Lever, text: str, error: str, hint: str, lang: str, on_text):
+    """One lever's field. What it shows is passed in, so a field renders again only when its own text, message,
+    hint or language changed (and a value being typed elsewhere is left alone)."""
     css = f"abm-field-{lever.name}"
-    lang = session.lang
     label = lever.label_in(lang)
     if lever.kind == "choice":
         shown = {tr(choice, lang): choice for choice in lever.choices}  # what the list shows -> the value
@@ -248,8 +254,6 @@ def LeverField(session: AppSession, side: str, lever: levers.Lever, on_text):
             if error:
                 solara.Text(error, classes=["abm-error-text", "abm-field-error"])
         return
-    base = session.policies["A" if lever.key in RUN_KEYS else side].base
-    hint = levers.lever_hint(base, lever, lang) if base else ""
     solara.InputText(label=label, value=text, on_value=lambda v: on_text(side, lever.key, v),
                      error=error or False, message=hint or None, dense=True, classes=[css])
 
@@ -363,11 +367,9 @@ def use_seed_poll(session: AppSession, generation: int, refresh: Callable[[], No
 
 
 @solara.component
-def Toolbar(session: AppSession, playing: bool, set_playing, speed: str, set_speed, handlers: Handlers):
+def Toolbar(tick_label: str, at_end: bool, lang: str, playing: bool, set_playing, speed: str, set_speed,
+            handlers: Handlers):
     """Play, Pause, Step, Reset, the speed, the year and the language switch."""
-    at_end = session.at_end
-    frame = session.frame
-    lang = session.lang
     speeds = {tr(label, lang): label for label in SPEEDS}  # what the list shows -> the speed
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}, gap="8px"):
         solara.Text(tr("abm: urban form and carbon", lang), style={"font-size": "20px", "margin-right": "16px"})
@@ -382,7 +384,7 @@ def Toolbar(session: AppSession, playing: bool, set_playing, speed: str, set_spe
         with solara.Div(style={"width": "130px"}):
             solara.Select(label=tr("speed", lang), values=list(speeds), value=tr(speed, lang),
                           on_value=lambda v: set_speed(speeds.get(v, v)), dense=True, classes=["abm-speed"])
-        solara.Text(frame.tick_label if frame else "", classes=["abm-tick"])
+        solara.Text(tick_label, classes=["abm-tick"])
         if playing:
             solara.Text(tr("playing", lang), classes=["abm-playing"], style={"color": "#1976d2"})
         solara.ToggleButtonsSingle(value=LANGS[lang], values=list(LANG_BY_NAME), on_value=handlers.lang, dense=True,
@@ -393,21 +395,27 @@ def Toolbar(session: AppSession, playing: bool, set_playing, speed: str, set_spe
 def Page():
     # One session per browser session: use_memo keeps it for this page's lifetime only.
     session: AppSession = solara.use_memo(AppSession, [])
-    version, set_version = solara.use_state(0)
+    _, set_version = solara.use_state(0)
     playing, set_playing = solara.use_state(False)
     speed, set_speed = solara.use_state(DEFAULT_SPEED)
     editing, set_editing = solara.use_state("A")
 
-    def refresh() -> None:
-        set_version(session.frame.version if session.frame else version + 1)
+    def wiring() -> tuple[Callable[[], None], Handlers]:
+        # built once per page: the same handlers at every render, so the pieces that take them (the controls)
+        # are not rendered again on a Step only because their callbacks are new objects
+        def refresh() -> None:
+            set_version(lambda version: session.frame.version if session.frame else version + 1)
 
+        return refresh, page_handlers(session, refresh, set_playing, set_editing)
+
+    refresh, handlers = solara.use_memo(wiring, [])
     use_play_loop(session, playing, set_playing, speed, refresh)
     use_seed_poll(session, session.seed_generation, refresh)
-    handlers = page_handlers(session, refresh, set_playing, set_editing)
     solara.Title(tr("abm: urban form and carbon", session.lang))
     solara.Style(CSS)
     with solara.Column(style={"padding": "8px 16px"}, gap="8px"):
-        Toolbar(session, playing, set_playing, speed, set_speed, handlers)
+        Toolbar(session.frame.tick_label if session.frame else "", session.at_end, session.lang, playing, set_playing,
+                speed, set_speed, handlers)
         if session.error:
             solara.Error(session.error, classes=["abm-error"])
         refused = session.refused()
@@ -416,8 +424,8 @@ def Page():
                         classes=["abm-refused"])
         with solara.Columns([1, 3], gutters_dense=True):
             with solara.Column(gap="4px", classes=["abm-controls"]):
-                Controls(session, editing, set_editing, handlers, session.lang)
-                Exports(session, session.export_name(), tuple(r.side for r in session.runs), session.lang)
+                Controls(session, editing, set_editing, handlers, session.controls_state())
+                Exports(session, tuple(r.side for r in session.runs), session.lang)
             with solara.Column(gap="8px"):
                 solara.ToggleButtonsSingle(value=map_layer(session.layer).label(session.lang),
                                            values=list(layer_by_label(session.lang)), on_value=handlers.layer,
@@ -485,8 +493,12 @@ def Differences(frame: Frame):
 
 
 @solara.component
-def Controls(session: AppSession, editing: str, set_editing, handlers: Handlers, lang: str):
-    """The scenario picker(s), the run's seed and years and every lever of the policy being edited."""
+def Controls(session: AppSession, editing: str, set_editing, handlers: Handlers, shown: tuple):
+    """The scenario picker(s), the run's seed and years and every lever of the policy being edited.
+
+    `shown` is `AppSession.controls_state()`: everything read here from `session`, so that the controls render
+    again only when one of these changed, never on a Step or a tick of Play."""
+    lang = session.lang
     files = session.scenario_files()
     on_text, on_scenario, on_compare = handlers.text, handlers.scenario, handlers.compare
     a = session.policies["A"]
@@ -507,7 +519,7 @@ def Controls(session: AppSession, editing: str, set_editing, handlers: Handlers,
     with solara.Row(gap="8px"):
         for lever in (levers.SEED, levers.TICKS):
             with solara.Div(style={"flex": "1"}):
-                LeverField(session, "A", lever, on_text).key(f"run-{lever.key}")
+                lever_field(session, "A", lever, on_text).key(f"run-{lever.key}")
     with solara.Row(gap="8px", style={"align-items": "center"}):
         solara.Text(tr("seeds (uncertainty)", lang), style={"font-size": "13px"})
         solara.ToggleButtonsSingle(value=str(session.seeds), values=[str(n) for n in SEED_CHOICES],
@@ -522,12 +534,20 @@ def Controls(session: AppSession, editing: str, set_editing, handlers: Handlers,
              event_load=lambda f: handlers.load(side, f.get("name", ""), f.get("text")))
     if session.load_error:
         solara.Text(session.load_error, classes=["abm-error-text", "abm-load-error"])
-    OwnCity(session, handlers, lang)
+    OwnCity(session.upload_states(), handlers, lang)
     for group in levers.GROUPS:
         solara.Text(tr(group, lang), classes=["abm-group"])
         for lever in levers.LEVERS:
             if lever.group == group:
-                LeverField(session, side, lever, on_text).key(f"{side}-{lever.key}")
+                lever_field(session, side, lever, on_text).key(f"{side}-{lever.key}")
+
+
+def lever_field(session: AppSession, side: str, lever: levers.Lever, on_text):
+    """A lever's field with what it shows now: the text (typed or the scenario's), its message and its hint."""
+    base = session.policies["A" if lever.key in RUN_KEYS else side].base
+    hint = levers.lever_hint(base, lever, session.lang) if base and lever.kind != "choice" else ""
+    return LeverField(side, lever, session.field_text(side, lever.key), session.field_error(side, lever.key), hint,
+                      session.lang, on_text)
 
 
 #: What each upload chooser asks for (its label is SLOTS' label).
@@ -540,40 +560,63 @@ UPLOAD_HINTS = {
 
 
 @solara.component
-def OwnCity(session: AppSession, handlers: Handlers, lang: str):
+def OwnCity(uploads: tuple[tuple[str, str, str], ...], handlers: Handlers, lang: str):
     """Upload the planner's own maps and lines: each chooser says what it takes, what is in use, or why the last
-    upload was refused; a button goes back to the scenario's own region or line."""
+    upload was refused; a button goes back to the scenario's own region or line. `uploads`: (slot, what is in
+    use, why refused) of each slot, passed in so that the choosers render again when one of these changed."""
     solara.Text(tr("Your own city (upload)", lang), classes=["abm-group"])
-    for slot, (_, label) in SLOTS.items():
+    for slot, summary, error in uploads:
+        label = SLOTS[slot][1]
         with solara.Column(gap="0px", classes=[f"abm-upload-{slot}"]):
             UploadField(label=tr("{what}: {hint}", lang, what=tr(label, lang), hint=tr(UPLOAD_HINTS[slot], lang)),
                         accept=RASTER_ACCEPT if slot == "region" else VECTOR_ACCEPT,
                         on_files=functools.partial(handlers.upload, slot)).key(f"upload-{slot}")
-            summary = session.upload_summary(slot)
             if summary:
                 with solara.Row(gap="4px", style={"align-items": "center"}):
                     solara.Text(summary, classes=["abm-upload-summary"], style={"font-size": "12px"})
                     solara.Button(tr("remove", lang), text=True, small=True, classes=["abm-upload-clear"],
                                   on_click=functools.partial(handlers.clear_upload, slot))
-            error = session.upload_errors.get(slot)
             if error:
                 solara.Text(error, classes=["abm-error-text", "abm-upload-error"])
 
 
 @solara.component
-def Exports(session: AppSession, name: str, sides: tuple[str, ...], lang: str):
-    """The download buttons; `name` and `lang` are passed in (not read here) so the file names follow every tick."""
+def Download(label: str, make: Callable[[], tuple[str, bytes]], mime_type: str = "application/octet-stream"):
+    """A download button whose file, its name and its bytes, is made when it is clicked (solara's FileDownload
+    takes the name at every render: a name that carries the year shown was sent to the page at every tick)."""
+    requested, set_requested = solara.use_state(False)
+
+    def fetch() -> tuple[str, bytes] | None:
+        return make() if requested else None
+
+    result = solara.use_thread(fetch, dependencies=[requested])
+    ready = result.state == solara.ResultState.FINISHED and result.value is not None
+    FileDownloadWidget.element(filename=result.value[0] if ready else "", bytes=result.value[1] if ready else None,
+                               request_download=requested, on_request_download=set_requested, mime_type=mime_type,
+                               children=[solara.Button(label, loading=result.state == solara.ResultState.RUNNING)])
+    if result.state == solara.ResultState.ERROR and result.error:
+        raise result.error
+
+
+@solara.component
+def Exports(session: AppSession, sides: tuple[str, ...], lang: str):
+    """The download buttons. Each file is named after the run as it is when clicked (`AppSession.export_name`:
+    the scenario(s), edits, the year shown and the seed), so the buttons render again only with the sides or
+    the language, not at every tick."""
+    def named(suffix: str, export: Callable[[], bytes]) -> Callable[[], tuple[str, bytes]]:
+        def make() -> tuple[str, bytes]:
+            with session.lock:  # the name and the file of the same tick
+                return session.export_name() + suffix, export()
+        return make
+
     solara.Text(tr("Export the current run", lang), classes=["abm-group"])
     with solara.Row(gap="4px", style={"flex-wrap": "wrap"}):
-        solara.FileDownload(session.export_csv, filename=f"{name}-timeseries.csv", label="CSV",
-                            mime_type="text/csv")
-        solara.FileDownload(session.export_parquet, filename=f"{name}-timeseries.parquet", label="Parquet")
-        solara.FileDownload(session.export_events, filename=f"{name}-events.json", label=tr("events JSON", lang),
-                            mime_type="application/json")
-        solara.FileDownload(session.export_png, filename=f"{name}.png", label=tr("PNG map + charts", lang),
-                            mime_type="image/png")
+        Download("CSV", named("-timeseries.csv", session.export_csv), mime_type="text/csv")
+        Download("Parquet", named("-timeseries.parquet", session.export_parquet))
+        Download(tr("events JSON", lang), named("-events.json", session.export_events), mime_type="application/json")
+        Download(tr("PNG map + charts", lang), named(".png", session.export_png), mime_type="image/png")
         for side in sides:
             suffix = f"-{side}" if len(sides) > 1 else ""
             label = tr("scenario TOML ({side})", lang, side=side) if len(sides) > 1 else tr("scenario TOML", lang)
-            solara.FileDownload(functools.partial(session.export_toml, side), filename=f"{name}{suffix}-scenario.toml",
-                                label=label, mime_type="application/toml").key(f"toml-{side}")
+            Download(label, named(f"{suffix}-scenario.toml", functools.partial(session.export_toml, side)),
+                     mime_type="application/toml").key(f"toml-{side}")

@@ -302,6 +302,22 @@ class AppSession:
             shutil.rmtree(drawn.parent, ignore_errors=True)
             return self.upload("growth_boundary", [("drawn-boundary.geojson", text)])
 
+    def controls_state(self) -> tuple:
+        """Everything the page's controls show (the scenario files, pickers, levers as typed and their messages,
+        the seeds, the loaded files, the uploads, the language), as plain values: the page renders its controls
+        again only when this changes, so a Step or a tick of Play leaves them, and what a planner is typing,
+        alone."""
+        with self.lock:
+            sides = tuple((side, p.file, p.base, tuple(p.edits.items()), tuple(p.errors.items()))
+                          for side, p in self.policies.items())
+            return (self.lang, self.compare, self.seeds, tuple(self.scenario_files()), self.load_error,
+                    tuple(self.run_edits.items()), tuple(self.run_errors.items()), sides, self.upload_states())
+
+    def upload_states(self) -> tuple[tuple[str, str, str], ...]:
+        """(slot, what is in use, why its last upload was refused) of every upload slot, as the page shows them."""
+        with self.lock:
+            return tuple((slot, self.upload_summary(slot), self.upload_errors.get(slot, "")) for slot in SLOTS)
+
     def upload_summary(self, slot: str) -> str:
         """What an accepted upload is (its files, and for the maps the grid's size), in the page's language."""
         up = self.uploads.accepted.get(slot)

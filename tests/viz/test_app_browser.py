@@ -566,3 +566,21 @@ def test_a_growth_boundary_drawn_on_the_map_is_used(app_page: Page):
     expect(app_page.locator(".abm-readout").first).to_contain_text("row 20, col 20: ")
     expect(app_page.locator(".abm-readout").first).not_to_contain_text("outside the growth boundary")
     step(app_page)
+
+
+def test_a_step_leaves_a_value_being_typed_alone(app_page: Page):
+    """A Step renders the results again, never the levers: a value typed but not yet entered stays in its field
+    (when every Step rendered the whole page, the field went back to the value in use). The Step is clicked
+    from script, so the field keeps the focus and nothing enters the value; Play does the same every tick."""
+    field = app_page.locator(".abm-field-far_cap_core input")
+    entered = field.input_value()
+    field.fill("7.25")  # typed, not entered: no Enter, the field keeps the focus
+    for expected in (1, 2):
+        app_page.evaluate("document.querySelector('.abm-step').click()")
+        expect(app_page.locator(".abm-tick")).to_contain_text(f"tick {expected} of", timeout=15_000)
+    expect(field).to_be_focused()
+    expect(field).to_have_value("7.25")
+    field.press("Enter")  # entering it applies it: the run restarts with the new value
+    expect(app_page.locator(".abm-tick")).to_contain_text("tick 0 of")
+    expect(field).to_have_value("7.25")
+    assert entered != "7.25"
