@@ -373,9 +373,8 @@ def _mix_weights(a_total: float, b_total: float, share_b: float) -> tuple[float,
     return (wa / a_total if a_total > 0 else 0.0), (wb / b_total if b_total > 0 else 0.0)
 
 
-def block_inputs(state, block_cells: int, y: TravelYear, window: tuple[int, int, int, int]):
-    """The land-use pattern of a window of blocks (r0, r1, c0, c1): the purposes' opportunities (and their
-    walk-weighted twins), each (purposes, rows, cols), and the home ends by flat block of the window."""
+def window_sums(state, block_cells: int, y: TravelYear, window: tuple[int, int, int, int]) -> np.ndarray:
+    """`block_sums` of a window of blocks (r0, r1, c0, c1), as (rows, cols, columns): one pass over its cells."""
     g, b = state.grid, block_cells
     r0, r1, c0, c1 = window
     cells = (slice(r0 * b, min(r1 * b, g.shape[0])), slice(c0 * b, min(c1 * b, g.shape[1])))
@@ -383,11 +382,20 @@ def block_inputs(state, block_cells: int, y: TravelYear, window: tuple[int, int,
                    state.households_per_cell.reshape(g.shape)[cells], state.transit_km[cells], g.roads[cells],
                    green_covers=[int(c) for c in GREEN_COVERS], block_cells=b, cell_km=g.cell_size_m / 1000.0,
                    density_ref_hh_ha=y.density_ref_hh_ha)
+    return s.reshape(r1 - r0, c1 - c0, s.shape[1])
+
+
+def block_inputs(sums: np.ndarray, y: TravelYear):
+    """The land-use pattern of a window of blocks from its `window_sums` (rows, cols, columns): the purposes'
+    opportunities (and their walk-weighted twins), each (purposes, rows, cols), and the home ends by flat
+    block of the window."""
+    rows, cols = sums.shape[:2]
+    s = sums.reshape(rows * cols, sums.shape[2])
     # leisure: commercial floor and green space within the window, mixed (each normalised to its total there);
     # the walk-weighted twin takes the same weights
     kc, kg = _mix_weights(float(s[:, 1].sum()), float(s[:, 2].sum()), y.leisure_green_share)
     leisure, leisure_walk = kc * s[:, 1] + kg * s[:, 2], kc * s[:, 4] + kg * s[:, 5]
-    shape = (len(PURPOSES), r1 - r0, c1 - c0)
+    shape = (len(PURPOSES), rows, cols)
     opp = np.stack([s[:, 0], s[:, 1], leisure]).reshape(shape)
     opp_walk = np.stack([s[:, 3], s[:, 4], leisure_walk]).reshape(shape)
     hh = s[:, 6]
@@ -407,9 +415,14 @@ def other_trips(state, blocks: BlockGrid, y: TravelYear, modes: ModeModel) -> Bl
     labels, windows = settlements(persons.sum(axis=2) > 0, pad)
     per_person = np.zeros_like(persons)
     trips, pkm, n = np.zeros(len(MODES)), np.zeros(len(MODES)), 0.0
+    # the cells' sums by block once, over the box of all windows (windows overlap, and each is a block-aligned
+    # part of it, so its sums are the same numbers)
+    box = (min(w[0] for w in windows), max(w[1] for w in windows), min(w[2] for w in windows),
+           max(w[3] for w in windows)) if windows else (0, 0, 0, 0)
+    sums = window_sums(state, blocks.b, y, box) if windows else None
     for k, (r0, r1, c0, c1) in enumerate(windows, start=1):
         mine = (labels[r0:r1, c0:c1] == k)[..., None]  # this settlement's blocks (windows may overlap)
-        opp, opp_walk, home = block_inputs(state, blocks.b, y, (r0, r1, c0, c1))
+        opp, opp_walk, home = block_inputs(sums[r0 - box[0]:r1 - box[0], c0 - box[2]:c1 - box[2]], y)
         mine_persons = persons[r0:r1, c0:c1] * mine
         mean_km, dest_walk_km = purpose_fields(opp, opp_walk, mine_persons.sum(axis=2) > 0,
                                                home["home_walk_km"].reshape(r1 - r0, c1 - c0), block_km, y)

@@ -34,7 +34,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import prange
 
-from abm.kernels._jit import kernel
+from abm.kernels._jit import kernel, threads_for
 
 #: Fixed number of work chunks: partial sums per chunk make totals independent of the thread count.
 NCHUNK = 64
@@ -183,7 +183,8 @@ def building_emissions(floor_residential, floor_commercial, floor_industrial, fl
         out = np.empty(n, np.float64)
     if out.size != n or out.dtype not in (np.float32, np.float64) or not out.flags.c_contiguous:
         raise ValueError(f"out must be a contiguous float32/float64 array of {n} cells")
-    part = _building_kernel(*layers, v, hh, c, float(cell_area_m2), out.reshape(-1))
+    with threads_for(n):
+        part = _building_kernel(*layers, v, hh, c, float(cell_area_m2), out.reshape(-1))
     s = part.sum(axis=0)
     return BuildingResult(out, float(s[_E]), float(s[_T]), float(s[_NEW]), float(s[_STOCK]),
                           tuple(float(x) for x in s[_T_TYPE:_T_TYPE + 4]),

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from abm.kernels._jit import kernel
+from abm.kernels._jit import kernel, threads_for
 
 
 @kernel
@@ -168,7 +168,8 @@ def choose_locations(
             np.ascontiguousarray(alt_utility, np.float64), in_order[0], in_order[1], alt_transit, float(b_cost),
             int(cols), float(cell_km), float(circuity), float(transit_factor), capacity, in_order[2], in_order[3])
     first = np.empty(n, np.int32)
-    _first_choices(*args, first)
+    with threads_for(n * (k + 1)):
+        _first_choices(*args, first)
     by_position = np.empty(n, np.int64)
     _settle(first, *args, by_position)
     out[order] = by_position

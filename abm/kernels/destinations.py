@@ -34,7 +34,7 @@ import scipy.fft as sfft
 from numba import prange
 from scipy import ndimage
 
-from abm.kernels._jit import kernel
+from abm.kernels._jit import kernel, threads_for
 
 #: mean distance between two random points in a unit square: a trip inside one block
 INTRA_BLOCK = 0.5214054331647207
@@ -96,8 +96,10 @@ def block_sums(valid, floor_residential, floor_commercial, land_cover, hh_count,
     bcols = -(-shape[1] // b)
     out = np.zeros((-(-shape[0] // b) * bcols, len(SUM_COLUMNS)))
     v, fr, fc, lc, hh, w, rd = arrays
-    _sums_kernel(v.astype(np.bool_, copy=False), fr, fc, lc.astype(np.uint8, copy=False), lut, hh, w,
-                 rd.astype(np.bool_, copy=False), b, bcols, 1.0 / ((cell_km * 100.0) ** 2 * density_ref_hh_ha), out)
+    with threads_for(v.size):
+        _sums_kernel(v.astype(np.bool_, copy=False), fr, fc, lc.astype(np.uint8, copy=False), lut, hh, w,
+                     rd.astype(np.bool_, copy=False), b, bcols, 1.0 / ((cell_km * 100.0) ** 2 * density_ref_hh_ha),
+                     out)
     return out
 
 

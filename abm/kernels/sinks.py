@@ -27,7 +27,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import prange
 
-from abm.kernels._jit import kernel
+from abm.kernels._jit import kernel, threads_for
 
 NCHUNK = 64
 CO2_PER_C = 44.0 / 12.0
@@ -152,9 +152,10 @@ def land_step(land_cover, forest_age, valid, storage, soil, *, live_tc_ha, flux_
     flux = np.asarray(flux_tc_ha, np.float64)
     if live.shape != flux.shape:
         raise ValueError(f"live_tc_ha has {live.shape[0]} classes, flux_tc_ha {flux.shape[0]}")
-    part = _step_kernel(lc, age, v, live, flux, np.uint8(forest_code), float(forest_live_tc_ha), float(rate_per_yr),
-                        float(half_age_yr), float(cell_ha) * CO2_PER_C, storage.reshape(-1), soil.reshape(-1),
-                        sink_out.reshape(-1))
+    with threads_for(v.shape[0]):
+        part = _step_kernel(lc, age, v, live, flux, np.uint8(forest_code), float(forest_live_tc_ha),
+                            float(rate_per_yr), float(half_age_yr), float(cell_ha) * CO2_PER_C, storage.reshape(-1),
+                            soil.reshape(-1), sink_out.reshape(-1))
     s = part.sum(axis=0)
     if s[3]:
         raise ValueError(f"{int(s[3])} valid cells hold a land-cover code >= {live.shape[0]}, the number of "
@@ -197,8 +198,10 @@ def initial_storage(cover, forest_age, valid, *, live_tc_ha, soil_tc_ha, forest_
     age = _flat(forest_age, np.float32, n, "forest_age")
     live = np.asarray(live_tc_ha, np.float64)
     storage, soil = np.empty(n), np.empty(n)
-    bad = _initial_kernel(lc, age, float(age_shift), v, live, np.asarray(soil_tc_ha, np.float64), np.uint8(forest_code),
-                          float(forest_live_tc_ha), float(rate_per_yr), float(half_age_yr), storage, soil)
+    with threads_for(n):
+        bad = _initial_kernel(lc, age, float(age_shift), v, live, np.asarray(soil_tc_ha, np.float64),
+                              np.uint8(forest_code), float(forest_live_tc_ha), float(rate_per_yr), float(half_age_yr),
+                              storage, soil)
     if bad:
         raise ValueError(f"{int(bad)} valid cells hold a land-cover code >= {live.shape[0]}, the number of "
                          "classes of the carbon pools")

@@ -49,6 +49,7 @@ import numba
 import numpy as np
 from numba import prange
 
+from abm.kernels import _jit
 from abm.kernels._jit import kernel
 
 NMODES = 5
@@ -197,45 +198,53 @@ def mode_shares(distance_km, hh_per_ha, metro_walk_home_km, metro_walk_dest_km, 
 
 # --- other purposes: one evaluation per occupied block and car ownership --------------------------
 
+@kernel
+def _block_task(s, occupied, persons, log_density, home_walk, road_share, mean_km, dest_walk, trips_per_person,
+                ef, a, b, deff, access_beta, road_speedup, lam_active, lam_transit, out_t, part):
+    """Task ``s`` (occupied blocks s x SUB onwards): tCO2/yr per person of the non-work trips into ``out_t``
+    (block, car) and the trips and pkm by mode of the blocks' persons into ``part[s]``. The nests'
+    inclusive values are shared by the persons with and without a car; only the top level differs."""
+    acc = np.zeros(part.shape[1])
+    for k in range(s * SUB, min((s + 1) * SUB, occupied.shape[0])):
+        blk = occupied[k]
+        n0, n1 = persons[blk, 0], persons[blk, 1]
+        grams0 = 0.0  # gCO2/yr per person without a car, and with one (scalars: no allocation per block)
+        grams1 = 0.0
+        for p in range(mean_km.shape[0]):
+            walk = home_walk[blk] + dest_walk[p, blk]
+            for q in range(2):
+                d = mean_km[p, blk] * GAMMA2_NODES[q]
+                trips = trips_per_person[p] * GAMMA2_WEIGHTS[q]
+                u0, u1, u2, u3, u4 = _utilities(d, log_density[blk], walk, road_share[blk], a, b, deff,
+                                                access_beta, road_speedup)
+                iv_a, q0, iv_t, q2 = _nests(u0, u1, u2, u3, lam_active, lam_transit)
+                x_a, x_t, x_car = _weights(iv_a, iv_t, u4)
+                if n0 > 0.0:
+                    sh = _shares(q0, q2, x_a, x_t, 0.0)
+                    for m in range(NMODES):
+                        grams0 += trips * d * sh[m] * ef[m]
+                        acc[m] += n0 * trips * sh[m]
+                        acc[NMODES + m] += n0 * trips * d * sh[m]
+                if n1 > 0.0:
+                    sh = _shares(q0, q2, x_a, x_t, x_car)
+                    for m in range(NMODES):
+                        grams1 += trips * d * sh[m] * ef[m]
+                        acc[m] += n1 * trips * sh[m]
+                        acc[NMODES + m] += n1 * trips * d * sh[m]
+        out_t[blk, 0] = grams0 / 1e6
+        out_t[blk, 1] = grams1 / 1e6
+        acc[2 * NMODES] += n0 + n1
+    for m in range(part.shape[1]):
+        part[s, m] += acc[m]
+
+
 @kernel(parallel=True)
 def _block_pass(occupied, persons, log_density, home_walk, road_share, mean_km, dest_walk, trips_per_person,
                 ef, a, b, deff, access_beta, road_speedup, lam_active, lam_transit, out_t, part):
-    """Occupied blocks: tCO2/yr per person of the non-work trips into ``out_t`` (block, car) and, per
-    task, the trips and pkm by mode of the block's persons into ``part``. The nests' inclusive values
-    are shared by the persons with and without a car; only the top level differs."""
-    for s in prange((occupied.shape[0] + SUB - 1) // SUB):
-        acc = np.zeros(part.shape[1])
-        for k in range(s * SUB, min((s + 1) * SUB, occupied.shape[0])):
-            blk = occupied[k]
-            n0, n1 = persons[blk, 0], persons[blk, 1]
-            grams0 = 0.0  # gCO2/yr per person without a car, and with one (scalars: no allocation per block)
-            grams1 = 0.0
-            for p in range(mean_km.shape[0]):
-                walk = home_walk[blk] + dest_walk[p, blk]
-                for q in range(2):
-                    d = mean_km[p, blk] * GAMMA2_NODES[q]
-                    trips = trips_per_person[p] * GAMMA2_WEIGHTS[q]
-                    u0, u1, u2, u3, u4 = _utilities(d, log_density[blk], walk, road_share[blk], a, b, deff,
-                                                    access_beta, road_speedup)
-                    iv_a, q0, iv_t, q2 = _nests(u0, u1, u2, u3, lam_active, lam_transit)
-                    x_a, x_t, x_car = _weights(iv_a, iv_t, u4)
-                    if n0 > 0.0:
-                        sh = _shares(q0, q2, x_a, x_t, 0.0)
-                        for m in range(NMODES):
-                            grams0 += trips * d * sh[m] * ef[m]
-                            acc[m] += n0 * trips * sh[m]
-                            acc[NMODES + m] += n0 * trips * d * sh[m]
-                    if n1 > 0.0:
-                        sh = _shares(q0, q2, x_a, x_t, x_car)
-                        for m in range(NMODES):
-                            grams1 += trips * d * sh[m] * ef[m]
-                            acc[m] += n1 * trips * sh[m]
-                            acc[NMODES + m] += n1 * trips * d * sh[m]
-            out_t[blk, 0] = grams0 / 1e6
-            out_t[blk, 1] = grams1 / 1e6
-            acc[2 * NMODES] += n0 + n1
-        for m in range(part.shape[1]):
-            part[s, m] += acc[m]
+    """Every task of `_block_task`, in parallel."""
+    for s in prange(part.shape[0]):
+        _block_task(s, occupied, persons, log_density, home_walk, road_share, mean_km, dest_walk, trips_per_person,
+                    ef, a, b, deff, access_beta, road_speedup, lam_active, lam_transit, out_t, part)
 
 
 class BlockTrips(NamedTuple):
@@ -266,8 +275,12 @@ def block_trips(persons, log_density, home_walk_km, road_share, mean_km, dest_wa
     occupied = np.flatnonzero(persons.sum(axis=1) > 0)
     out_t = np.zeros((nb, 2))
     part = np.zeros((max(1, -(-len(occupied) // SUB)), _BLOCK_COLS))
-    _block_pass(occupied, persons, *cols, *fields, rates, np.asarray(modes.ef_g_pkm, np.float64),
-                *coefficients(modes), out_t, part)
+    args = (occupied, persons, *cols, *fields, rates, np.asarray(modes.ef_g_pkm, np.float64), *coefficients(modes),
+            out_t, part)
+    if part.shape[0] > 1:
+        _block_pass(*args)
+    elif len(occupied):  # one task: on this thread (a parallel region's start can cost ~8 ms on a busy machine)
+        _block_task(0, *args)
     s = part.sum(axis=0)
     return BlockTrips(out_t, s[:NMODES].copy(), s[NMODES:2 * NMODES].copy(), float(s[2 * NMODES]))
 
@@ -395,11 +408,12 @@ def _household_task(task, households, ends, cells, per_person_t, factors, coeffs
 
 
 def _household_pass(households, ends, cells, per_person_t, factors, coeffs, out_t, out_km, part):
-    """Every task, on numba.get_num_threads() threads."""
-    tasks = range(part.shape[0] if households[0].shape[0] else 0)
+    """Every task, on numba.get_num_threads() threads (on this one below `SERIAL_BELOW` households)."""
+    n = households[0].shape[0]
+    tasks = range(part.shape[0] if n else 0)
     run = partial(_household_task, households=households, ends=ends, cells=cells, per_person_t=per_person_t,
                   factors=factors, coeffs=coeffs, out_t=out_t, out_km=out_km, part=part)
-    threads = min(numba.get_num_threads(), len(tasks))
+    threads = min(numba.get_num_threads(), len(tasks)) if n >= _jit.SERIAL_BELOW else 1
     if threads <= 1:
         for task in tasks:
             run(task)
