@@ -28,13 +28,18 @@ def kernel(func=None, *, parallel: bool = False):
 SERIAL_BELOW = 1 << 18
 
 
+def runs_alone(work: int) -> bool:
+    """Whether work of this size runs on the calling thread alone (see `threads_for`)."""
+    return work < SERIAL_BELOW
+
+
 @contextmanager
 def threads_for(work: int) -> Iterator[None]:
     """Run the parallel kernels inside on every numba thread for large work, on the calling thread alone
     below `SERIAL_BELOW`: on a busy machine, waiting for the other threads of a parallel region costs up to
     a scheduler time slice (measured: 11 ms a tick for the building kernel on a 40,000-cell grid whose
     work takes 0.3 ms). Results do not change: the kernels split their work in fixed chunks."""
-    if work >= SERIAL_BELOW:
+    if not runs_alone(work):
         yield
         return
     saved = numba.get_num_threads()

@@ -49,8 +49,7 @@ import numba
 import numpy as np
 from numba import prange
 
-from abm.kernels import _jit
-from abm.kernels._jit import kernel
+from abm.kernels._jit import kernel, runs_alone
 
 NMODES = 5
 #: the purposes other than work, in kernel order (their trips are evaluated per block)
@@ -413,7 +412,7 @@ def _household_pass(households, ends, cells, per_person_t, factors, coeffs, out_
     tasks = range(part.shape[0] if n else 0)
     run = partial(_household_task, households=households, ends=ends, cells=cells, per_person_t=per_person_t,
                   factors=factors, coeffs=coeffs, out_t=out_t, out_km=out_km, part=part)
-    threads = min(numba.get_num_threads(), len(tasks)) if n >= _jit.SERIAL_BELOW else 1
+    threads = 1 if runs_alone(n) else min(numba.get_num_threads(), len(tasks))
     if threads <= 1:
         for task in tasks:
             run(task)
