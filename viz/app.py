@@ -369,10 +369,22 @@ def use_seed_poll(session: AppSession, generation: int, refresh: Callable[[], No
 @solara.component
 def Toolbar(tick_label: str, at_end: bool, lang: str, playing: bool, set_playing, speed: str, set_speed,
             handlers: Handlers):
-    """Play, Pause, Step, Reset, the speed, the year and the language switch."""
-    speeds = {tr(label, lang): label for label in SPEEDS}  # what the list shows -> the speed
+    """Play, Pause, Step, Reset, the speed, the year and the language switch. The buttons and the switch are
+    components of their own: a new year renders the label again, not them."""
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}, gap="8px"):
         solara.Text(tr("abm: urban form and carbon", lang), style={"font-size": "20px", "margin-right": "16px"})
+        RunButtons(at_end, lang, playing, set_playing, speed, set_speed, handlers)
+        solara.Text(tick_label, classes=["abm-tick"])
+        if playing:
+            solara.Text(tr("playing", lang), classes=["abm-playing"], style={"color": "#1976d2"})
+        LanguageSwitch(lang, handlers.lang)
+
+
+@solara.component
+def RunButtons(at_end: bool, lang: str, playing: bool, set_playing, speed: str, set_speed, handlers: Handlers):
+    """Play, Pause, Step, Reset and the speed."""
+    speeds = {tr(label, lang): label for label in SPEEDS}  # what the list shows -> the speed
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}, gap="8px"):
         solara.Button(tr("Play", lang), icon_name="mdi-play", color="primary", disabled=playing or at_end,
                       on_click=lambda: set_playing(True), classes=["abm-play"])
         solara.Button(tr("Pause", lang), icon_name="mdi-pause", color="primary", disabled=not playing,
@@ -384,11 +396,19 @@ def Toolbar(tick_label: str, at_end: bool, lang: str, playing: bool, set_playing
         with solara.Div(style={"width": "130px"}):
             solara.Select(label=tr("speed", lang), values=list(speeds), value=tr(speed, lang),
                           on_value=lambda v: set_speed(speeds.get(v, v)), dense=True, classes=["abm-speed"])
-        solara.Text(tick_label, classes=["abm-tick"])
-        if playing:
-            solara.Text(tr("playing", lang), classes=["abm-playing"], style={"color": "#1976d2"})
-        solara.ToggleButtonsSingle(value=LANGS[lang], values=list(LANG_BY_NAME), on_value=handlers.lang, dense=True,
-                                   classes=["abm-lang"], style={"margin-left": "auto"})
+
+
+@solara.component
+def LanguageSwitch(lang: str, on_lang: Callable[[str], None]):
+    solara.ToggleButtonsSingle(value=LANGS[lang], values=list(LANG_BY_NAME), on_value=on_lang, dense=True,
+                               classes=["abm-lang"], style={"margin-left": "auto"})
+
+
+@solara.component
+def LayerPicker(layer: str, lang: str, on_layer: Callable[[str], None]):
+    """The map's layer buttons (labels in `lang`)."""
+    solara.ToggleButtonsSingle(value=map_layer(layer).label(lang), values=list(layer_by_label(lang)),
+                               on_value=on_layer, dense=True, classes=["abm-layers"])
 
 
 @solara.component
@@ -427,9 +447,7 @@ def Page():
                 Controls(session, editing, set_editing, handlers, session.controls_state())
                 Exports(session, tuple(r.side for r in session.runs), session.lang)
             with solara.Column(gap="8px"):
-                solara.ToggleButtonsSingle(value=map_layer(session.layer).label(session.lang),
-                                           values=list(layer_by_label(session.lang)), on_value=handlers.layer,
-                                           dense=True, classes=["abm-layers"])
+                LayerPicker(session.layer, session.lang, handlers.layer)
                 if session.frame:
                     Results(session, session.frame,
                             lambda event: handlers.draw([tuple(p) for p in event.get("points", [])]))
