@@ -611,7 +611,8 @@ def Download(label: str, make: Callable[[], tuple[str, bytes]], mime_type: str =
     ready = result.state == solara.ResultState.FINISHED and result.value is not None
     FileDownloadWidget.element(filename=result.value[0] if ready else "", bytes=result.value[1] if ready else None,
                                request_download=requested, on_request_download=set_requested, mime_type=mime_type,
-                               children=[solara.Button(label, loading=result.state == solara.ResultState.RUNNING)])
+                               children=[solara.Button(label, icon_name="mdi-cloud-download-outline",
+                                                       loading=result.state == solara.ResultState.RUNNING)])
     if result.state == solara.ResultState.ERROR and result.error:
         raise result.error
 
