@@ -42,7 +42,7 @@ PLAY_SECONDS = 5.0
 PLAY_TICKS = 500  # the run's years while Play is timed
 SMALL_TOWN = 'schema = 1\nname = "small-town"\ndescription = "every field at the schema default: the test town"\n'
 
-STEPS = 10
+STEPS = 20  # issue 13: median of 20
 #: Names of CASES to run, comma-separated (all when unset), e.g. ABM_BENCH_APP_CASES=200x200_small_town.
 CASES_ENV = "ABM_BENCH_APP_CASES"
 
