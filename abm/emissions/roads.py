@@ -7,7 +7,7 @@ has. Each cell urbanised this tick gets ``road_share_new_land`` of its area as r
 of it is new cohort. Not counted: bridges, and the utility networks (water, drainage, gas, heat,
 power) under the roads, for which no Chinese per-hectare factor was found to cite.
 
->>> round(road_emissions_t(np.array([True, True, False]), cell_area_m2=10_000.0, kgco2_per_m2_land=30.0).sum(), 1)
+>>> float(road_emissions_t(np.array([True, True, False]), cell_area_m2=10_000.0, kgco2_per_m2_land=30.0).sum())
 600.0
 """
 
