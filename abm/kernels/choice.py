@@ -62,7 +62,8 @@ def _best_slot(pos, with_room, candidates, gumbel, alt_row, alt_col, alt_utility
         a = max(slot, 0)
         u = _slot_utility(a, gumbel[pos, k], has_target, tr, tc, transit_at_target, alt_row, alt_col, alt_utility,
                           alt_transit, b_cost, cell_km, circuity, transit_factor)
-        eligible = (slot >= 0) & (~with_room | (capacity[a] >= need) | (slot == held))
+        has_room = (capacity[a] >= need) | (slot == held)
+        eligible = (slot >= 0) & (has_room | (not with_room))
         better = eligible & (u > best_u)
         best_k = k if better else best_k
         best_u = u if better else best_u
