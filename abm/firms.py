@@ -13,7 +13,7 @@ import numpy as np
 
 from abm.draws import attribute_stream
 from abm.households import draw_workplaces, dwellings
-from abm.kernels.choice import choose_locations, draw_gumbel, sample_candidates
+from abm.kernels.choice import choose_locations, draw_alternatives
 from abm.population import BRANCHES, INDUSTRY_BRANCHES, SECTORS
 from abm.process import Process
 
@@ -130,8 +130,7 @@ def locate_firms(state: CityState, sizes: np.ndarray, sectors: np.ndarray, free:
         for _ in range(3):  # iterative lotteries: firms left without room re-choose among what is left
             if len(rows) == 0 or capacity.sum() == 0 and not (opos[rows] >= 0).any():
                 break
-            cand = sample_candidates(state.rng, capacity, len(rows), c.candidates)
-            gumbel = draw_gumbel(state.rng, len(rows), c.candidates)
+            cand, gumbel = draw_alternatives(state.rng, capacity, len(rows), c.candidates)
             order = state.rng.permutation(len(rows))
             got = choose_locations(order, cand, gumbel, alt_cells, alt_utility, capacity,
                                    demand=sizes[rows].astype(np.int64), origin=opos[rows])

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from abm.draws import attribute_stream
-from abm.kernels.choice import choose_locations, draw_gumbel, sample_candidates
+from abm.kernels.choice import choose_locations, draw_alternatives
 from abm.kernels.travel import households_per_cell
 from abm.process import Process
 
@@ -126,8 +126,7 @@ def locate(state: CityState, work: np.ndarray, free: np.ndarray, origin: np.ndar
     for _ in range(rounds):
         if len(waiting) == 0 or capacity.sum() == 0 and not has[waiting].any():
             break
-        cand = sample_candidates(state.rng, capacity, len(waiting), c.candidates)
-        gumbel = draw_gumbel(state.rng, len(waiting), c.candidates)
+        cand, gumbel = draw_alternatives(state.rng, capacity, len(waiting), c.candidates)
         order = state.rng.permutation(len(waiting))
         got = choose_locations(order, cand, gumbel, alt_cells, alt_utility, capacity,
                                target=job_cells[waiting], target_transit=state.transit_access[job_cells[waiting]],

@@ -23,10 +23,14 @@ have transit access (no cost term for choosers without a target, e.g. firms).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numba
 import numpy as np
 from numba import prange
 
-from abm.kernels._jit import kernel, threads_for
+from abm.kernels._jit import kernel, runs_alone, threads_for
 
 
 @kernel
@@ -177,12 +181,13 @@ def choose_locations(
     return out
 
 
-def draw_gumbel(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
-    """(n, k + 1) float32 Gumbel noise for `choose_locations`: -log(-log(U)) on float32 uniforms.
+def draw_gumbel(rng: np.random.Generator, n: int, k: int, out: np.ndarray | None = None) -> np.ndarray:
+    """(n, k + 1) float32 Gumbel noise for `choose_locations`: -log(-log(U)) on float32 uniforms (into `out`).
 
     Several times cheaper than float64 `Generator.gumbel`; float32 resolution is ample for noise.
     """
-    u = rng.random((n, k + 1), dtype=np.float32)
+    u = np.empty((n, k + 1), np.float32) if out is None else out
+    rng.random(dtype=np.float32, out=u)
     np.clip(u, np.float32(1e-7), np.float32(1 - 1e-7), out=u)
     np.log(u, out=u)
     np.negative(u, out=u)
@@ -191,26 +196,89 @@ def draw_gumbel(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
     return u
 
 
+@dataclass(frozen=True)
+class CandidateTable:
+    """What candidates are drawn from: every alternative repeated `weights` times (`units`), or the
+    cumulative weights for a binary search (`cumulative`), whichever is cheaper for the draws to come.
+
+    Drawing a unit uniformly is exact and costs one gather per draw, much cheaper than a binary search
+    per draw, but building the table costs a write per unit: on a large region (wb_100: 40 M units for
+    5 M draws) the binary search is cheaper. Both give the same alternative for the same draw.
+    """
+
+    total: int
+    units: np.ndarray | None
+    cumulative: np.ndarray | None
+
+    @classmethod
+    def build(cls, weights: np.ndarray, draws: int) -> CandidateTable:
+        weights = np.asarray(weights, np.int64)
+        total = int(weights.sum())
+        if total <= 0 or draws == 0:
+            return cls(max(total, 0), None, None)
+        if total <= min(50_000_000, 4 * draws):
+            index = np.arange(len(weights), dtype=np.int32 if len(weights) < 2**31 else np.int64)
+            return cls(total, np.repeat(index, weights), None)
+        return cls(total, None, np.cumsum(weights))
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.units.dtype if self.units is not None else np.dtype(np.int64)
+
+    def draw(self, rng: np.random.Generator, n: int, k: int, out: np.ndarray | None = None) -> np.ndarray:
+        """(n, k) alternative positions (into `out`, of `dtype`); -1 if there is nothing to draw."""
+        out = np.empty((n, k), self.dtype) if out is None else out
+        if self.units is None and self.cumulative is None:
+            out[...] = -1
+            return out
+        draws = rng.integers(0, self.total, size=(n, k), dtype=np.int32 if self.total < 2**31 else np.int64)
+        if self.units is not None:
+            _gather(self.units, draws.reshape(-1), out.reshape(-1))
+        else:
+            out[...] = np.searchsorted(self.cumulative, draws, side="right")
+        return out
+
+
 def sample_candidates(rng: np.random.Generator, weights: np.ndarray, n: int, k: int) -> np.ndarray:
     """(n, k) alternative positions (int32 where they fit) drawn with probability proportional to integer
-    `weights`; -1 if none.
+    `weights`; -1 if none (see `CandidateTable`)."""
+    return CandidateTable.build(weights, n * k).draw(rng, n, k)
 
-    Drawing a unit uniformly (each alternative repeated `weights` times) is exact and costs one
-    gather per draw, much cheaper than a binary search per draw, but building the table costs a write
-    per unit: on a large region (wb_100: 40 M units for 5 M draws) the binary search in the cumulative
-    weights is cheaper. Both give the same alternative for the same draw.
+
+#: choosers per chunk of `draw_alternatives`: each chunk draws from a generator of its own, so that the draws
+#: do not depend on how many threads draw them
+DRAW_CHUNK = 1 << 15
+
+
+def draw_alternatives(rng: np.random.Generator, weights: np.ndarray, n: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(candidates, noise) for a lottery of n choosers with k candidates each: `CandidateTable` draws and
+    `draw_gumbel` noise, in chunks of `DRAW_CHUNK` choosers on numba's threads.
+
+    Why: a large region's lottery draws 11 M numbers a tick (wb_100), from one generator a third of the
+    households phase. Chunk c draws from a generator keyed by (one number drawn from `rng`, c), so the
+    result depends on the seed and n only, not on the number of threads (numpy's generators and ufuncs
+    release the GIL while they fill arrays).
     """
-    weights = np.asarray(weights, np.int64)
-    total = int(weights.sum())
-    if total <= 0 or n == 0:
-        return np.full((n, k), -1, np.int64)
-    draws = rng.integers(0, total, size=(n, k), dtype=np.int32 if total < 2**31 else np.int64)
-    if total <= min(50_000_000, 4 * n * k):
-        units = np.repeat(np.arange(len(weights), dtype=np.int32 if len(weights) < 2**31 else np.int64), weights)
-        out = np.empty(draws.shape, units.dtype)
-        _gather(units, draws.reshape(-1), out.reshape(-1))
-        return out
-    return np.searchsorted(np.cumsum(weights), draws, side="right").astype(np.int64)
+    key = int(rng.integers(0, 2**63))
+    table = CandidateTable.build(weights, n * k)
+    candidates = np.empty((n, k), table.dtype)
+    noise = np.empty((n, k + 1), np.float32)
+
+    def fill(chunk: int) -> None:
+        lo, hi = chunk * DRAW_CHUNK, min((chunk + 1) * DRAW_CHUNK, n)
+        chunk_rng = np.random.default_rng([key, chunk])
+        table.draw(chunk_rng, hi - lo, k, out=candidates[lo:hi])
+        draw_gumbel(chunk_rng, hi - lo, k, out=noise[lo:hi])
+
+    chunks = range(-(-n // DRAW_CHUNK))
+    threads = 1 if runs_alone(n * k) else min(numba.get_num_threads(), len(chunks))
+    if threads <= 1:
+        for chunk in chunks:
+            fill(chunk)
+    else:
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(fill, chunks))
+    return candidates, noise
 
 
 @kernel

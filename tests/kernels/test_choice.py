@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from abm.kernels import reference
-from abm.kernels.choice import choose_locations, draw_gumbel, sample_candidates
+from abm.kernels import _jit
+from abm.kernels.choice import DRAW_CHUNK, choose_locations, draw_alternatives, draw_gumbel, sample_candidates
 
 
 def _case(seed: int, n: int, k: int, rows: int, cols: int, with_origin: bool, index_dtype=np.int64):
@@ -120,3 +121,29 @@ def test_no_alternatives_means_no_choice():
                               np.empty(0, np.int64), np.empty(0), np.empty(0, np.int64),
                               target=np.array([5, -1, 7, 0]), cols=10)
     assert chosen.tolist() == [-1] * n
+
+
+def test_alternatives_drawn_in_chunks_do_not_depend_on_threads(monkeypatch):
+    """Three chunks, drawn on every numba thread and on one: the same candidates and noise, and the same
+    state of the caller's generator after."""
+    weights = np.random.default_rng(3).integers(0, 5, 700)
+    n = 2 * DRAW_CHUNK + 123
+    out = []
+    for serial_below in (0, 1 << 40):
+        monkeypatch.setattr(_jit, "SERIAL_BELOW", serial_below)
+        rng = np.random.default_rng(11)
+        out.append((*draw_alternatives(rng, weights, n, 6), rng.random()))
+    (c1, g1, r1), (c2, g2, r2) = out
+    np.testing.assert_array_equal(c1, c2)
+    np.testing.assert_array_equal(g1, g2)
+    assert r1 == r2
+
+
+def test_alternatives_follow_the_weights_and_the_noise_is_gumbel():
+    rng = np.random.default_rng(5)
+    cand, noise = draw_alternatives(rng, np.array([1, 0, 3]), DRAW_CHUNK + 500, 4)
+    assert cand.shape == (DRAW_CHUNK + 500, 4) and noise.shape == (DRAW_CHUNK + 500, 5)
+    assert (cand != 1).all() and 0.74 < (cand == 2).mean() < 0.76
+    assert abs(float(noise.mean()) - 0.5772) < 0.01  # Euler's constant: the mean of a standard Gumbel
+    none, _ = draw_alternatives(rng, np.zeros(3, np.int64), 10, 4)
+    assert (none == -1).all()
