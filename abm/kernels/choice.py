@@ -161,7 +161,7 @@ def choose_locations(
     out = np.full(n, -1, np.int64)
     if n_alt == 0:  # nothing to choose (the kernel reads alternative 0 for empty slots)
         return out
-    # int32 (as `sample_candidates` gives) or int64 as they come: a conversion would cost more than it saves
+    # int32 (as `CandidateTable` gives) or int64 as they come: a conversion would cost more than it saves
     candidates = np.ascontiguousarray(candidates, None if candidates.dtype in (np.int32, np.int64) else np.int64)
     # rows and columns of the alternatives, once: integer division is slow in the inner loop
     alt_row, alt_col = np.divmod(np.ascontiguousarray(alt_cells, np.int64), int(cols))
@@ -237,12 +237,6 @@ class CandidateTable:
         else:
             out[...] = np.searchsorted(self.cumulative, draws, side="right")
         return out
-
-
-def sample_candidates(rng: np.random.Generator, weights: np.ndarray, n: int, k: int) -> np.ndarray:
-    """(n, k) alternative positions (int32 where they fit) drawn with probability proportional to integer
-    `weights`; -1 if none (see `CandidateTable`)."""
-    return CandidateTable.build(weights, n * k).draw(rng, n, k)
 
 
 #: choosers per chunk of `draw_alternatives`: each chunk draws from a generator of its own, so that the draws

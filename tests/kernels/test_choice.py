@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from abm.kernels import reference
 from abm.kernels import _jit
-from abm.kernels.choice import DRAW_CHUNK, choose_locations, draw_alternatives, draw_gumbel, sample_candidates
+from abm.kernels.choice import DRAW_CHUNK, CandidateTable, choose_locations, draw_alternatives, draw_gumbel
 
 
 def _case(seed: int, n: int, k: int, rows: int, cols: int, with_origin: bool, index_dtype=np.int64):
@@ -87,7 +87,12 @@ def test_hand_computed_utility_picks_the_nearer_cell():
     assert chosen.tolist() == [0]
 
 
-def test_sample_candidates_follows_weights():
+def sample_candidates(rng, weights, n, k):
+    """n choosers' k candidates from one generator, as each chunk of `draw_alternatives` draws them."""
+    return CandidateTable.build(weights, n * k).draw(rng, n, k)
+
+
+def test_candidate_table_follows_weights():
     rng = np.random.default_rng(0)
     cand = sample_candidates(rng, np.array([1, 3]), 4000, 5)
     share1 = (cand == 1).mean()
@@ -96,7 +101,7 @@ def test_sample_candidates_follows_weights():
     assert (sample_candidates(rng, np.array([2, 0, 5]), 500, 4) != 1).all()
 
 
-def test_sample_candidates_equals_numpy_draws():
+def test_candidate_table_equals_numpy_draws():
     """The kernel's gather is numpy's `repeat` + fancy indexing on the same draws."""
     weights = np.array([3, 0, 1, 7, 2])
     fast = sample_candidates(np.random.default_rng(4), weights, 50, 6)
@@ -104,7 +109,7 @@ def test_sample_candidates_equals_numpy_draws():
     np.testing.assert_array_equal(fast, np.repeat(np.arange(5), weights)[draws])
 
 
-def test_sample_candidates_gives_the_same_draws_by_table_and_by_search():
+def test_candidate_table_gives_the_same_draws_by_table_and_by_search():
     """Few draws against many units take the binary search (no unit table): the same candidates."""
     weights = np.random.default_rng(1).integers(0, 400, 2000)
     few = sample_candidates(np.random.default_rng(4), weights, 3, 2)  # 6 draws, ~400,000 units: searched
