@@ -374,7 +374,8 @@ def _mix_weights(a_total: float, b_total: float, share_b: float) -> tuple[float,
 
 
 def window_sums(state, block_cells: int, y: TravelYear, window: tuple[int, int, int, int]) -> np.ndarray:
-    """`block_sums` of a window of blocks (r0, r1, c0, c1), as (rows, cols, columns): one pass over its cells."""
+    """`block_sums` of a window of blocks (r0, r1, c0, c1), as (columns, rows, cols), each column contiguous:
+    one pass over its cells."""
     g, b = state.grid, block_cells
     r0, r1, c0, c1 = window
     cells = (slice(r0 * b, min(r1 * b, g.shape[0])), slice(c0 * b, min(c1 * b, g.shape[1])))
@@ -382,25 +383,25 @@ def window_sums(state, block_cells: int, y: TravelYear, window: tuple[int, int, 
                    state.households_per_cell.reshape(g.shape)[cells], state.transit_km[cells], g.roads[cells],
                    green_covers=[int(c) for c in GREEN_COVERS], block_cells=b, cell_km=g.cell_size_m / 1000.0,
                    density_ref_hh_ha=y.density_ref_hh_ha)
-    return s.reshape(r1 - r0, c1 - c0, s.shape[1])
+    return s.T.reshape(s.shape[1], r1 - r0, c1 - c0)
 
 
 def block_inputs(sums: np.ndarray, y: TravelYear):
-    """The land-use pattern of a window of blocks from its `window_sums` (rows, cols, columns): the purposes'
-    opportunities (and their walk-weighted twins), each (purposes, rows, cols), and the home ends by flat
-    block of the window."""
-    rows, cols = sums.shape[:2]
-    s = sums.reshape(rows * cols, sums.shape[2])
+    """The land-use pattern of a window of blocks from its `window_sums` (columns, rows, cols): the purposes'
+    opportunities (and their walk-weighted twins), each (purposes, rows, cols), and the home ends by block
+    of the window (rows, cols)."""
     # leisure: commercial floor and green space within the window, mixed (each normalised to its total there);
     # the walk-weighted twin takes the same weights
-    kc, kg = _mix_weights(float(s[:, 1].sum()), float(s[:, 2].sum()), y.leisure_green_share)
-    leisure, leisure_walk = kc * s[:, 1] + kg * s[:, 2], kc * s[:, 4] + kg * s[:, 5]
-    shape = (len(PURPOSES), rows, cols)
-    opp = np.stack([s[:, 0], s[:, 1], leisure]).reshape(shape)
-    opp_walk = np.stack([s[:, 3], s[:, 4], leisure_walk]).reshape(shape)
-    hh = s[:, 6]
+    kc, kg = _mix_weights(float(sums[1].ravel().sum()), float(sums[2].ravel().sum()), y.leisure_green_share)
+    opp = np.empty((len(PURPOSES), *sums.shape[1:]))
+    opp_walk = np.empty_like(opp)
+    opp[0], opp[1], opp_walk[0], opp_walk[1] = sums[0], sums[1], sums[3], sums[4]
+    for out, com, green in ((opp[2], sums[1], sums[2]), (opp_walk[2], sums[4], sums[5])):
+        np.multiply(com, kc, out=out)
+        out += kg * green
+    hh = sums[6]
     inv = np.divide(1.0, hh, out=np.zeros_like(hh), where=hh > 0)
-    home = dict(log_density=s[:, 7] * inv, home_walk_km=s[:, 8] * inv, road_share=s[:, 9] * inv)
+    home = dict(log_density=sums[7] * inv, home_walk_km=sums[8] * inv, road_share=sums[9] * inv)
     return opp, opp_walk, home
 
 
@@ -412,7 +413,7 @@ def other_trips(state, blocks: BlockGrid, y: TravelYear, modes: ModeModel) -> Bl
     persons = persons_by_block(hh.home, hh.size, hh.car, g.valid, cols=g.shape[1], block_cells=blocks.b,
                                n_blocks=blocks.shape[0] * blocks.shape[1]).reshape(*blocks.shape, 2)
     pad = reach_blocks(y.decay_per_km, block_km=block_km, circuity=y.circuity)
-    labels, windows = settlements(persons.sum(axis=2) > 0, pad)
+    labels, windows = settlements((persons[..., 0] + persons[..., 1]) > 0, pad)
     per_person = np.zeros_like(persons)
     trips, pkm, n = np.zeros(len(MODES)), np.zeros(len(MODES)), 0.0
     # the cells' sums by block once, over the box of all windows (windows overlap, and each is a block-aligned
@@ -422,10 +423,10 @@ def other_trips(state, blocks: BlockGrid, y: TravelYear, modes: ModeModel) -> Bl
     sums = window_sums(state, blocks.b, y, box) if windows else None
     for k, (r0, r1, c0, c1) in enumerate(windows, start=1):
         mine = (labels[r0:r1, c0:c1] == k)[..., None]  # this settlement's blocks (windows may overlap)
-        opp, opp_walk, home = block_inputs(sums[r0 - box[0]:r1 - box[0], c0 - box[2]:c1 - box[2]], y)
+        opp, opp_walk, home = block_inputs(sums[:, r0 - box[0]:r1 - box[0], c0 - box[2]:c1 - box[2]], y)
         mine_persons = persons[r0:r1, c0:c1] * mine
-        mean_km, dest_walk_km = purpose_fields(opp, opp_walk, mine_persons.sum(axis=2) > 0,
-                                               home["home_walk_km"].reshape(r1 - r0, c1 - c0), block_km, y)
+        occupied = (mine_persons[..., 0] + mine_persons[..., 1]) > 0
+        mean_km, dest_walk_km = purpose_fields(opp, opp_walk, occupied, home["home_walk_km"], block_km, y)
         part = block_trips(mine_persons.reshape(-1, 2), **home, mean_km=mean_km, dest_walk_km=dest_walk_km,
                            trips_per_person=y.trips_per_person, modes=modes)
         per_person[r0:r1, c0:c1] += part.per_person_t.reshape(r1 - r0, c1 - c0, 2)  # zero outside its blocks

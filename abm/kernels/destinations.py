@@ -52,7 +52,8 @@ SUM_COLUMNS = ("floor_residential", "floor_commercial", "green_cells", "floor_re
 @kernel(parallel=True)
 def _sums_kernel(valid, floor_res, floor_com, land_cover, green_lut, hh_count, walk, road, b, bcols, dens_scale, out):
     """One pass over the (window of the) grid, parallel over bands of block rows (each band writes its own
-    blocks). Grid-shaped inputs, possibly strided views of a larger grid."""
+    blocks). Grid-shaped inputs, possibly strided views of a larger grid; ``out`` is (columns, blocks), so
+    that each column is contiguous for the whole-array arithmetic that reads it."""
     rows, cols = valid.shape
     for br in prange((rows + b - 1) // b):
         for r in range(br * b, min((br + 1) * b, rows)):
@@ -63,23 +64,24 @@ def _sums_kernel(valid, floor_res, floor_com, land_cover, green_lut, hh_count, w
                 w = np.float64(walk[r, c])
                 fr, fc = np.float64(floor_res[r, c]), np.float64(floor_com[r, c])
                 gr = 1.0 if green_lut[land_cover[r, c]] else 0.0
-                out[k, 0] += fr
-                out[k, 1] += fc
-                out[k, 2] += gr
-                out[k, 3] += fr * w
-                out[k, 4] += fc * w
-                out[k, 5] += gr * w
+                out[0, k] += fr
+                out[1, k] += fc
+                out[2, k] += gr
+                out[3, k] += fr * w
+                out[4, k] += fc * w
+                out[5, k] += gr * w
                 n = np.float64(hh_count[r, c])
                 if n > 0.0:
-                    out[k, 6] += n
-                    out[k, 7] += n * math.log(1.0 + n * dens_scale)
-                    out[k, 8] += n * w
-                    out[k, 9] += n if road[r, c] else 0.0
+                    out[6, k] += n
+                    out[7, k] += n * math.log(1.0 + n * dens_scale)
+                    out[8, k] += n * w
+                    out[9, k] += n if road[r, c] else 0.0
 
 
 def block_sums(valid, floor_residential, floor_commercial, land_cover, hh_count, walk_km, road, *, green_covers,
                block_cells: int, cell_km: float, density_ref_hh_ha: float) -> np.ndarray:
-    """Per flat block, the `SUM_COLUMNS` of its valid cells: (blocks, 10) float64.
+    """Per flat block, the `SUM_COLUMNS` of its valid cells: (blocks, 10) float64, a transposed view of a
+    C-ordered (10, blocks) array (``.T`` gives each column contiguous).
 
     Grid-shaped inputs (views of a window of a larger grid are read in place, when the window starts on
     a block boundary its blocks are the grid's): ``walk_km`` the walk to the metro, ``hh_count``
@@ -94,13 +96,13 @@ def block_sums(valid, floor_residential, floor_commercial, land_cover, hh_count,
     lut[list(green_covers)] = True
     b = int(block_cells)
     bcols = -(-shape[1] // b)
-    out = np.zeros((-(-shape[0] // b) * bcols, len(SUM_COLUMNS)))
+    out = np.zeros((len(SUM_COLUMNS), -(-shape[0] // b) * bcols))
     v, fr, fc, lc, hh, w, rd = arrays
     with threads_for(v.size):
         _sums_kernel(v.astype(np.bool_, copy=False), fr, fc, lc.astype(np.uint8, copy=False), lut, hh, w,
                      rd.astype(np.bool_, copy=False), b, bcols, 1.0 / ((cell_km * 100.0) ** 2 * density_ref_hh_ha),
                      out)
-    return out
+    return out.T
 
 
 def reach_blocks(decay_per_km, *, block_km: float, circuity: float) -> int:
@@ -181,9 +183,22 @@ def destination_fields(opportunities, opportunities_walk, *, block_km: float, ci
         np.multiply(fow, fk, out=spectra[2])
         den, num, wal = sfft.irfft2(spectra, s=pad, workers=workers)[:, hp:hp + brows, hp:hp + bcols]
         # FFT round-off is ~1e-16 of the total; below 1e-9 of it, a block has nothing within reach
-        some = den > 1e-9 * max(o[p].sum(), 1e-300)
-        safe = np.where(some, den, 1.0)
-        lo = circuity * block_km * INTRA_BLOCK
-        mean[p] = np.where(some, np.clip(num / safe, lo, reach[p]), reach[p])
-        walk[p] = np.where(some, np.maximum(wal / safe, 0.0), fallback_walk_km)
+        _mean_and_walk(den, num, wal, 1e-9 * max(o[p].sum(), 1e-300), circuity * block_km * INTRA_BLOCK,
+                       reach[p], np.asarray(fallback_walk_km, np.float64), mean[p], walk[p])
     return DestinationFields(mean, walk, reach)
+
+
+@kernel
+def _mean_and_walk(den, num, wal, floor, lo, reach, fallback_walk, mean, walk):
+    """Mean trip length (num / den, kept within [lo, reach]) and destinations' walk (wal / den, >= 0) of
+    each block; where den <= floor nothing lies within reach: the reach, and the fallback walk. One pass
+    instead of a temporary array per step."""
+    for i in range(den.shape[0]):
+        for j in range(den.shape[1]):
+            d = den[i, j]
+            if d > floor:
+                mean[i, j] = min(max(num[i, j] / d, lo), reach)
+                walk[i, j] = max(wal[i, j] / d, 0.0)
+            else:
+                mean[i, j] = reach
+                walk[i, j] = fallback_walk[i, j]
