@@ -6,7 +6,9 @@ generator differently under each policy, so attributes drawn from it would drift
 first tick (the default city's cumulative industrial CO2 differed by 1-2 Mt, 0.5%, between compact and
 sprawl at one seed, as much as their transport difference). Here each (year, kind, n-th call) has a
 generator of its own, derived from the run seed: the k-th firm founded in 2031 has the same size,
-value added and branch in every scenario of that seed, however many firms each founds.
+value added and branch in every scenario of that seed, however many firms each founds. Its identity
+("firm_identity", a random 64-bit number) is the same too: closures pick firms by it (abm.firms), not
+by the main generator or by their row in the table.
 
 >>> a, b = AttributeDraws(7), AttributeDraws(7)
 >>> a.stream(2030, "firm_size").random(3).tolist() == b.stream(2030, "firm_size").random(5)[:3].tolist()
@@ -21,7 +23,7 @@ import numpy as np
 
 #: Kinds of attribute, each its own stream (a new kind appends: the codes of the others must not change).
 KINDS: tuple[str, ...] = ("firm_size", "firm_value_added", "firm_branch", "household_size", "household_income",
-                          "household_car")
+                          "household_car", "firm_identity")
 
 #: Key beside the run seed, so that these streams never coincide with the model's main generator.
 _DOMAIN = 0xA77

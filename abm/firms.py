@@ -14,7 +14,7 @@ import numpy as np
 from abm.draws import attribute_stream
 from abm.households import draw_workplaces, dwellings
 from abm.kernels.choice import choose_locations, draw_alternatives
-from abm.population import BRANCHES, INDUSTRY_BRANCHES, SECTORS
+from abm.population import BRANCHES, INDUSTRY_BRANCHES, SECTORS, Firms
 from abm.process import Process
 
 if TYPE_CHECKING:
@@ -25,13 +25,14 @@ class FirmLocations(Process):
     """Firms close or open as the economy needs, some relocate, all choose sites.
 
     Writes the households too: workers of a closed firm take a job elsewhere (they keep their homes).
+    Firms founded without a site wait in `firms_waiting` (their jobs: `jobs_unplaced`).
     """
 
     name = "firms"
     reads = ("config", "year", "tick", "built", "neighbourhood", "blocks", "target_households",
              "grid.floor_commercial", "grid.floor_industrial", "grid.floor_residential", "grid.rent", "grid.subcentre")
-    writes = ("rng", "draws", "firms", "households", "jobs_unplaced", "jobs_closed", "grid.floor_commercial",
-              "grid.floor_industrial")
+    writes = ("rng", "draws", "firms", "firms_waiting", "households", "jobs_unplaced", "jobs_closed",
+              "grid.floor_commercial", "grid.floor_industrial")
 
     def seed(self, state: CityState) -> None:
         """The first year's firms, scaling up seeded job floor where the region has too little."""
@@ -63,11 +64,12 @@ def free_job_capacity(state: CityState) -> dict[int, np.ndarray]:
     return cap
 
 
-def _draw_firms(state: CityState, jobs_needed: int, sector: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sizes (jobs) of new firms adding up to about `jobs_needed`, their value added per job and branch."""
+def _draw_firms(state: CityState, jobs_needed: int, sector: int) -> tuple[np.ndarray, ...]:
+    """Sizes (jobs) of new firms adding up to about `jobs_needed`, their value added per job, branch and
+    identity (uint64), each on its keyed stream."""
     p = state.config.population
     if jobs_needed <= 0:
-        return np.empty(0, np.int32), np.empty(0, np.float32), np.empty(0, np.int8)
+        return np.empty(0, np.int32), np.empty(0, np.float32), np.empty(0, np.int8), np.empty(0, np.uint64)
     sigma = 1.0
     mu = np.log(p.firm_size_mean) - sigma**2 / 2
     n_guess = int(jobs_needed / p.firm_size_mean * 1.5) + 4
@@ -80,7 +82,8 @@ def _draw_firms(state: CityState, jobs_needed: int, sector: int) -> tuple[np.nda
     sizes = sizes[sizes > 0]
     path = p.va_per_job_services_cny if sector == SECTORS["services"] else p.va_per_job_industry_cny
     va = path.at(state.year) * attribute_stream(state, "firm_value_added", sector).lognormal(-0.08, 0.4, len(sizes))
-    return sizes, va.astype(np.float32), _draw_branches(state, sector, len(sizes))
+    uid = attribute_stream(state, "firm_identity", sector).integers(0, 2**64, len(sizes), dtype=np.uint64)
+    return sizes, va.astype(np.float32), _draw_branches(state, sector, len(sizes)), uid
 
 
 def _draw_branches(state: CityState, sector: int, n: int) -> np.ndarray:
@@ -99,11 +102,12 @@ def _draw_branches(state: CityState, sector: int, n: int) -> np.ndarray:
 
 
 def locate_firms(state: CityState, sizes: np.ndarray, sectors: np.ndarray, free: dict[int, np.ndarray],
-                 origin: np.ndarray | None = None) -> np.ndarray:
+                 origin: np.ndarray | None = None, largest_first: bool = False) -> np.ndarray:
     """Chosen site cell per firm (-1 where none had room); `free` (per built cell) is updated in place.
 
     `origin`: a relocating firm's current site cell (-1 for new firms), weighed beside the sampled sites
-    and released when the firm leaves it.
+    and released when the firm leaves it. `largest_first`: firms choose in descending size, not in a
+    random order (big firms are the hardest to site in fragments of free floor).
     """
     c = state.config.choice
     g = state.grid
@@ -131,7 +135,8 @@ def locate_firms(state: CityState, sizes: np.ndarray, sectors: np.ndarray, free:
             if len(rows) == 0 or capacity.sum() == 0 and not (opos[rows] >= 0).any():
                 break
             cand, gumbel = draw_alternatives(state.rng, capacity, len(rows), c.candidates)
-            order = state.rng.permutation(len(rows))
+            order = (np.argsort(-sizes[rows], kind="stable") if largest_first
+                     else state.rng.permutation(len(rows)))
             got = choose_locations(order, cand, gumbel, alt_cells, alt_utility, capacity,
                                    demand=sizes[rows].astype(np.int64), origin=opos[rows])
             sites[rows] = np.where(got >= 0, alt_cells[np.maximum(got, 0)], -1)
@@ -146,19 +151,28 @@ def seed_firms(state: CityState) -> None:
     expected_households = dwellings(state, state.built).sum() * (1 - state.config.development.target_vacancy)
     jobs_needed = expected_households * p.jobs_per_household
     slack = SEED_FLOOR_SLACK
-    for _ in range(SEED_ROUNDS):  # lumpy firm sizes leave room in fragments: add floor until all fit
+    for _ in range(SEED_ROUNDS):  # lumpy firm sizes leave room in fragments: split firms, add floor until all fit
         _top_up_job_floor(state, jobs_needed, slack)
         step_firms(state, jobs_target=jobs_needed, relocate=False)
         if state.jobs_unplaced <= SEED_UNPLACED_TOLERANCE * jobs_needed:
             break
-        slack *= 1.0 + state.jobs_unplaced / jobs_needed
+        if _floor_short(state):  # else the waiting firms fit in fragments once split (step_firms)
+            slack *= 1.0 + state.jobs_unplaced / jobs_needed
+
+
+def _floor_short(state: CityState) -> bool:
+    """Whether the free job floor of a sector is less than its waiting firms' jobs."""
+    w = state.firms_waiting
+    free = free_job_capacity(state)
+    return any(int(w.jobs[w.sector == sector].sum()) > int(np.maximum(cap, 0).sum()) for sector, cap in free.items())
 
 
 #: Seeded job floor is this much more than the jobs need (room for lumpy firm sizes) ...
 SEED_FLOOR_SLACK = 1.15
-#: ... and is raised, up to this many rounds, until no more than this share of the start jobs is left
-#: without a site (a start year with jobs missing would jump at tick 1, when they find floor).
-SEED_ROUNDS, SEED_UNPLACED_TOLERANCE = 6, 0.005
+#: ... and is raised (or, where it suffices, the waiting firms split), up to this many rounds, until no
+#: more than this share of the start jobs is left without a site (a start year with jobs missing would
+#: jump at tick 1, when they find floor).
+SEED_ROUNDS, SEED_UNPLACED_TOLERANCE = 8, 0.005
 
 
 def _top_up_job_floor(state: CityState, jobs_needed: float, slack: float) -> None:
@@ -183,23 +197,64 @@ def _top_up_job_floor(state: CityState, jobs_needed: float, slack: float) -> Non
 CLOSURE_TOLERANCE = 0.03
 
 
-def close_firms(state: CityState, sector: int, excess_jobs: int) -> int:
-    """Close randomly chosen firms of `sector` holding about `excess_jobs` jobs; their workers find new jobs.
+def closure_keys(uid: np.ndarray, year: int) -> np.ndarray:
+    """Each firm's place in `year`'s closure order: a splitmix64 hash of (identity, year), uint64.
 
-    Returns the jobs closed. Households keep their homes; those whose employer closed take a job at a
-    firm with open positions (a job change, not a move).
+    Firms close in ascending key, so which close depends on the identities and the year only (the
+    identities on the seed), never on the model's main generator or on a firm's row in the table.
+
+    >>> k = closure_keys(np.array([1, 2, 3], np.uint64), 2030)
+    >>> k[::-1].tolist() == closure_keys(np.array([3, 2, 1], np.uint64), 2030).tolist()
+    True
+    >>> bool((k != closure_keys(np.array([1, 2, 3], np.uint64), 2031)).all())
+    True
     """
-    f = state.firms
-    mine = np.flatnonzero(f.sector == sector)
-    if excess_jobs <= 0 or len(mine) == 0:
+    mask = (1 << 64) - 1
+    salt = np.uint64((int(year) * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019) & mask)
+    with np.errstate(over="ignore"):
+        z = np.asarray(uid, np.uint64) ^ salt
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
+def close_firms(state: CityState, sector: int, excess_jobs: int) -> int:
+    """Close firms of `sector` holding about `excess_jobs` jobs; their workers find new jobs.
+
+    Candidates are whole firms (all rows, placed or waiting, that share an identity), in the order of
+    `closure_keys`, closed without overshooting: two scenarios of a seed that hold the same firms close
+    the same ones, wherever, whether and in how many parts each sited them. Returns the jobs closed at
+    placed firms (a waiting firm's jobs were never counted as founded, abm.cohorts). Households keep
+    their homes; those whose employer closed take a job at a firm with open positions (not a move).
+    """
+    f, w = state.firms, state.firms_waiting
+    placed, waiting = np.flatnonzero(f.sector == sector), np.flatnonzero(w.sector == sector)
+    if excess_jobs <= 0 or len(placed) + len(waiting) == 0:
         return 0
-    order = state.rng.permutation(mine)
-    cum = np.cumsum(f.jobs[order])
-    n = int(np.searchsorted(cum, excess_jobs))  # close whole firms without overshooting
-    if n == 0:
-        return 0
+    uid = np.concatenate([f.uid[placed], w.uid[waiting]])
+    no_id = np.flatnonzero(uid == 0)  # tables built by hand: each row a firm of its own
+    uid[no_id] = no_id.astype(np.uint64) + np.uint64(1)
+    ids, firm_of = np.unique(uid, return_inverse=True)
+    jobs = np.bincount(firm_of, weights=np.concatenate([f.jobs[placed], w.jobs[waiting]]), minlength=len(ids))
+    order = np.argsort(closure_keys(ids, state.year), kind="stable")
+    cum = np.cumsum(jobs[order])
+    closed = np.zeros(len(ids), bool)
+    closed[order[: int(np.searchsorted(cum, excess_jobs))]] = True
+    shut = closed[firm_of]
+    gone = np.zeros(len(w), bool)
+    gone[waiting[shut[len(placed):]]] = True
+    w.keep(~gone)
     closing = np.zeros(len(f), bool)
-    closing[order[:n]] = True
+    closing[placed[shut[: len(placed)]]] = True
+    return _shut(state, closing)
+
+
+def _shut(state: CityState, closing: np.ndarray) -> int:
+    """Remove the placed firms where `closing`; their workers take jobs elsewhere. Returns their jobs."""
+    f = state.firms
+    if not closing.any():
+        return 0
+    closed = int(f.jobs[closing].sum(dtype=np.int64))
     remap = np.cumsum(~closing) - 1
     hh = state.households
     lost = closing[hh.work]
@@ -207,47 +262,111 @@ def close_firms(state: CityState, sector: int, excess_jobs: int) -> int:
     hh.work = remap[hh.work]
     if lost.any():
         hh.work[lost] = draw_workplaces(state, int(lost.sum()), exclude=np.flatnonzero(lost))
-    return int(cum[n - 1])
+    return closed
 
 
 def step_firms(state: CityState, jobs_target: float | None = None, relocate: bool = True) -> None:
-    """Close or create the firms the economy needs this year; movers and newcomers choose sites."""
+    """Close or found the firms the economy needs this year; movers, waiting and new firms choose sites.
+
+    Firms founded without a site wait (state.firms_waiting) and try again first the next year, largest
+    first; one that fails again splits into two establishments of the same firm (its identity, sector,
+    branch and value added per job), which try the year after. New firms are drawn only for the jobs
+    neither placed nor waiting firms hold. So a scenario with less room holds the same firms as one with
+    more, some waiting or in more parts, rather than other firms drawn in their place. (Splitting matters:
+    a cell of the default city holds at most about 40 free industry jobs, so many a firm of the lognormal's
+    tail would otherwise never find a site.)
+    """
     p = state.config.population
-    f = state.firms
     if jobs_target is None:
         jobs_target = state.target_households * p.jobs_per_household
     share = p.services_share.at(state.year)
+    wants = ((SECTORS["services"], share * jobs_target), (SECTORS["industry"], (1 - share) * jobs_target))
     state.jobs_closed = 0  # the cohorts' net new jobs need what closed this tick
     if relocate:  # a shrinking economy: firms close where jobs exceed need by more than the tolerance
-        for sector, want in ((SECTORS["services"], share * jobs_target), (SECTORS["industry"], (1 - share) * jobs_target)):
-            have = int(f.jobs[f.sector == sector].sum())
+        for sector, want in wants:
+            have = _jobs_held(state, sector)
             if have > want * (1 + CLOSURE_TOLERANCE):
                 state.jobs_closed += close_firms(state, sector, int(have - want))
-    if relocate:  # productivity of existing firms follows the scenario's value-added path
-        for sector, path in ((SECTORS["services"], p.va_per_job_services_cny), (SECTORS["industry"], p.va_per_job_industry_cny)):
-            growth = path.at(state.year) / max(path.at(state.year - 1), 1e-9)
-            f.va_per_job[f.sector == sector] *= np.float32(growth)
+        _follow_productivity(state)
+    new = _found_firms(state, wants)
     free = free_job_capacity(state)
-    new_sizes, new_va, new_sector, new_branch = [], [], [], []
-    for sector, want in ((SECTORS["services"], share * jobs_target), (SECTORS["industry"], (1 - share) * jobs_target)):
-        have = int(f.jobs[f.sector == sector].sum())
-        sizes, va, branch = _draw_firms(state, int(round(want)) - have, sector)
-        new_sizes.append(sizes)
-        new_va.append(va)
-        new_sector.append(np.full(len(sizes), sector, np.int8))
-        new_branch.append(branch)
-    sizes = np.concatenate(new_sizes)
-    va = np.concatenate(new_va)
-    sectors = np.concatenate(new_sector)
-    branches = np.concatenate(new_branch)
-    if relocate and len(f):
-        movers = np.flatnonzero(state.rng.random(len(f)) < p.firm_move_rate)
-        mover_sites = locate_firms(state, f.jobs[movers], f.sector[movers], free, f.site[movers])
-        moved = (mover_sites >= 0) & (mover_sites != f.site[movers])
-        f.site[movers[moved]] = mover_sites[moved]
-        f.located_tick[movers[moved]] = state.tick
-    sites = locate_firms(state, sizes, sectors, free)
+    if relocate and len(state.firms):
+        _relocate_firms(state, free)
+    _place(state, state.firms_waiting, free, largest_first=True)  # the waiting go first
+    split_in_two(state.firms_waiting)  # a firm that waited a year in vain: two establishments
+    _place(state, new, free, largest_first=False)
+    _append_rows(state.firms_waiting, new, np.ones(len(new), bool), site=-1, tick=state.tick)
+    state.jobs_unplaced = state.firms_waiting.total_jobs
+
+
+def _jobs_held(state: CityState, sector: int) -> int:
+    """Jobs of `sector` held by placed and waiting firms."""
+    f, w = state.firms, state.firms_waiting
+    return int(f.jobs[f.sector == sector].sum(dtype=np.int64) + w.jobs[w.sector == sector].sum(dtype=np.int64))
+
+
+def _follow_productivity(state: CityState) -> None:
+    """Value added per job of placed and waiting firms follows the scenario's path."""
+    p = state.config.population
+    for sector, path in ((SECTORS["services"], p.va_per_job_services_cny), (SECTORS["industry"], p.va_per_job_industry_cny)):
+        growth = np.float32(path.at(state.year) / max(path.at(state.year - 1), 1e-9))
+        for f in (state.firms, state.firms_waiting):
+            f.va_per_job[f.sector == sector] *= growth
+
+
+def _found_firms(state: CityState, wants: tuple[tuple[int, float], ...]) -> Firms:
+    """New firms (not yet sited) for the jobs of each sector that neither placed nor waiting firms hold."""
+    new = Firms.empty()
+    for sector, want in wants:
+        sizes, va, branch, uid = _draw_firms(state, int(round(want)) - _jobs_held(state, sector), sector)
+        new.append(site=-1, sector=sector, jobs=sizes, va_per_job=va, located_tick=state.tick, branch=branch, uid=uid)
+    return new
+
+
+def _relocate_firms(state: CityState, free: dict[int, np.ndarray]) -> None:
+    """A share of the placed firms look for a better site (keeping theirs if nothing beats it)."""
+    f = state.firms
+    movers = np.flatnonzero(state.rng.random(len(f)) < state.config.population.firm_move_rate)
+    mover_sites = locate_firms(state, f.jobs[movers], f.sector[movers], free, f.site[movers])
+    moved = (mover_sites >= 0) & (mover_sites != f.site[movers])
+    f.site[movers[moved]] = mover_sites[moved]
+    f.located_tick[movers[moved]] = state.tick
+
+
+def _place(state: CityState, firms: Firms, free: dict[int, np.ndarray], largest_first: bool) -> None:
+    """Site what of `firms` (not yet sited) finds room: those move to state.firms, founded this tick; the
+    rest stay in `firms`."""
+    if len(firms) == 0:
+        return
+    sites = locate_firms(state, firms.jobs, firms.sector, free, largest_first=largest_first)
     placed = sites >= 0
-    f.append(site=sites[placed], sector=sectors[placed], jobs=sizes[placed], va_per_job=va[placed],
-             located_tick=state.tick, branch=branches[placed])
-    state.jobs_unplaced = int(sizes[~placed].sum())
+    _append_rows(state.firms, firms, placed, site=sites[placed], tick=state.tick)
+    firms.keep(~placed)
+
+
+def split_in_two(firms: Firms) -> None:
+    """Split every row of `firms` with two jobs or more into two rows of half its jobs (the larger half
+    first); every other column is copied, identity included: the halves are establishments of one firm.
+
+    >>> f = Firms.empty()
+    >>> f.append(site=-1, sector=np.array([1, 1]), jobs=np.array([5, 1]), va_per_job=1e5, located_tick=0, uid=7)
+    >>> split_in_two(f); f.jobs.tolist(), f.uid.tolist()
+    ([3, 2, 1], [7, 7, 7])
+    """
+    parts = np.where(firms.jobs >= 2, 2, 1)
+    if len(firms) == 0 or (parts == 1).all():
+        return
+    row = np.repeat(np.arange(len(firms)), parts)
+    second = np.zeros(len(row), bool)
+    second[np.cumsum(parts)[parts == 2] - 1] = True
+    jobs = firms.jobs[row]
+    halves = np.where(second, jobs // 2, jobs - jobs // 2)
+    for name, col in firms.columns().items():
+        setattr(firms, name, col[row])
+    firms.jobs = halves.astype(firms.jobs.dtype)
+
+
+def _append_rows(dst: Firms, src: Firms, rows: np.ndarray, *, site, tick: int) -> None:
+    """Append the `rows` (mask) of `src` to `dst` at `site`, located (and founded) at `tick`."""
+    dst.append(site=site, sector=src.sector[rows], jobs=src.jobs[rows], va_per_job=src.va_per_job[rows],
+               located_tick=tick, branch=src.branch[rows], uid=src.uid[rows])

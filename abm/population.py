@@ -98,18 +98,21 @@ class Firms(_Table):
     va_per_job: np.ndarray    # float32 value added per job, CNY per year
     located_tick: np.ndarray  # int32 tick at which the firm took its current site
     arrived_tick: np.ndarray  # int32 tick at which the firm was founded here (relocating keeps it)
+    uid: np.ndarray           # uint64 identity drawn at founding (abm.draws "firm_identity"); 0 if built by hand
 
     @classmethod
     def empty(cls) -> Firms:
         return cls(np.empty(0, np.int64), np.empty(0, np.int8), np.empty(0, np.int8), np.empty(0, np.int32),
-                   np.empty(0, np.float32), np.empty(0, np.int32), np.empty(0, np.int32))
+                   np.empty(0, np.float32), np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0, np.uint64))
 
-    def append(self, *, site, sector, jobs, va_per_job, located_tick, branch=None) -> None:
+    def append(self, *, site, sector, jobs, va_per_job, located_tick, branch=None, uid=0) -> None:
         """New firms: founded in the region when they take their first site here.
 
         ``branch`` (codes of BRANCHES) defaults to "services" for services firms and
         DEFAULT_INDUSTRY_BRANCH for industry firms; a services firm in an industrial branch, or the
-        reverse, is refused.
+        reverse, is refused. ``uid``: the firms' founding identities (the model draws them on a keyed
+        stream so that a firm is the same firm in every scenario of a seed; tables built by hand may
+        leave them 0).
         """
         sector = np.asarray(sector)
         is_services = sector == SECTORS["services"]
@@ -118,7 +121,7 @@ class Firms(_Table):
         elif np.any((np.asarray(branch) == BRANCHES["services"]) != is_services):
             raise ValueError("branch 'services' is for services firms only, and every services firm has it")
         self._append(site=site, sector=sector, branch=branch, jobs=jobs, va_per_job=va_per_job,
-                     located_tick=located_tick, arrived_tick=located_tick)
+                     located_tick=located_tick, arrived_tick=located_tick, uid=uid)
 
     @property
     def total_jobs(self) -> int:

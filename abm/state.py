@@ -50,6 +50,9 @@ class CityState:
     year: int = 0
     households: Households = field(default_factory=Households.empty)
     firms: Firms = field(default_factory=Firms.empty)
+    # Firms founded that found no site yet (abm.firms): site -1, ticks those of founding. They wait and try
+    # again each year before new firms are drawn; no jobs filled, no value added, no emissions meanwhile.
+    firms_waiting: Firms = field(default_factory=Firms.empty)
     # ---- land and plan
     rules: YearRules | None = None              # this year's rules (government)
     built: np.ndarray = field(default_factory=_no_cells)            # sorted flat cells with floor
@@ -71,7 +74,7 @@ class CityState:
     land_slack: LandSlack | None = None          # how hard the quantity levers pressed this tick (development)
     arrivals: int = 0
     leavers: int = 0
-    jobs_unplaced: int = 0
+    jobs_unplaced: int = 0                       # jobs of the waiting firms (firms_waiting)
     # ---- cohorts: how much of what arrived this tick is growth (point 5; set by the cohort process)
     household_growth_scale: float = 1.0  # net new households / arrivals (<0 when the city shrinks, 0 if none arrive)
     firm_growth_scale: float = 1.0       # net new jobs / jobs of firms founded this tick

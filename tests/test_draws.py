@@ -50,8 +50,8 @@ def run(policy: dict, seed: int = 42) -> UrbanModel:
 
 
 def test_two_policies_draw_the_same_agents():
-    """The policies place firms and households apart, yet found the same firms (a firm without a site is
-    dropped, so the lists differ by those) and bring newcomers of the same sizes, incomes and cars."""
+    """The policies place firms and households apart, yet found the same firms (a firm without a site
+    waits, so those found a site in other years) and bring newcomers of the same sizes, incomes and cars."""
     tight, loose, other_seed = run(TIGHT), run(LOOSE), run(LOOSE, seed=43)
     assert not np.array_equal(tight.households.home, loose.households.home)
     for tick in (2, 3, 4):
