@@ -175,6 +175,7 @@ def time_series_row(state: CityState, tick: int, year: int) -> dict[str, float]:
         "mean_density_persons_per_ha": persons / urban_ha if urban_ha else 0.0,
         "mean_commute_km": carbon.commute_km_mean,
         "unhoused_households": state.unhoused,
+        "jobs_waiting": state.jobs_unplaced,  # jobs of founded firms still waiting for a site (abm.firms)
         "new_urban_cells": int(len(state.converted_cells)),
         **(state.land_slack or LandSlack()).to_row(),
         **{k: v for k, v in carbon.to_row().items() if k not in ("tick", "year", "commute_km_mean")},

@@ -92,6 +92,15 @@ def test_tight_rules_leave_newcomers_unhoused_instead_of_overfilling():
     assert model.records[-1]["unhoused_households"] > 0
 
 
+def test_jobs_waiting_for_a_site_are_in_the_time_series():
+    model = small(quantity={"boundary_radius_km": 0.3, "land_quota_cells": 0}, renewal={"renewal_share": 0.0},
+                  layout={"far_cap_core": 0.1, "far_cap_other": 0.1, "far_cap_subcentre": 0.1})
+    for _ in range(3):
+        model.step()
+    waiting = model.records[-1]["jobs_waiting"]
+    assert waiting == int(model.state.firms_waiting.jobs.sum()) > 0
+
+
 def test_same_seed_same_run_and_other_seed_differs():
     def run(seed):
         m = UrbanModel(scenario_from_dict({"region": SMALL, "run": {"seed": seed}}))
