@@ -222,3 +222,25 @@ def test_freight_and_roads_come_last_in_the_registry():
     names = [s.name for s in emission_sources()]
     assert names[:2] == ["buildings", "transport"] and names[-2:] == ["freight", "roads"]
     assert names.index("industry") < names.index("conversion") < names.index("freight")
+
+
+def test_window_sums_cut_from_the_box_equal_those_of_each_window():
+    """Towns on a diagonal cover less than their box, so each window gets its own pass: the same numbers
+    as cut from one pass over the box (what towns that fill their box get)."""
+    from types import SimpleNamespace
+
+    from abm.emissions.transport import _window_sums_source, window_sums
+    rng = np.random.default_rng(3)
+    grid = LandGrid.empty(90, 90, cell_size_m=100.0)
+    grid.floor_residential[:] = rng.uniform(0, 3e4, grid.shape) * (rng.random(grid.shape) < 0.5)
+    grid.floor_commercial[:] = rng.uniform(0, 2e4, grid.shape) * (rng.random(grid.shape) < 0.3)
+    grid.land_cover[:] = rng.choice([1, 2, 3, 4, 5], grid.shape)
+    grid.roads[:] = rng.random(grid.shape) < 0.3
+    state = SimpleNamespace(grid=grid, households_per_cell=rng.integers(0, 9, 90 * 90).astype(np.int32),
+                            transit_km=rng.uniform(0, 3, grid.shape).astype(np.float32))
+    y = CarbonParameters().at_year(2030)
+    windows = [(0, 6, 0, 6), (12, 18, 12, 18), (24, 30, 24, 30)]  # blocks of 3 cells
+    box = window_sums(state, 3, y, (0, 30, 0, 30))
+    sums_of = _window_sums_source(state, 3, y, windows)
+    for r0, r1, c0, c1 in windows:
+        np.testing.assert_array_equal(sums_of((r0, r1, c0, c1)), box[:, r0:r1, c0:c1])

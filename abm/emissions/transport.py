@@ -405,6 +405,20 @@ def block_inputs(sums: np.ndarray, y: TravelYear):
     return opp, opp_walk, home
 
 
+def _window_sums_source(state, block_cells: int, y: TravelYear, windows: list[tuple[int, int, int, int]]):
+    """A function giving each window's `window_sums`: cut from one pass over the box of all windows, or
+    one pass per window where the windows cover less than their box (towns far apart). Each window is
+    block-aligned, so its sums are the same numbers either way."""
+    if not windows:
+        return None
+    box = (min(w[0] for w in windows), max(w[1] for w in windows), min(w[2] for w in windows),
+           max(w[3] for w in windows))
+    if sum((r1 - r0) * (c1 - c0) for r0, r1, c0, c1 in windows) < (box[1] - box[0]) * (box[3] - box[2]):
+        return lambda window: window_sums(state, block_cells, y, window)
+    sums = window_sums(state, block_cells, y, box)
+    return lambda w: sums[:, w[0] - box[0]:w[1] - box[0], w[2] - box[2]:w[3] - box[2]]
+
+
 def other_trips(state, blocks: BlockGrid, y: TravelYear, modes: ModeModel) -> BlockTrips:
     """Non-work trips of the persons of every block, settlement by settlement (`settlements`): each on the
     window of blocks its trips can reach. tCO2/yr per person by flat block of the grid, totals by mode."""
@@ -416,14 +430,10 @@ def other_trips(state, blocks: BlockGrid, y: TravelYear, modes: ModeModel) -> Bl
     labels, windows = settlements((persons[..., 0] + persons[..., 1]) > 0, pad)
     per_person = np.zeros_like(persons)
     trips, pkm, n = np.zeros(len(MODES)), np.zeros(len(MODES)), 0.0
-    # the cells' sums by block once, over the box of all windows (windows overlap, and each is a block-aligned
-    # part of it, so its sums are the same numbers)
-    box = (min(w[0] for w in windows), max(w[1] for w in windows), min(w[2] for w in windows),
-           max(w[3] for w in windows)) if windows else (0, 0, 0, 0)
-    sums = window_sums(state, blocks.b, y, box) if windows else None
+    sums_of = _window_sums_source(state, blocks.b, y, windows)
     for k, (r0, r1, c0, c1) in enumerate(windows, start=1):
         mine = (labels[r0:r1, c0:c1] == k)[..., None]  # this settlement's blocks (windows may overlap)
-        opp, opp_walk, home = block_inputs(sums[:, r0 - box[0]:r1 - box[0], c0 - box[2]:c1 - box[2]], y)
+        opp, opp_walk, home = block_inputs(sums_of((r0, r1, c0, c1)), y)
         mine_persons = persons[r0:r1, c0:c1] * mine
         occupied = (mine_persons[..., 0] + mine_persons[..., 1]) > 0
         mean_km, dest_walk_km = purpose_fields(opp, opp_walk, occupied, home["home_walk_km"], block_km, y)
