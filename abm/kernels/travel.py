@@ -49,7 +49,7 @@ import numba
 import numpy as np
 from numba import prange
 
-from abm.kernels._jit import kernel, runs_alone
+from abm.kernels._jit import kernel, runs_alone, threads_for
 
 NMODES = 5
 #: the purposes other than work, in kernel order (their trips are evaluated per block)
@@ -271,7 +271,7 @@ def block_trips(persons, log_density, home_walk_km, road_share, mean_km, dest_wa
         if arr.shape[-1] != nb or persons.shape != (nb, 2):
             raise ValueError(f"block arrays disagree: {nb} blocks of persons, found {arr.shape[-1]}")
     rates = np.asarray(trips_per_person, np.float64)
-    occupied = np.flatnonzero(persons.sum(axis=1) > 0)
+    occupied = np.flatnonzero(persons[:, 0] + persons[:, 1] > 0)
     out_t = np.zeros((nb, 2))
     part = np.zeros((max(1, -(-len(occupied) // SUB)), _BLOCK_COLS))
     args = (occupied, persons, *cols, *fields, rates, np.asarray(modes.ef_g_pkm, np.float64), *coefficients(modes),
@@ -506,23 +506,30 @@ def households_per_cell(home, n_cells: int, out: np.ndarray | None = None) -> np
     return out
 
 
-@kernel
+@kernel(parallel=True)
 def _persons_kernel(home, size, car, valid, cols, b, bcols, out):
+    """``out`` (parts, blocks, 2): part t counts the t-th of ``parts`` equal slices of the households, so
+    the threads never write the same place; the caller sums the parts (whole numbers: exact in any order)."""
     inv_cols = 1.0 / cols
-    for i in range(home.shape[0]):
-        h = home[i]
-        if valid[h]:
-            r = np.int64(math.floor((h + 0.5) * inv_cols))  # exact for h < 2^40; integer division is slower
-            out[(r // b) * bcols + (h - r * cols) // b, 1 if car[i] else 0] += size[i]
+    n, parts = home.shape[0], out.shape[0]
+    for t in prange(parts):
+        for i in range(t * n // parts, (t + 1) * n // parts):
+            h = home[i]
+            if valid[h]:
+                r = np.int64(math.floor((h + 0.5) * inv_cols))  # exact for h < 2^40; integer division is slower
+                out[t, (r // b) * bcols + (h - r * cols) // b, 1 if car[i] else 0] += size[i]
 
 
 def persons_by_block(home, size, car, valid, *, cols: int, block_cells: int, n_blocks: int) -> np.ndarray:
     """Persons per flat block (blocks, 2): without / with a car; homes outside the area do not count."""
     home, size, car, v = _flat(home, np.int64), _flat(size, np.int16), _flat(car, np.bool_), _flat(valid, np.bool_)
     check_index("home", home, v.shape[0], allow_negative=False)
-    out = np.zeros((n_blocks, 2))
-    _persons_kernel(home, size, car, v, np.int64(cols), np.int64(block_cells), np.int64(-(-cols // block_cells)), out)
-    return out
+    parts = 1 if runs_alone(home.shape[0]) else numba.get_num_threads()
+    out = np.zeros((parts, n_blocks, 2))
+    with threads_for(home.shape[0]):
+        _persons_kernel(home, size, car, v, np.int64(cols), np.int64(block_cells), np.int64(-(-cols // block_cells)),
+                        out)
+    return out[0] if parts == 1 else out.sum(axis=0)
 
 
 @kernel
