@@ -296,7 +296,7 @@ def block_trips(persons, log_density, home_walk_km, road_share, mean_km, dest_wa
 
 
 @kernel
-def _hh_gather(lo, hi, home, work, size, car, cols, inv_cols, b, bcols, firm_row, firm_col, firm_walk, firm_road,
+def _hh_gather(lo, hi, home, work, size, car, cols, inv_cols, b, bcols, firm_end,
                valid, hh_count, transit_km, road, cell_km, dens_scale, per_person_t, circuity, ok, other, km, dens, u):
     """Each household's home and work ends: its work trip's km, the density argument (1 + households per ha
     / ref, logged before `_hh_utilities`), the walk to the metro and road share (in ``u`` rows 0 and 1 until
@@ -317,10 +317,10 @@ def _hh_gather(lo, hi, home, work, size, car, cols, inv_cols, b, bcols, firm_row
         if j >= 0:
             h = home[i]
             row = math.floor((h + 0.5) * inv_cols)
-            dr, dc = row - firm_row[j], h - row * cols - firm_col[j]
+            dr, dc = row - firm_end[j, 0], h - row * cols - firm_end[j, 1]
             km[k] = circuity * cell_km * max(math.sqrt(dr * dr + dc * dc), INTRA_CELL)
-            u[0, k] += firm_walk[j]
-            u[1, k] = 0.5 * (u[1, k] + firm_road[j])
+            u[0, k] += firm_end[j, 2]
+            u[1, k] = 0.5 * (u[1, k] + firm_end[j, 3])
         else:
             km[k] = 0.0
 
@@ -468,8 +468,11 @@ def household_travel(home, work, size, car, arrived_tick, *, tick: int, firm_sit
     per_person_t = np.ascontiguousarray(per_person_t, np.float64)
     if per_person_t.shape != (n_blocks, 2):
         raise ValueError(f"per_person_t has shape {per_person_t.shape}; expected ({n_blocks}, 2): one row a block")
-    # the work end of every trip, per firm: small arrays that stay in cache (households index them)
+    # the work end of every trip, per firm, in one row (row, col, walk to the metro, road): a household's
+    # lookup is one cache line, not four (households index firms at random)
     row, col = np.divmod(site, cols)
+    firm_end = np.stack([row.astype(np.float64), col.astype(np.float64), tr[site].astype(np.float64),
+                         rd[site].astype(np.float64)], axis=1)
     out_t = np.empty(n, np.float64) if out_t is None else out_t
     out_km = np.empty(n, np.float32) if out_km is None else out_km
     for name, o in (("out_t", out_t), ("out_km", out_km)):
@@ -477,8 +480,7 @@ def household_travel(home, work, size, car, arrived_tick, *, tick: int, firm_sit
             raise ValueError(f"{name} must be a float32/float64 array of {n} rows")
     part = np.zeros((max(1, -(-n // HH_TASK)), _HH_COLS))
     households = (home, work, size, car, arrived, np.int32(tick))
-    ends = (float(cols), 1.0 / cols, np.int64(block_cells), np.int64(bcols), row.astype(np.float64),
-            col.astype(np.float64), tr[site].astype(np.float64), rd[site].astype(np.float64))
+    ends = (float(cols), 1.0 / cols, np.int64(block_cells), np.int64(bcols), firm_end)
     cells = (v, hh, tr, rd, float(cell_km), 1.0 / ((cell_km * 100.0) ** 2 * modes.density_ref_hh_ha))
     factors = (float(modes.circuity), 2.0 * workdays_per_year, float(commuters_per_person),
                np.asarray(modes.ef_g_pkm, np.float64))
