@@ -301,11 +301,12 @@ def _hh_gather(lo, hi, home, work, size, car, cols, inv_cols, b, bcols, firm_end
     """Each household's home and work ends: its work trip's km, the density argument (1 + households per ha
     / ref, logged before `_hh_utilities`), the walk to the metro and road share (in ``u`` rows 0 and 1 until
     `_hh_utilities`) and the other purposes' tCO2/yr."""
+    inv_b = 1.0 / b
     for k in range(hi - lo):  # the home cells first, in a tight loop: it keeps many cache misses in flight
         i = lo + k
         h = home[i]
         row = math.floor((h + 0.5) * inv_cols)  # exact for h < 2^40; integer division is slower
-        blk = (np.int64(row) // b) * bcols + np.int64(h - row * cols) // b
+        blk = np.int64(math.floor((row + 0.5) * inv_b)) * bcols + np.int64(math.floor((h - row * cols + 0.5) * inv_b))
         ok[k] = valid[h]
         other[k] = np.float64(size[i]) * per_person_t[blk, 1 if car[i] else 0]
         dens[k] = 1.0 + hh_count[h] * dens_scale
@@ -512,14 +513,15 @@ def households_per_cell(home, n_cells: int, out: np.ndarray | None = None) -> np
 def _persons_kernel(home, size, car, valid, cols, b, bcols, out):
     """``out`` (parts, blocks, 2): part t counts the t-th of ``parts`` equal slices of the households, so
     the threads never write the same place; the caller sums the parts (whole numbers: exact in any order)."""
-    inv_cols = 1.0 / cols
+    inv_cols, inv_b = 1.0 / cols, 1.0 / b
     n, parts = home.shape[0], out.shape[0]
     for t in prange(parts):
         for i in range(t * n // parts, (t + 1) * n // parts):
             h = home[i]
             if valid[h]:
-                r = np.int64(math.floor((h + 0.5) * inv_cols))  # exact for h < 2^40; integer division is slower
-                out[t, (r // b) * bcols + (h - r * cols) // b, 1 if car[i] else 0] += size[i]
+                r = math.floor((h + 0.5) * inv_cols)  # exact for h < 2^40; integer division is slower
+                blk = np.int64(math.floor((r + 0.5) * inv_b)) * bcols + np.int64(math.floor((h - r * cols + 0.5) * inv_b))
+                out[t, blk, 1 if car[i] else 0] += size[i]
 
 
 def persons_by_block(home, size, car, valid, *, cols: int, block_cells: int, n_blocks: int) -> np.ndarray:
