@@ -58,12 +58,19 @@ class Frame:
 # Building a frame
 # --------------------------------------------------------------------------------------------------
 def summary(run: Run, lang: str = "en") -> str:
+    """The run's year in one line; when the land rules held growth back that year, what they held back: the
+    households and jobs the region did not get are not emitting here, so a lower figure is not a saving."""
     r = run.model.records[-1]
-    return tr("{label}, {year}: emissions {emissions} kt, sink {sink} kt, net {net} kt, intensity {intensity} t per "
+    line = tr("{label}, {year}: emissions {emissions} kt, sink {sink} kt, net {net} kt, intensity {intensity} t per "
               "10k CNY, {households} households, urban area {urban} km2", lang, label=run.label, year=r["year"],
               emissions=f"{r['emissions_total_t'] / 1e3:,.1f}", sink=f"{r['sink_t'] / 1e3:,.1f}",
               net=f"{r['net_t'] / 1e3:,.1f}", intensity=f"{r['carbon_intensity_t_per_gdp']:.3f}",
               households=f"{r['households']:,}", urban=f"{r['urban_area_km2']:.1f}")
+    unhoused, waiting = int(r.get("unhoused_households", 0)), int(r.get("jobs_waiting", 0))
+    if unhoused or waiting:
+        line += tr("; held back by the land rules: {unhoused} households without a home here, {jobs} jobs of "
+                   "firms waiting for a site", lang, unhoused=f"{unhoused:,}", jobs=f"{waiting:,}")
+    return line
 
 
 def run_charts(runs: list[Run], series: list | None = None, lang: str = "en",

@@ -201,6 +201,8 @@ ZH: dict[str, str] = {
     "{label}, {year}: emissions {emissions} kt, sink {sink} kt, net {net} kt, intensity {intensity} t per 10k CNY, "
     "{households} households, urban area {urban} km2": "{label}，{year}年：排放{emissions}千吨，碳汇{sink}千吨，"
     "净排放{net}千吨，碳强度{intensity}吨/万元，{households}户，城镇面积{urban}平方公里",
+    "; held back by the land rules: {unhoused} households without a home here, {jobs} jobs of firms waiting for "
+    "a site": "；受用地规则限制：{unhoused}户未能在本地落户，{jobs}个岗位所属企业等待选址",
     # ---- the map's zoom and hover read-out (viz/map_view.vue, viz.runs.cell_readout) -------------------
     "row {row}, col {col}": "第{row}行第{col}列", "{where}: outside the study area": "{where}：研究区外",
     "{where}: {what}": "{where}：{what}", ", ": "，", "floor {value} m2": "建筑面积{value}平方米",
