@@ -66,7 +66,7 @@ def summary(run: Run, lang: str = "en") -> str:
               emissions=f"{r['emissions_total_t'] / 1e3:,.1f}", sink=f"{r['sink_t'] / 1e3:,.1f}",
               net=f"{r['net_t'] / 1e3:,.1f}", intensity=f"{r['carbon_intensity_t_per_gdp']:.3f}",
               households=f"{r['households']:,}", urban=f"{r['urban_area_km2']:.1f}")
-    unhoused, waiting = int(r.get("unhoused_households", 0)), int(r.get("jobs_waiting", 0))
+    unhoused, waiting = int(r["unhoused_households"]), int(r["jobs_waiting"])
     if unhoused or waiting:
         line += tr("; held back by the land rules: {unhoused} households without a home here, {jobs} jobs of "
                    "firms waiting for a site", lang, unhoused=f"{unhoused:,}", jobs=f"{waiting:,}")

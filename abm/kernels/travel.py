@@ -296,6 +296,14 @@ def block_trips(persons, log_density, home_walk_km, road_share, mean_km, dest_wa
 
 
 @kernel
+def _block_of(h, cols, inv_cols, inv_b, bcols):
+    """The flat block of flat cell ``h`` (blocks of ``1 / inv_b`` cells a side, ``bcols`` a row), by float
+    reciprocals: exact for cells < 2^40, and faster than integer division."""
+    row = math.floor((h + 0.5) * inv_cols)
+    return np.int64(math.floor((row + 0.5) * inv_b)) * bcols + np.int64(math.floor((h - row * cols + 0.5) * inv_b))
+
+
+@kernel
 def _hh_gather(lo, hi, home, work, size, car, cols, inv_cols, b, bcols, firm_end,
                valid, hh_count, transit_km, road, cell_km, dens_scale, per_person_t, circuity, ok, other, km, dens, u):
     """Each household's home and work ends: its work trip's km, the density argument (1 + households per ha
@@ -305,8 +313,7 @@ def _hh_gather(lo, hi, home, work, size, car, cols, inv_cols, b, bcols, firm_end
     for k in range(hi - lo):  # the home cells first, in a tight loop: it keeps many cache misses in flight
         i = lo + k
         h = home[i]
-        row = math.floor((h + 0.5) * inv_cols)  # exact for h < 2^40; integer division is slower
-        blk = np.int64(math.floor((row + 0.5) * inv_b)) * bcols + np.int64(math.floor((h - row * cols + 0.5) * inv_b))
+        blk = _block_of(h, cols, inv_cols, inv_b, bcols)
         ok[k] = valid[h]
         other[k] = np.float64(size[i]) * per_person_t[blk, 1 if car[i] else 0]
         dens[k] = 1.0 + hh_count[h] * dens_scale
@@ -519,21 +526,18 @@ def _persons_kernel(home, size, car, valid, cols, b, bcols, out):
         for i in range(t * n // parts, (t + 1) * n // parts):
             h = home[i]
             if valid[h]:
-                r = math.floor((h + 0.5) * inv_cols)  # exact for h < 2^40; integer division is slower
-                blk = np.int64(math.floor((r + 0.5) * inv_b)) * bcols + np.int64(math.floor((h - r * cols + 0.5) * inv_b))
-                out[t, blk, 1 if car[i] else 0] += size[i]
+                out[t, _block_of(h, cols, inv_cols, inv_b, bcols), 1 if car[i] else 0] += size[i]
 
 
 def persons_by_block(home, size, car, valid, *, cols: int, block_cells: int, n_blocks: int) -> np.ndarray:
     """Persons per flat block (blocks, 2): without / with a car; homes outside the area do not count."""
     home, size, car, v = _flat(home, np.int64), _flat(size, np.int16), _flat(car, np.bool_), _flat(valid, np.bool_)
     check_index("home", home, v.shape[0], allow_negative=False)
-    parts = 1 if runs_alone(home.shape[0]) else numba.get_num_threads()
-    out = np.zeros((parts, n_blocks, 2))
-    with threads_for(home.shape[0]):
+    with threads_for(home.shape[0]):  # one part a thread: a single one on small work
+        out = np.zeros((numba.get_num_threads(), n_blocks, 2))
         _persons_kernel(home, size, car, v, np.int64(cols), np.int64(block_cells), np.int64(-(-cols // block_cells)),
                         out)
-    return out[0] if parts == 1 else out.sum(axis=0)
+    return out[0] if out.shape[0] == 1 else out.sum(axis=0)
 
 
 @kernel
